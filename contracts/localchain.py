@@ -69,6 +69,9 @@ class Anvil:
     port: int = 0
     chain_id: int = LOCAL_CHAIN_ID
     block_time: float | None = None
+    # Where anvil loads its state from and dumps it to (on exit and every few seconds), so a
+    # restarted local chain still holds the deals the database remembers.
+    state_path: Path | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -92,12 +95,16 @@ class Anvil:
         ]
         if self.block_time:
             args += ["--block-time", str(self.block_time)]
+        if self.state_path:
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            args += ["--state", str(self.state_path), "--state-interval", "5"]
         self.process = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=_die_with_parent if platform.system() == "Linux" else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -129,6 +136,14 @@ class Anvil:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM anvil when its parent dies, even by SIGKILL: no orphan nodes."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def is_rpc_up(rpc_url: str, timeout: float = 1.0) -> bool:

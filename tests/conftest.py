@@ -1,13 +1,28 @@
-"""Session-wide fixtures: one anvil node for the whole run, killed even when tests fail."""
+"""Session-wide fixtures.
+
+- one anvil node for the whole run, killed even when tests fail;
+- a database per test, built through the Alembic migrations: on SQLite always, and on
+  PostgreSQL too when TEST_DATABASE_URL is set (tests that use `database_url` run on both).
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from web3 import Web3
 
+from api.db import make_engine
+from api.migrate import upgrade
 from contracts.localchain import DEV_PRIVATE_KEYS, Anvil
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +43,65 @@ def w3(anvil: Anvil) -> Web3:
 def dev_keys() -> tuple[str, ...]:
     """anvil's funded development keys (10 accounts, 10,000 ETH each)."""
     return DEV_PRIVATE_KEYS
+
+
+def postgres_url() -> str:
+    url = TEST_DATABASE_URL or ""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test gets a copy (same schema, no shared rows)."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    url = postgres_url()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+    return url
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        tables = connection.execute(
+            sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in tables)
+        if names:
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "collab.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_migrated")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

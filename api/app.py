@@ -1,0 +1,63 @@
+"""App factory: settings in, a FastAPI app out. Start-up wiring lives in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from api.chain import ChainClient
+from api.db import make_engine
+from api.errors import install_handlers
+from api.settings import Settings
+
+log = logging.getLogger("collab")
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings()
+    owns_engine = engine is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = engine or make_engine(settings.database_url)
+        app.state.chain = ChainClient.from_settings(settings) if settings.chain_rpc_url else None
+        for hook in app.state.startup_hooks:
+            hook(app)
+        try:
+            yield
+        finally:
+            for hook in reversed(app.state.shutdown_hooks):
+                hook(app)
+            if owns_engine:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Collab",
+        version="1.0.0",
+        summary="Ethical brand-creator collaborations, matched by shared values, paid by escrow.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    install_handlers(app)
+
+    @app.get("/health", tags=["health"])
+    def health(request: Request) -> dict:
+        """Database, chain (id and latest block) and deployed contracts."""
+        database = {"ok": True, "dialect": request.app.state.engine.dialect.name}
+        try:
+            with request.app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # health reports failures instead of raising them
+            database = {"ok": False, "error": type(exc).__name__}
+        chain_client: ChainClient | None = request.app.state.chain
+        chain = chain_client.health() if chain_client else {"ok": False, "error": "not configured"}
+        status = "ok" if database["ok"] and chain["ok"] else "degraded"
+        return {"status": status, "database": database, "chain": chain}
+
+    return app

@@ -1,0 +1,80 @@
+"""The app's view of the chain: one web3 connection with timeouts, and typed failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+from web3 import Web3
+from web3.exceptions import Web3Exception
+
+from api.errors import ChainUnavailable
+from api.settings import Settings
+
+# Anything that means "the node did not answer" rather than "the node said no".
+NODE_DOWN_ERRORS = (requests.exceptions.RequestException, ConnectionError, TimeoutError, OSError)
+
+
+@dataclass
+class ChainClient:
+    rpc_url: str
+    timeout: float = 5.0
+    escrow_address: str | None = None
+    splitter_factory_address: str | None = None
+    stablecoin_address: str | None = None
+    w3: Web3 = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.w3 = Web3(Web3.HTTPProvider(self.rpc_url, request_kwargs={"timeout": self.timeout}))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChainClient:
+        if not settings.chain_rpc_url:
+            raise ValueError("CHAIN_RPC_URL is not set")
+        return cls(
+            rpc_url=settings.chain_rpc_url,
+            timeout=settings.chain_timeout_seconds,
+            escrow_address=settings.escrow_address,
+            splitter_factory_address=settings.splitter_factory_address,
+            stablecoin_address=settings.stablecoin_address,
+        )
+
+    def call(self, fn, *args, **kwargs):
+        """Run a node call, turning transport failures into a 503 problem."""
+        try:
+            return fn(*args, **kwargs)
+        except NODE_DOWN_ERRORS as exc:
+            raise ChainUnavailable(f"the chain node did not answer: {type(exc).__name__}") from exc
+
+    @property
+    def chain_id(self) -> int:
+        return self.call(lambda: self.w3.eth.chain_id)
+
+    def latest_block(self) -> int:
+        return self.call(lambda: self.w3.eth.block_number)
+
+    def has_code(self, address: str) -> bool:
+        return len(self.call(self.w3.eth.get_code, Web3.to_checksum_address(address))) > 0
+
+    def contracts(self) -> dict[str, str | None]:
+        return {
+            "escrow": self.escrow_address,
+            "splitter_factory": self.splitter_factory_address,
+            "stablecoin": self.stablecoin_address,
+        }
+
+    def health(self) -> dict:
+        try:
+            info: dict = {
+                "ok": True,
+                "chain_id": self.chain_id,
+                "latest_block": self.latest_block(),
+            }
+            info["contracts"] = {
+                name: {"address": address, "deployed": self.has_code(address)}
+                for name, address in self.contracts().items()
+                if address
+            }
+            return info
+        except (ChainUnavailable, Web3Exception) as exc:
+            return {"ok": False, "error": str(exc)}

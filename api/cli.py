@@ -1,0 +1,85 @@
+"""`collab` command line: serve, database migrations and the chain indexer."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from api.runtime import StartupError, load_settings, local_stack
+
+app = typer.Typer(help="Collab: ethical brand-creator collaborations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _fail(exc: StartupError) -> None:
+    typer.echo(f"collab: cannot start: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="default: HOST or 127.0.0.1"),
+    port: int = typer.Option(None, help="default: PORT or 8000"),
+) -> None:
+    """Start the chain (unless CHAIN_RPC_URL is set), deploy, migrate and serve the API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    try:
+        settings = load_settings()
+        _logging(settings.log_level)
+        with local_stack(settings) as ready:
+            application = create_app(ready)
+            typer.echo(f"Collab API on http://{host or ready.host}:{port or ready.port}/docs")
+            uvicorn.run(
+                application,
+                host=host or ready.host,
+                port=port or ready.port,
+                log_level=ready.log_level.lower(),
+            )
+    except StartupError as exc:
+        _fail(exc)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations to DATABASE_URL."""
+    from api.migrate import upgrade
+    from api.runtime import check_database
+
+    try:
+        settings = load_settings()
+        check_database(settings)
+    except StartupError as exc:
+        _fail(exc)
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations on DATABASE_URL down to REVISION."""
+    from api.migrate import downgrade
+
+    try:
+        settings = load_settings()
+    except StartupError as exc:
+        _fail(exc)
+    downgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

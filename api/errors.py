@@ -1,0 +1,125 @@
+"""RFC 9457 problem details: typed domain errors and the handlers that render them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:collab:problem:"
+
+
+class ProblemError(Exception):
+    """A domain error that knows its HTTP status and stable problem type."""
+
+    status: int = 400
+    type: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body = {
+            "type": TYPE_PREFIX + self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(ProblemError):
+    pass
+
+
+class InvalidInput(ProblemError):
+    status, type, title = 422, "validation-error", "Invalid input"
+
+
+class Unauthorized(ProblemError):
+    status, type, title = 401, "unauthorized", "Missing or invalid API key"
+
+
+class Forbidden(ProblemError):
+    status, type, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(ProblemError):
+    status, type, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, type, title = 409, "conflict", "Conflict with the current state"
+
+
+class IdempotencyConflict(ProblemError):
+    status, type, title = 409, "idempotency-key-reused", "Idempotency-Key reused with another body"
+
+
+class ChainUnavailable(ProblemError):
+    status, type, title = 503, "chain-unavailable", "The blockchain node is unreachable"
+
+
+def problem_response(
+    status: int, body: dict[str, Any], headers: dict | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+        errors.append({"field": ".".join(loc) or "body", "message": error.get("msg", "invalid")})
+    return errors
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(exc.status, exc.body(request.url.path), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        problem = InvalidInput(detail or "invalid request", errors=errors)
+        return problem_response(problem.status, problem.body(request.url.path))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        body = {
+            "type": TYPE_PREFIX + slug,
+            "title": str(exc.detail) if exc.detail else "HTTP error",
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "instance": request.url.path,
+        }
+        return problem_response(exc.status_code, body, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = {
+            "type": TYPE_PREFIX + "internal-error",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "an unexpected error occurred; nothing was changed",
+            "instance": request.url.path,
+        }
+        return problem_response(500, body)

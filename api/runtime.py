@@ -1,0 +1,127 @@
+"""Start-up checks and the local stack behind `collab serve` (and so `make run`).
+
+Every check names the setting at fault in one line; `collab serve` prints it and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy import text
+from web3 import Web3
+
+from api.settings import ROOT, Settings
+
+log = logging.getLogger("collab")
+
+
+class StartupError(Exception):
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+
+
+def load_settings(**overrides) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        setting = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        raise StartupError(setting, error["msg"]) from None
+
+
+def check_database(settings: Settings) -> None:
+    from api.db import make_engine
+
+    try:
+        engine = make_engine(settings.database_url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StartupError("DATABASE_URL", f"cannot connect: {message}") from None
+
+
+def migrate(settings: Settings) -> None:
+    from api.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        raise StartupError("DATABASE_URL", f"migration failed: {exc}") from None
+
+
+def check_chain(settings: Settings) -> Web3:
+    from contracts.localchain import is_rpc_up
+
+    url = settings.chain_rpc_url
+    if not url or not is_rpc_up(url, timeout=settings.chain_timeout_seconds):
+        raise StartupError("CHAIN_RPC_URL", f"no JSON-RPC node answers at {url}")
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": settings.chain_timeout_seconds}))
+    chain_id = w3.eth.chain_id
+    if settings.chain_id is not None and settings.chain_id != chain_id:
+        raise StartupError(
+            "CHAIN_ID", f"expected {settings.chain_id} but the node at CHAIN_RPC_URL is {chain_id}"
+        )
+    for name in ("escrow_address", "splitter_factory_address", "stablecoin_address"):
+        address = getattr(settings, name)
+        if address and not w3.eth.get_code(address):
+            raise StartupError(name.upper(), f"no contract at {address} on chain {chain_id}")
+    return w3
+
+
+def artifacts_present() -> bool:
+    return (ROOT / "contracts" / "artifacts" / "CollabEscrow.json").exists()
+
+
+def deploy_if_needed(settings: Settings, w3: Web3) -> Settings:
+    """Deploy the contracts on a local chain when no address was configured."""
+    if settings.escrow_address or not artifacts_present():
+        return settings
+    from contracts.localchain import DEV_PRIVATE_KEYS, LOCAL_CHAIN_ID
+
+    if w3.eth.chain_id != LOCAL_CHAIN_ID and not settings.deployer_private_key:
+        raise StartupError(
+            "ESCROW_ADDRESS", "required on a public chain (or set DEPLOYER_PRIVATE_KEY to deploy)"
+        )
+    from contracts.deploy import deploy_local
+
+    key = settings.deployer_private_key or DEV_PRIVATE_KEYS[0]
+    deployment = deploy_local(w3, key, treasury=settings.treasury_address)
+    log.info("deployed CollabEscrow at %s", deployment.escrow_address)
+    return settings.model_copy(
+        update={
+            "escrow_address": deployment.escrow_address,
+            "splitter_factory_address": deployment.splitter_factory_address,
+            "stablecoin_address": settings.stablecoin_address or deployment.stablecoin_address,
+        }
+    )
+
+
+@contextlib.contextmanager
+def local_stack(settings: Settings, state_dir: Path | None = None):
+    """Yield settings ready to serve: a chain (started if needed), contracts, a migrated DB."""
+    with contextlib.ExitStack() as stack:
+        check_database(settings)
+        if not settings.chain_rpc_url:
+            from contracts.localchain import Anvil, AnvilError
+
+            state_path = (state_dir or ROOT / "var") / "anvil-state.json"
+            try:
+                anvil = stack.enter_context(Anvil(port=0, state_path=state_path))
+            except AnvilError as exc:
+                raise StartupError(
+                    "CHAIN_RPC_URL", f"could not start a local anvil: {exc}"
+                ) from None
+            settings = settings.model_copy(
+                update={"chain_rpc_url": anvil.rpc_url, "dev_signer": True}
+            )
+            log.info("local anvil on %s", anvil.rpc_url)
+        w3 = check_chain(settings)
+        settings = deploy_if_needed(settings, w3)
+        migrate(settings)
+        yield settings

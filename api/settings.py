@@ -1,0 +1,89 @@
+"""One settings object, read once from the environment and `.env`, passed down explicitly."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from eth_utils import is_address, to_checksum_address
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'collab.db'}"
+
+
+def _checksum(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    if not is_address(value):
+        raise ValueError(f"{value!r} is not an Ethereum address")
+    return to_checksum_address(value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = Field(DEFAULT_SQLITE_URL, description="SQLAlchemy URL of the database")
+    chain_rpc_url: str | None = Field(
+        None, description="EVM JSON-RPC endpoint; unset = start a local anvil"
+    )
+    chain_id: int | None = Field(None, description="expected chain id; checked against the node")
+    escrow_address: str | None = Field(None, description="deployed CollabEscrow; unset = deploy")
+    splitter_factory_address: str | None = None
+    stablecoin_address: str | None = Field(None, description="ERC-20 test stablecoin, 6 decimals")
+    treasury_address: str | None = Field(None, description="receives platform fees")
+    platform_fee_bps: int = Field(100, ge=0, le=1000, description="fee written into new offers")
+    operator_api_key: str | None = Field(None, description="bearer key for arbiter actions")
+    secret_key: str = Field(
+        "dev-insecure-secret-change-me", min_length=16, description="server-side HMAC secret"
+    )
+    dev_signer: bool = Field(False, description="allow anvil's well-known keys (local demo only)")
+    deployer_private_key: str | None = Field(None, description="key that deploys on a local chain")
+    confirmations: int = Field(0, ge=0, le=100, description="blocks before an event is applied")
+    indexer_poll_seconds: float = Field(1.0, gt=0, le=60)
+    indexer_enabled: bool = True
+    indexer_start_block: int = Field(0, ge=0)
+    offer_ttl_seconds: int = Field(7 * 24 * 3600, gt=0)
+    chain_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    seed_demo: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "escrow_address",
+        "splitter_factory_address",
+        "stablecoin_address",
+        "treasury_address",
+        mode="before",
+    )
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return _checksum(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def env_name(field: str) -> str:
+    return field.upper()

@@ -1,0 +1,114 @@
+"""The base: app factory, health, problem+json, migrations, start-up errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.migrate import downgrade, upgrade
+from api.settings import Settings
+
+
+@pytest.fixture
+def client(database_url: str, anvil) -> TestClient:
+    settings = Settings(database_url=database_url, chain_rpc_url=anvil.rpc_url, _env_file=None)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_health_reports_database_and_chain(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["chain"]["chain_id"] == 31337
+    assert isinstance(body["chain"]["latest_block"], int)
+
+
+def test_unknown_route_is_a_problem(client: TestClient) -> None:
+    response = client.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:collab:problem:not-found"
+
+
+def test_health_degrades_when_chain_is_down(database_url: str) -> None:
+    settings = Settings(
+        database_url=database_url, chain_rpc_url="http://127.0.0.1:1", _env_file=None
+    )
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/health").json()
+    assert body["status"] == "degraded"
+    assert body["database"]["ok"] is True
+    assert body["chain"]["ok"] is False
+
+
+def test_migrations_go_down_and_up(database_url: str) -> None:
+    downgrade(database_url, "base")
+    engine = sa.create_engine(database_url)
+    tables = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    assert tables == set()
+    upgrade(database_url)
+    assert "idempotency_key" in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_schema_matches_models(database_url: str) -> None:
+    """Autogenerate finds nothing to do: the migrations and the SQLModel tables agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import api.models  # noqa: F401
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def _serve(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"CHAIN_RPC_URL": "http://127.0.0.1:1"}, "CHAIN_RPC_URL"),
+        ({"DATABASE_URL": "mysql://nope"}, "DATABASE_URL"),
+        ({"ESCROW_ADDRESS": "0x1234"}, "ESCROW_ADDRESS"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)
+def test_bad_setting_stops_start_with_one_line(tmp_path, env, setting) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", **env}
+    result = _serve(env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert setting in lines[0]
+
+
+def test_wrong_chain_id_names_chain_id(tmp_path, anvil) -> None:
+    result = _serve(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            "CHAIN_RPC_URL": anvil.rpc_url,
+            "CHAIN_ID": "11155111",
+        }
+    )
+    assert result.returncode == 2
+    assert "CHAIN_ID" in result.stderr
