@@ -1,0 +1,531 @@
+"""Free text (FR or EN) -> weighted taxonomy values.
+
+How it works, in order:
+
+1. Tokens are folded (case, accents), stemmed (plural, feminine, -ing/-ed), stopwords dropped.
+   Hashtags are looked up whole (``#crueltyfree``), else split on camel case (``#CrueltyFree``)
+   or segmented into known words (``#sanscruaute`` -> sans cruaute).
+2. Phrases of the taxonomy (synonyms, "problem" phrases such as "homophobia", and blocker
+   phrases such as "au fur et à mesure" that mean nothing) are matched longest-first through a
+   trie. Negation cues inside a phrase may be skipped ("ne teste *pas* sur les animaux").
+3. A match is negated by a cue inside it, by a prefix cue at most three words before it in the
+   same clause ("we never use fur"), by a postfix cue ("palm oil free"), or by being listed right
+   after a negated match ("without animal testing, fur or leather").
+4. A negated practice yields the cause its negation implies ("not tested on animals" ->
+   cruelty-free, never animal-testing); a negated cause yields nothing; a problem phrase yields
+   its cause whatever the negation ("against homophobia" -> lgbtq-rights).
+5. Single-word synonyms only match in their own language once the language is known
+   ("fur" is not matched in French text, where "au fur et à mesure" is common). Phrases and
+   hashtags match in both.
+
+Weights: a value mentioned as often as the most mentioned one gets 1.0; one mentioned once when
+another is mentioned ``m`` times gets ``0.5 + 0.5 / m``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from matching.taxonomy import LANGS, Taxonomy, load_taxonomy
+from matching.text import (
+    CLAUSE_WORDS,
+    CUES,
+    POSTFIX_CUES,
+    PREFIX_CUES,
+    STOPWORDS,
+    fold,
+    normalize_phrase,
+    raw_tokens,
+    squash,
+    stem,
+)
+
+PREFIX_WINDOW = 3  # words a prefix negation cue may stand before what it negates
+
+_FR_MARKERS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "et",
+        "est",
+        "une",
+        "pour",
+        "avec",
+        "sur",
+        "dans",
+        "pas",
+        "nous",
+        "vous",
+        "qui",
+        "que",
+        "sans",
+        "ne",
+        "au",
+        "aux",
+        "ce",
+        "cette",
+        "mes",
+        "nos",
+        "notre",
+        "votre",
+        "je",
+        "tu",
+        "il",
+        "elle",
+        "sont",
+        "tres",
+        "mais",
+        "ou",
+        "chez",
+        "son",
+        "ses",
+        "leur",
+        "leurs",
+        "ils",
+        "elles",
+        "mon",
+        "ma",
+        "qu",
+        "j",
+        "c",
+        "n",
+        "d",
+        "l",
+        "ces",
+        "aussi",
+        "plus",
+        "nos",
+        "tous",
+        "toutes",
+        "etre",
+        "avoir",
+        "fait",
+        "pour",
+    ]
+)
+_EN_MARKERS = frozenset(
+    [
+        "the",
+        "and",
+        "is",
+        "are",
+        "for",
+        "with",
+        "of",
+        "to",
+        "we",
+        "our",
+        "you",
+        "your",
+        "not",
+        "no",
+        "that",
+        "this",
+        "it",
+        "be",
+        "by",
+        "from",
+        "at",
+        "my",
+        "i",
+        "they",
+        "their",
+        "without",
+        "but",
+        "or",
+        "who",
+        "was",
+        "were",
+        "have",
+        "has",
+        "will",
+        "can",
+        "an",
+        "its",
+        "into",
+        "than",
+        "them",
+        "these",
+    ]
+)
+_FR_LETTERS = frozenset("éèêëàâçùûôîïœ")
+
+# Everyday words that show up glued to values in hashtags (#veganfood, #zerowastelife).
+_HASHTAG_WORDS = frozenset(
+    [
+        "food",
+        "life",
+        "love",
+        "style",
+        "lifestyle",
+        "beauty",
+        "skincare",
+        "skin",
+        "care",
+        "makeup",
+        "fashion",
+        "style",
+        "mode",
+        "cuisine",
+        "recette",
+        "recettes",
+        "recipe",
+        "recipes",
+        "daily",
+        "day",
+        "tips",
+        "journey",
+        "community",
+        "friendly",
+        "living",
+        "world",
+        "family",
+        "kids",
+        "home",
+        "travel",
+        "photo",
+        "gram",
+        "insta",
+        "official",
+        "club",
+        "team",
+        "france",
+        "paris",
+        "planet",
+        "earth",
+        "month",
+        "week",
+        "year",
+        "challenge",
+        "goals",
+        "power",
+        "positive",
+        "brand",
+        "shop",
+        "store",
+        "products",
+        "produits",
+        "cosmetics",
+        "cosmetique",
+        "cosmetiques",
+        "eat",
+        "eating",
+        "manger",
+        "vie",
+        "nature",
+        "green",
+        "clean",
+        "go",
+        "good",
+        "new",
+        "awareness",
+        "matters",
+        "approved",
+        "only",
+        "first",
+        "month",
+        "the",
+        "my",
+        "our",
+        "of",
+        "and",
+        "for",
+        "is",
+        "be",
+        "you",
+        "all",
+        "not",
+        "no",
+        "dog",
+        "dogs",
+        "cat",
+        "cats",
+        "sans",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    slug: str | None  # None: a blocker phrase, consumed but meaning nothing
+    role: str  # "synonym" | "problem" | "blocker"
+    langs: frozenset[str]
+    # the phrase starts with a negation cue ("without animal testing"): what is listed right
+    # after it is negated too
+    opens_negation: bool = False
+
+
+@dataclass
+class _Item:
+    kind: str  # "w" word, "c" negation cue, "b" clause boundary, "t" resolved hashtag
+    stem: str = ""
+    raw: str = ""
+    slug: str | None = None
+
+
+@dataclass
+class _Hit:
+    phrase: _Phrase
+    start: int
+    end: int  # exclusive
+    inner_cue: bool
+    negated: bool = False
+    by_external_cue: bool = False
+
+
+class _Lexicon:
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self.trie: dict = {}
+        self.hashtags: dict[str, str] = {}
+        self.words: set[str] = set(STOPWORDS) | set(CUES) | set(_HASHTAG_WORDS)
+        for e in taxonomy.entries:
+            for role, table in (("synonym", e.synonyms), ("problem", e.problems)):
+                for lang in LANGS:
+                    for phrase in table.get(lang, []):
+                        self._add(phrase, e.slug, role, lang)
+            for lang in LANGS:
+                self._add(e.labels[lang], e.slug, "synonym", lang)
+            for h in e.hashtags:
+                self.hashtags.setdefault(squash(h), e.slug)
+        for lang, phrases in taxonomy.blockers.items():
+            for phrase in phrases:
+                self._add(phrase, None, "blocker", lang)
+        for e in taxonomy.entries:  # whole synonyms written as one hashtag: #bodypositive
+            for lang in LANGS:
+                for s in e.synonyms.get(lang, []):
+                    self.hashtags.setdefault(squash(s), e.slug)
+
+    def _add(self, phrase: str, slug: str | None, role: str, lang: str) -> None:
+        toks = normalize_phrase(phrase)
+        if not toks:
+            return
+        for raw in raw_tokens(phrase):
+            if raw != "." and not raw.startswith("#"):
+                self.words.add(raw)
+        node = self.trie
+        for t in toks:
+            node = node.setdefault(t, {})
+        opens = raw_tokens(phrase)[0] in PREFIX_CUES
+        prev: _Phrase | None = node.get(None)
+        if prev is None:
+            node[None] = _Phrase(slug, role, frozenset({lang}), opens)
+        elif prev.slug == slug and prev.role == role:
+            node[None] = _Phrase(slug, role, prev.langs | {lang}, prev.opens_negation or opens)
+
+    def segment(self, chunk: str) -> list[str] | None:
+        """Split a glued hashtag into known words, fewest pieces first; None if impossible."""
+        n = len(chunk)
+        best: list[tuple[int, int] | None] = [None] * (n + 1)
+        best[0] = (0, 0)
+        for i in range(1, n + 1):
+            for j in range(max(0, i - 24), i):
+                if best[j] is None:
+                    continue
+                piece = chunk[j:i]
+                if piece in self.words or (piece.endswith("s") and piece[:-1] in self.words):
+                    cand = (best[j][0] + 1, j)
+                    if best[i] is None or cand[0] < best[i][0]:
+                        best[i] = cand
+        if best[n] is None:
+            return None
+        pieces, i = [], n
+        while i > 0:
+            j = best[i][1]
+            pieces.append(chunk[j:i])
+            i = j
+        return pieces[::-1]
+
+
+@cache
+def _lexicon(taxonomy: Taxonomy) -> _Lexicon:
+    return _Lexicon(taxonomy)
+
+
+def _language_scores(text: str) -> tuple[float, float]:
+    folded = fold(text)
+    words = [w for w in raw_tokens(text) if w[0] != "#" and w != "."]
+    fr = sum(1 for w in words if w in _FR_MARKERS)
+    en = sum(1 for w in words if w in _EN_MARKERS)
+    fr += 0.5 * min(6, sum(1 for ch in text.lower() if ch in _FR_LETTERS))
+    del folded
+    return fr, en
+
+
+def detect_language(text: str) -> str:
+    """'fr' or 'en', from stopword counts and French accents; 'en' when there is no evidence."""
+    fr, en = _language_scores(text)
+    return "fr" if fr > en else "en"
+
+
+def _known_language(text: str) -> str | None:
+    fr, en = _language_scores(text)
+    if fr == en:
+        return None
+    return "fr" if fr > en else "en"
+
+
+def _items(text: str, lex: _Lexicon) -> list[_Item]:
+    items: list[_Item] = []
+
+    def word(raw: str) -> None:
+        if raw in STOPWORDS and raw not in CUES:
+            return
+        if raw in CLAUSE_WORDS:
+            items.append(_Item("b"))
+        elif raw in CUES:
+            items.append(_Item("c", stem(raw), raw))
+        else:
+            items.append(_Item("w", stem(raw)))
+
+    for raw in raw_tokens(text):
+        if raw == ".":
+            items.append(_Item("b"))
+        elif raw.startswith("#"):
+            body = raw[1:]
+            items.append(_Item("b"))
+            slug = lex.hashtags.get(squash(body))
+            if slug is not None:
+                items.append(_Item("t", slug=slug))
+            else:
+                parts = [p for p in body.split("_") if p]
+                if len(parts) == 1:
+                    parts = lex.segment(parts[0]) or parts
+                for p in parts:
+                    word(p)
+            items.append(_Item("b"))
+        else:
+            word(raw)
+    return items
+
+
+def _longest(items: list[_Item], i: int, trie: dict) -> tuple[_Phrase, int, bool] | None:
+    """Longest phrase starting at ``i``; cues not part of the phrase may be skipped inside it."""
+    best: tuple[_Phrase, int, bool] | None = None
+    # depth-first over (node, position, skipped-a-cue, last-step-was-a-skip)
+    stack = [(trie, i, False, False)]
+    while stack:
+        node, j, skipped, last_skip = stack.pop()
+        if None in node and j > i and not last_skip:
+            phrase = node[None]
+            if best is None or j > best[1] or (j == best[1] and best[2] and not skipped):
+                best = (phrase, j, skipped)
+        if j >= len(items):
+            continue
+        item = items[j]
+        if item.kind in ("w", "c"):
+            child = node.get(item.stem)
+            if child is not None:
+                stack.append((child, j + 1, skipped, False))
+            if item.kind == "c" and node is not trie:
+                stack.append((node, j + 1, True, True))
+    return best
+
+
+def _hits(items: list[_Item], lex: _Lexicon, lang: str | None) -> list[_Hit]:
+    hits: list[_Hit] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item.kind == "t":
+            hits.append(_Hit(_Phrase(item.slug, "synonym", frozenset(LANGS)), i, i + 1, False))
+            i += 1
+            continue
+        if item.kind == "b":
+            i += 1
+            continue
+        found = _longest(items, i, lex.trie)
+        if found is not None:
+            phrase, end, skipped = found
+            single_word = end - i == 1
+            if single_word and lang is not None and lang not in phrase.langs:
+                found = None
+        if found is None:
+            i += 1
+            continue
+        hits.append(_Hit(phrase, i, end, skipped))
+        i = end
+    return hits
+
+
+def _apply_negation(items: list[_Item], hits: list[_Hit]) -> None:
+    consumed = [False] * len(items)
+    for h in hits:
+        for k in range(h.start, h.end):
+            consumed[k] = True
+    prev: _Hit | None = None
+    for h in hits:
+        negated = h.inner_cue
+        external = False
+        # prefix cue, same clause, at most PREFIX_WINDOW words back, not owned by another hit
+        words = 0
+        k = h.start - 1
+        while k >= 0 and not negated:
+            it = items[k]
+            if it.kind in ("b", "t") or consumed[k]:
+                break
+            if it.kind == "c" and it.raw in PREFIX_CUES:
+                negated = external = True
+                break
+            words += 1
+            if words > PREFIX_WINDOW:
+                break
+            k -= 1
+        # postfix cue right after: "palm oil free"
+        if not negated and h.end < len(items):
+            it = items[h.end]
+            if it.kind == "c" and it.raw in POSTFIX_CUES and not consumed[h.end]:
+                negated = external = True
+                consumed[h.end] = True
+        # listed right after a negated hit: "without animal testing, fur or leather"
+        if (
+            not negated
+            and prev is not None
+            and (prev.by_external_cue or prev.phrase.opens_negation)
+            and prev.end == h.start
+            and h.phrase.role == "synonym"
+        ):
+            negated = external = True
+        h.negated = negated
+        h.by_external_cue = external
+        prev = h
+
+
+def tag_text(
+    text: str, lang: str | None = None, *, taxonomy: Taxonomy | None = None
+) -> dict[str, float]:
+    """Taxonomy values named in ``text``: ``{slug: weight}``, weights in (0, 1], heaviest first.
+
+    ``lang`` ('fr' or 'en') skips language detection; it only matters for single-word
+    synonyms, which match in their own language only.
+    """
+    if not text or not text.strip():
+        return {}
+    tax = taxonomy or load_taxonomy()
+    lex = _lexicon(tax)
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
+    language = lang or _known_language(text)
+    items = _items(text, lex)
+    hits = _hits(items, lex, language)
+    _apply_negation(items, hits)
+    counts: dict[str, int] = {}
+    for h in hits:
+        slug = h.phrase.slug
+        if slug is None:
+            continue
+        if h.phrase.role == "synonym" and h.negated:
+            entry = tax.get(slug)
+            slug = entry.negation if entry.kind == "practice" else None
+            if slug is None:
+                continue
+        counts[slug] = counts.get(slug, 0) + 1
+    if not counts:
+        return {}
+    top = max(counts.values())
+    weights = {s: (1.0 if c == top else 0.5 + 0.5 * c / top) for s, c in counts.items()}
+    return dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,312 @@
+"""The value taxonomy: causes creators defend and practices brands may have.
+
+The data lives in ``matching/data/taxonomy.json``; this module loads it, checks it, and answers
+"which slug does this word mean" (:meth:`Taxonomy.resolve`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from matching.text import fold, normalize_phrase, squash
+
+Kind = Literal["cause", "practice"]
+LANGS = ("fr", "en")
+
+
+class UnknownValueError(ValueError):
+    """A term that is neither a slug nor a label nor a synonym of the taxonomy.
+
+    ``term`` and ``suggestions`` describe the first unknown term; ``unknown`` maps every
+    unknown term (in input order) to its suggestions, for :meth:`Taxonomy.resolve_many`.
+    """
+
+    def __init__(self, unknown: dict[str, list[str]]):
+        self.unknown = dict(unknown)
+        self.term, self.suggestions = next(iter(self.unknown.items()))
+        parts = []
+        for term, suggestions in self.unknown.items():
+            hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+            parts.append(f"{term!r}{hint}")
+        super().__init__("unknown value: " + "; ".join(parts))
+
+
+@dataclass(frozen=True)
+class ValueEntry:
+    slug: str
+    kind: Kind
+    labels: dict[str, str]
+    synonyms: dict[str, list[str]]
+    parents: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)
+    # Phrases naming the problem a cause fights ("homophobia"): they tag the cause whether
+    # or not they are negated ("against homophobia").
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    # For a practice: the cause its negation implies ("not tested on animals" -> cruelty-free).
+    negation: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.labels.get(lang) or self.labels["en"]
+
+
+class Taxonomy:
+    """Entries plus the derived lookups: parents, inherited conflicts, term index."""
+
+    def __init__(self, entries: list[ValueEntry], blockers: dict[str, list[str]] | None = None):
+        self.entries = list(entries)
+        self.blockers = blockers or {}
+        self._by_slug = {e.slug: e for e in self.entries}
+        if len(self._by_slug) != len(self.entries):
+            raise ValueError("duplicate slug in taxonomy")
+        self._check()
+        self.slugs = [e.slug for e in self.entries]
+        self.causes = [e.slug for e in self.entries if e.kind == "cause"]
+        self.practices = [e.slug for e in self.entries if e.kind == "practice"]
+        self._children: dict[str, list[str]] = {s: [] for s in self.slugs}
+        for e in self.entries:
+            for p in e.parents:
+                self._children[p].append(e.slug)
+        self._refusals = {s: frozenset(self._compute_refusals(s)) for s in self.slugs}
+        self._terms = self._build_term_index()
+
+    # -- checks and derived relations -------------------------------------------------------
+    def _check(self) -> None:
+        for e in self.entries:
+            if e.kind not in ("cause", "practice"):
+                raise ValueError(f"{e.slug}: bad kind {e.kind!r}")
+            for lang in LANGS:
+                if not e.labels.get(lang):
+                    raise ValueError(f"{e.slug}: missing {lang} label")
+            for p in e.parents:
+                if p not in self._by_slug or self._by_slug[p].kind != "cause":
+                    raise ValueError(f"{e.slug}: unknown parent {p!r}")
+            for c in e.conflicts:
+                if c not in self._by_slug or self._by_slug[c].kind != "practice":
+                    raise ValueError(f"{e.slug}: conflict {c!r} is not a practice")
+            if e.negation is not None and e.negation not in self._by_slug:
+                raise ValueError(f"{e.slug}: unknown negation target {e.negation!r}")
+        for e in self.entries:  # no cycles in the parent graph
+            seen, stack = set(), list(e.parents)
+            while stack:
+                p = stack.pop()
+                if p == e.slug:
+                    raise ValueError(f"parent cycle through {e.slug}")
+                if p not in seen:
+                    seen.add(p)
+                    stack.extend(self._by_slug[p].parents)
+
+    def ancestors(self, slug: str) -> list[str]:
+        """Every ancestor of ``slug``, nearest first, without duplicates."""
+        out: list[str] = []
+        frontier = list(self._by_slug[slug].parents)
+        while frontier:
+            nxt = []
+            for p in frontier:
+                if p not in out:
+                    out.append(p)
+                    nxt.extend(self._by_slug[p].parents)
+            frontier = nxt
+        return out
+
+    def children(self, slug: str) -> list[str]:
+        return list(self._children[slug])
+
+    def _compute_refusals(self, slug: str) -> set[str]:
+        # A value's conflicts are inherited by its descendants: a vegan creator (veganism is a
+        # child of animal-welfare) refuses fur and animal testing too.
+        out = set(self._by_slug[slug].conflicts)
+        for a in self.ancestors(slug):
+            out.update(self._by_slug[a].conflicts)
+        return out
+
+    def refusals(self, slug: str) -> frozenset[str]:
+        """Practices a creator holding ``slug`` implicitly refuses (own and inherited)."""
+        return self._refusals[slug]
+
+    # -- lookups ----------------------------------------------------------------------------
+    def get(self, slug: str) -> ValueEntry:
+        return self._by_slug[slug]
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._by_slug
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def label(self, slug: str, lang: str = "en") -> str:
+        return self._by_slug[slug].label(lang)
+
+    def _build_term_index(self) -> dict[str, str]:
+        """Normalised term -> slug, for slugs, labels, synonyms and hashtags in both languages.
+
+        Three normal forms are indexed: folded text, stemmed content tokens, squashed. When two
+        entries claim the same form the first one (file order) wins; slugs and labels are
+        indexed before synonyms so they always win.
+        """
+        index: dict[str, str] = {}
+
+        def add(term: str, slug: str) -> None:
+            for key in (
+                "f:" + " ".join(fold(term).replace("-", " ").split()),
+                "n:" + " ".join(normalize_phrase(term)),
+                "s:" + squash(term),
+            ):
+                if len(key) > 2:
+                    index.setdefault(key, slug)
+
+        for e in self.entries:
+            add(e.slug, e.slug)
+        for e in self.entries:
+            for lang in LANGS:
+                add(e.labels[lang], e.slug)
+        for e in self.entries:
+            for lang in LANGS:
+                for s in e.synonyms.get(lang, []):
+                    add(s, e.slug)
+            for h in e.hashtags:
+                index.setdefault("s:" + squash(h), e.slug)
+        return index
+
+    def _lookup(self, term: str) -> str | None:
+        if term in self._by_slug:
+            return term
+        t = term.strip().lstrip("#")
+        for key in (
+            "f:" + " ".join(fold(t).replace("-", " ").split()),
+            "n:" + " ".join(normalize_phrase(t)),
+            "s:" + squash(t),
+        ):
+            if len(key) > 2 and key in self._terms:
+                return self._terms[key]
+        return None
+
+    def suggestions(self, term: str, limit: int = 5) -> list[str]:
+        """Closest known slugs for an unknown term (difflib on folded forms)."""
+        target = " ".join(fold(term).replace("-", " ").split())
+        candidates: dict[str, str] = {}
+        for key, slug in self._terms.items():
+            if key.startswith("f:"):
+                candidates.setdefault(key[2:], slug)
+        out: list[str] = []
+        for form in difflib.get_close_matches(target, list(candidates), n=limit * 3, cutoff=0.6):
+            slug = candidates[form]
+            if slug not in out:
+                out.append(slug)
+        if len(out) < limit:  # a word of the term that is a word of a label or synonym
+            words = set(target.split())
+            for form, slug in candidates.items():
+                if slug not in out and words & set(form.split()) and len(out) < limit:
+                    out.append(slug)
+        return out[:limit]
+
+    def resolve(self, term: str) -> str:
+        """The slug a client means by ``term``: a slug, a label or a synonym, FR or EN.
+
+        Falls back on tagging the term as free text ("sans test sur les animaux") when that
+        yields exactly one value. Raises :class:`UnknownValueError` otherwise.
+        """
+        if not isinstance(term, str) or not term.strip():
+            raise UnknownValueError({str(term): []})
+        slug = self._lookup(term)
+        if slug is not None:
+            return slug
+        from matching.tagging import tag_text  # tagging depends on this module
+
+        tags = tag_text(term, taxonomy=self)
+        if len(tags) == 1:
+            return next(iter(tags))
+        raise UnknownValueError({term: self.suggestions(term)})
+
+    def resolve_many(self, terms) -> list[str]:
+        """Slugs for every term, first occurrence order, duplicates dropped.
+
+        Every unknown term is reported at once in one :class:`UnknownValueError`.
+        """
+        out: list[str] = []
+        unknown: dict[str, list[str]] = {}
+        for term in terms:
+            try:
+                slug = self.resolve(term)
+            except UnknownValueError as exc:
+                unknown.update(exc.unknown)
+                continue
+            if slug not in out:
+                out.append(slug)
+        if unknown:
+            raise UnknownValueError(unknown)
+        return out
+
+    def resolve_weights(self, values) -> dict[str, float]:
+        """``{term: weight}`` or a list of terms (weight 1) -> ``{slug: weight}``.
+
+        Weights are clipped to [0, 1]; zero or negative weights are dropped; when two terms
+        resolve to one slug the larger weight is kept.
+        """
+        if values is None:
+            return {}
+        items = values.items() if isinstance(values, dict) else ((v, 1.0) for v in values)
+        out: dict[str, float] = {}
+        unknown: dict[str, list[str]] = {}
+        for term, weight in items:
+            try:
+                slug = self.resolve(term)
+            except UnknownValueError as exc:
+                unknown.update(exc.unknown)
+                continue
+            w = float(weight)
+            if w != w:  # NaN
+                raise ValueError(f"weight of {term!r} is NaN")
+            w = min(1.0, w)
+            if w > 0:
+                out[slug] = max(out.get(slug, 0.0), w)
+        if unknown:
+            raise UnknownValueError(unknown)
+        return out
+
+    def to_dict(self) -> dict:
+        """A JSON-ready view (for ``GET /v1/values``)."""
+        return {
+            "entries": [
+                {
+                    "slug": e.slug,
+                    "kind": e.kind,
+                    "labels": dict(e.labels),
+                    "synonyms": {k: list(v) for k, v in e.synonyms.items()},
+                    "hashtags": list(e.hashtags),
+                    "parents": list(e.parents),
+                    "conflicts": list(e.conflicts),
+                }
+                for e in self.entries
+            ]
+        }
+
+
+def taxonomy_from_dict(data: dict) -> Taxonomy:
+    entries = [
+        ValueEntry(
+            slug=raw["slug"],
+            kind=raw["kind"],
+            labels=dict(raw["labels"]),
+            synonyms={lang: list(raw.get("synonyms", {}).get(lang, [])) for lang in LANGS},
+            parents=list(raw.get("parents", [])),
+            conflicts=list(raw.get("conflicts", [])),
+            hashtags=list(raw.get("hashtags", [])),
+            problems={lang: list(raw.get("problems", {}).get(lang, [])) for lang in LANGS},
+            negation=raw.get("negation"),
+        )
+        for raw in data["entries"]
+    ]
+    return Taxonomy(entries, blockers=data.get("blockers"))
+
+
+@cache
+def load_taxonomy() -> Taxonomy:
+    """The packaged taxonomy, loaded once per process."""
+    text = (Path(__file__).parent / "data" / "taxonomy.json").read_text("utf-8")
+    return taxonomy_from_dict(json.loads(text))

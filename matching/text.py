@@ -1,0 +1,352 @@
+"""Text normalisation shared by the taxonomy and the tagger.
+
+Both sides (taxonomy phrases and free text) go through the same functions, so a rule only has
+to be consistent, not linguistically perfect: ``stem("animaux") == stem("animal")`` and
+``stem("végétalienne") == stem("vegetalien")`` is all the matcher needs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Words that carry no meaning for matching. They are dropped before phrase matching, so
+# "tests sur les animaux" and "testé sur animaux" meet on [test, animal].
+STOPWORDS_EN = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "on",
+        "in",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "we",
+        "our",
+        "ours",
+        "you",
+        "your",
+        "yours",
+        "i",
+        "me",
+        "my",
+        "he",
+        "she",
+        "his",
+        "her",
+        "they",
+        "their",
+        "them",
+        "who",
+        "which",
+        "what",
+        "whose",
+        "also",
+        "very",
+        "so",
+        "too",
+        "just",
+        "only",
+        "any",
+        "some",
+        "both",
+        "most",
+        "more",
+        "much",
+        "such",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "about",
+        "than",
+        "then",
+        "there",
+        "here",
+        "do",
+        "does",
+        "did",
+        "done",
+        "has",
+        "have",
+        "had",
+        "having",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "our",
+        "us",
+        "per",
+        "via",
+        "etc",
+        "one",
+        "one's",
+    ]
+)
+STOPWORDS_FR = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "d",
+        "au",
+        "aux",
+        "a",
+        "à",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "et",
+        "ou",
+        "où",
+        "en",
+        "dans",
+        "sur",
+        "sous",
+        "par",
+        "pour",
+        "avec",
+        "chez",
+        "que",
+        "qu",
+        "qui",
+        "quoi",
+        "dont",
+        "est",
+        "sont",
+        "été",
+        "était",
+        "suis",
+        "es",
+        "sommes",
+        "êtes",
+        "ont",
+        "avons",
+        "avez",
+        "ai",
+        "as",
+        "nos",
+        "notre",
+        "nous",
+        "vous",
+        "votre",
+        "vos",
+        "mon",
+        "ma",
+        "mes",
+        "ton",
+        "ta",
+        "tes",
+        "son",
+        "sa",
+        "ses",
+        "leur",
+        "leurs",
+        "il",
+        "elle",
+        "ils",
+        "elles",
+        "on",
+        "je",
+        "j",
+        "tu",
+        "t",
+        "s",
+        "c",
+        "se",
+        "sa",
+        "y",
+        "très",
+        "aussi",
+        "comme",
+        "plus",
+        "moins",
+        "leurs",
+        "même",
+        "cela",
+        "ça",
+        "ceci",
+        "celui",
+        "celle",
+        "ceux",
+        "celles",
+        "lui",
+        "eux",
+        "fait",
+        "faire",
+        "fais",
+        "font",
+    ]
+)
+_ASCII_FR_STOPWORDS = frozenset(
+    unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in STOPWORDS_FR
+)
+STOPWORDS = frozenset(STOPWORDS_EN) | _ASCII_FR_STOPWORDS
+
+# Negation cues that can precede what they negate ("not tested on animals", "sans fourrure").
+PREFIX_CUES = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "without",
+        "non",
+        "zero",
+        "against",
+        "anti",
+        "stop",
+        "ban",
+        "banned",
+        "refuse",
+        "refuses",
+        "refusing",
+        "nor",
+        "neither",
+        "none",
+        "ne",
+        "pas",
+        "sans",
+        "jamais",
+        "aucun",
+        "aucune",
+        "contre",
+        "ni",
+        "zero",
+        "refus",
+        "refusons",
+        "refuse",
+        "fini",
+        "bannir",
+        "bannis",
+        "interdit",
+        "0",
+    ]
+)
+# Cues that follow what they negate ("palm oil free", "fur-free").
+POSTFIX_CUES = frozenset({"free", "libre"})
+CUES = PREFIX_CUES | POSTFIX_CUES
+
+# Words after which a new clause starts: negation never crosses them.
+CLAUSE_WORDS = frozenset({"but", "however", "although", "yet", "mais", "cependant", "pourtant"})
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_TOKEN = re.compile(r"#[\w+]+|[a-z0-9]+(?:\+)?|[.;:!?()\[\]\n|]")
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    out = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return out.replace("œ", "oe").replace("æ", "ae").replace("Œ", "OE").replace("ß", "ss")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free, apostrophes unified, English contractions expanded."""
+    text = strip_accents(text.translate(_APOSTROPHES)).lower()
+    text = re.sub(r"n't\b", " not", text)
+    text = re.sub(r"\bfree (?:from|of)\b", "without", text)
+    return text
+
+
+def split_camel(word: str) -> str:
+    return _CAMEL.sub(" ", word)
+
+
+def squash(text: str) -> str:
+    """The form used to compare hashtags: ``"Cruelty-free!"`` -> ``"crueltyfree"``."""
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+_FEMININE = (
+    ("iennes", "ien"),
+    ("ienne", "ien"),
+    ("euses", "eur"),
+    ("euse", "eur"),
+    ("trices", "teur"),
+    ("trice", "teur"),
+    ("ives", "if"),
+    ("ive", "if"),
+    ("elles", "el"),
+    ("elle", "el"),
+)
+
+
+def stem(word: str) -> str:
+    """A deliberately small FR/EN stemmer: plural, feminine and -ing/-ed endings."""
+    w = word
+    if len(w) <= 3 or w.isdigit():
+        return w
+    if w.endswith("aux") and len(w) > 4:
+        return w[:-3] + "al"
+    for suffix, repl in _FEMININE:
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            return w[: -len(suffix)] + repl
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith(("s", "x")) and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("ing") and len(w) > 5:
+        w = w[:-3]
+    elif w.endswith("ed") and len(w) > 4:
+        w = w[:-2]
+    if w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Folded tokens of ``text``; hashtags keep their ``#`` and their original case split.
+
+    Punctuation that ends a clause is kept as the token ``"."``. Commas, hyphens and quotes
+    disappear: "cruelty-free" and "cruelty free" are the same two tokens.
+    """
+    # camelCase inside hashtags only: "#CrueltyFree" -> "#cruelty free" later needs the case.
+    text = re.sub(r"#(\w+)", lambda m: "#" + split_camel(m.group(1)).replace(" ", "_"), text)
+    folded = fold(text)
+    folded = folded.replace("'", " ").replace("-", " ").replace("/", " ")
+    out: list[str] = []
+    for tok in _TOKEN.findall(folded):
+        if tok[0] == "#" or tok[0].isalnum():
+            out.append(tok.rstrip("+"))
+        else:
+            out.append(".")
+    return out
+
+
+def normalize_phrase(text: str) -> tuple[str, ...]:
+    """Stemmed content tokens of a phrase, as used for matching and for term resolution."""
+    return tuple(stem(t) for t in raw_tokens(text) if t not in STOPWORDS and t != ".")
