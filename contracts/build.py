@@ -1,12 +1,12 @@
 """Compile the Solidity sources with the pinned solc-js and keep the committed artifacts honest.
 
-    python -m contracts.build               compile and (re)write contracts/artifacts/
-    python -m contracts.build --check       fast check: exit 1 naming every stale or missing artifact
-    python -m contracts.build --check --recompile
-                                            slow check: compile in memory and compare byte for byte
+    python -m contracts.build                        compile and (re)write contracts/artifacts/
+    python -m contracts.build --check                fast check, exit 1 naming what is stale
+    python -m contracts.build --check --recompile    also compile in memory and compare bytes
 
 Two compilation jobs share the same settings: production sources (``contracts/src``) write to
-``contracts/artifacts/``, test-only sources (``contracts/test_src``) to ``contracts/artifacts/test/``.
+``contracts/artifacts/``, test-only sources (``contracts/test_src``) to
+``contracts/artifacts/test/``.
 They are compiled apart so test contracts can never leak into (or perturb) production bytecode.
 
 The fast check does not run the compiler (solc-js takes tens of seconds): an artifact is fresh when
@@ -129,7 +129,9 @@ def compile_job(job: Job) -> dict[str, dict[str, Any]]:
         "settings": {
             **COMPILER_SETTINGS,
             "outputSelection": {
-                "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]}
+                "*": {
+                    "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]
+                }
             },
         },
     }
@@ -172,9 +174,7 @@ def compile_job(job: Job) -> dict[str, dict[str, Any]]:
                 "compiler": compiler,
                 "settings": COMPILER_SETTINGS,
                 "openzeppelinVersion": openzeppelin_version,
-                "sources": {
-                    dep: sha256_file(source_unit_path(dep)) for dep in dependency_units
-                },
+                "sources": {dep: sha256_file(source_unit_path(dep)) for dep in dependency_units},
             }
             file_name = f"{contract_name}.json"
             if file_name in artifacts:
