@@ -24,7 +24,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
-from web3.exceptions import ContractLogicError
+from web3.exceptions import ContractLogicError, Web3RPCError
 
 from contracts import errors
 
@@ -589,7 +589,16 @@ def _replay_revert(w3: Web3, tx: dict[str, Any], block_number: int) -> errors.Co
         w3.eth.call(call, block_number - 1)
     except ContractLogicError as exc:
         return errors.from_web3_error(exc) or errors.UnknownRevert()
-    return errors.UnknownRevert("reverted (out of gas?)", named_args={"block": block_number})
+    except Web3RPCError as exc:  # e.g. out of gas: no revert data to decode
+        message = (
+            str(exc.rpc_response.get("error", {}).get("message", exc))
+            if exc.rpc_response
+            else str(exc)
+        )
+        return errors.UnknownRevert(message, named_args={"message": message})
+    return errors.UnknownRevert(
+        "reverted", named_args={"message": "reverted", "block": block_number}
+    )
 
 
 # ---------------------------------------------------------------------------------- events
