@@ -8,10 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from api import accounts, values
+from api.brands.router import router as brands_router
 from api.chain import ChainClient
+from api.creators.router import router as creators_router
 from api.db import make_engine
 from api.errors import install_handlers
+from api.match_index import build_index
+from api.offers.router import router as offers_router
+from api.requests.router import router as requests_router
 from api.settings import Settings
 
 log = logging.getLogger("collab")
@@ -25,6 +32,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def lifespan(app: FastAPI):
         app.state.engine = engine or make_engine(settings.database_url)
         app.state.chain = ChainClient.from_settings(settings) if settings.chain_rpc_url else None
+        with Session(app.state.engine) as session:
+            app.state.match_index = build_index(session)
         for hook in app.state.startup_hooks:
             hook(app)
         try:
@@ -45,6 +54,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     install_handlers(app)
+    for router in (
+        brands_router,
+        creators_router,
+        accounts.router,
+        values.router,
+        requests_router,
+        offers_router,
+    ):
+        app.include_router(router)
 
     @app.get("/health", tags=["health"])
     def health(request: Request) -> dict:

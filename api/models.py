@@ -1,3 +1,7 @@
 """Imports every table so the metadata (and Alembic) sees the whole schema."""
 
+from api.brands.models import Brand  # noqa: F401
+from api.creators.models import Creator  # noqa: F401
 from api.idempotency import IdempotencyRecord  # noqa: F401
+from api.offers.models import Offer  # noqa: F401
+from api.requests.models import CollabRequest  # noqa: F401

@@ -1,0 +1,24 @@
+"""`GET /v1/me`: whoever holds the key reads their own profile."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth import CurrentPrincipal
+from api.brands import service as brands
+from api.brands.models import BrandPublic
+from api.creators import service as creators
+from api.creators.models import CreatorPublic
+from api.db import SessionDep
+from api.errors import NotFound
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+@router.get("/me", response_model=BrandPublic | CreatorPublic)
+def read_me(principal: CurrentPrincipal, session: SessionDep):
+    if principal.role == "brand":
+        return brands.to_public(brands.get_brand(session=session, brand_id=principal.id))
+    if principal.role == "creator":
+        return creators.to_public(creators.get_creator(session=session, creator_id=principal.id))
+    raise NotFound("the operator key has no profile")

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import JSON, Column
+from sqlmodel import Field as DBField
+from sqlmodel import SQLModel
+
+from api.idempotency import utcnow
+from api.types import Address, Amount, Country, Language, Platform, Token
+from api.values import ValueTerms
+
+TOTAL_BPS = 10_000
+MAX_PAYEES = 16
+
+
+class Payee(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    wallet: Address
+    share_bps: int = Field(ge=1, le=TOTAL_BPS)
+
+
+class Split(BaseModel):
+    """Who is paid from a deal: the creator first, then designers, then charities."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    creator_share_bps: int = Field(ge=0, le=TOTAL_BPS)
+    designers: list[Payee] = Field(default_factory=list, max_length=MAX_PAYEES - 1)
+    charities: list[Payee] = Field(default_factory=list, max_length=MAX_PAYEES - 1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Split:
+        total = self.creator_share_bps + sum(p.share_bps for p in self.designers + self.charities)
+        if total != TOTAL_BPS:
+            raise ValueError(f"shares must sum to exactly {TOTAL_BPS} basis points, not {total}")
+        if 1 + len(self.designers) + len(self.charities) > MAX_PAYEES:
+            raise ValueError(f"at most {MAX_PAYEES} payees, the creator included")
+        wallets = [p.wallet for p in self.designers + self.charities]
+        if len(set(wallets)) != len(wallets):
+            raise ValueError("each designer and charity needs its own wallet")
+        return self
+
+
+class PlatformAudience(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    followers: int = Field(ge=0, le=10**10)
+    engagement_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    countries: list[Country] = Field(default_factory=list, max_length=50)
+
+
+class Money(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount
+    token: Token
+
+
+class ScreeningPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_alignment: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="offers aligning less are declined at once"
+    )
+    decline_dealbreakers: bool = Field(
+        default=True, description="always on: offers from brands doing a dealbreaker are declined"
+    )
+
+
+class Creator(SQLModel, table=True):
+    id: str = DBField(primary_key=True, max_length=40)
+    handle: str = DBField(max_length=40, unique=True)
+    display_name: str = DBField(max_length=120)
+    bio: str = DBField(default="", max_length=5000)
+    is_virtual: bool = False
+    operator: str | None = DBField(default=None, max_length=200)
+    wallet: str = DBField(max_length=42, index=True)
+    languages: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    audience: dict[str, Any] = DBField(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    values: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    dealbreakers: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    min_fees: list[dict[str, str]] = DBField(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    split: dict[str, Any] = DBField(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    screening: dict[str, Any] = DBField(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    completed_deals: int = 0
+    api_key_hash: str = DBField(max_length=64, unique=True)
+    created_at: datetime = DBField(default_factory=utcnow)
+    updated_at: datetime = DBField(default_factory=utcnow)
+
+
+_HANDLE = r"^[A-Za-z0-9_.]{2,40}$"
+
+
+class CreatorFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str = Field(min_length=1, max_length=120)
+    bio: str = Field(default="", max_length=5000)
+    is_virtual: bool = False
+    operator: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=200,
+        description="the person or company responsible; required for a virtual creator",
+    )
+    languages: list[Language] = Field(min_length=1, max_length=20)
+    audience: dict[Platform, PlatformAudience] = Field(min_length=1, max_length=10)
+    values: ValueTerms = Field(min_length=1)
+    dealbreakers: ValueTerms = Field(default_factory=list)
+    min_fees: list[Money] = Field(
+        min_length=1, max_length=8, description="minimum fee per accepted token"
+    )
+    wallet: Address
+    split: Split
+    screening: ScreeningPolicy = Field(default_factory=ScreeningPolicy)
+
+
+def check_creator(fields: dict[str, Any]) -> None:
+    """Rules across fields, for a whole profile (registration, or after an update)."""
+    if fields.get("is_virtual") and not fields.get("operator"):
+        raise ValueError(
+            "a virtual creator must name its operator (the responsible person or company)"
+        )
+    tokens = [fee["token"] for fee in fields.get("min_fees", [])]
+    if len(set(tokens)) != len(tokens):
+        raise ValueError("one minimum fee per token")
+    split = fields.get("split") or {}
+    others = [p["wallet"] for p in split.get("designers", []) + split.get("charities", [])]
+    if fields.get("wallet") in others:
+        raise ValueError("the creator's wallet cannot also be a designer's or a charity's")
+
+
+class CreatorCreate(CreatorFields):
+    handle: str = Field(pattern=_HANDLE, examples=["vegan_vera"])
+
+    @model_validator(mode="after")
+    def _rules(self) -> CreatorCreate:
+        check_creator(self.model_dump())
+        return self
+
+
+class CreatorUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=120)
+    bio: str | None = Field(default=None, max_length=5000)
+    is_virtual: bool | None = None
+    operator: str | None = Field(default=None, min_length=2, max_length=200)
+    languages: list[Language] | None = Field(default=None, min_length=1, max_length=20)
+    audience: dict[Platform, PlatformAudience] | None = Field(default=None, min_length=1)
+    values: ValueTerms | None = Field(default=None, min_length=1)
+    dealbreakers: ValueTerms | None = None
+    min_fees: list[Money] | None = Field(default=None, min_length=1, max_length=8)
+    wallet: Address | None = None
+    split: Split | None = None
+    screening: ScreeningPolicy | None = None
+
+
+class CreatorPublic(BaseModel):
+    id: str
+    role: str = "creator"
+    handle: str
+    display_name: str
+    bio: str
+    is_virtual: bool
+    operator: str | None
+    wallet: str
+    languages: list[str]
+    audience: dict[str, PlatformAudience]
+    values: list[str]
+    dealbreakers: list[str]
+    min_fees: list[Money]
+    split: Split
+    screening: ScreeningPolicy
+    completed_deals: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreatorRegistered(CreatorPublic):
+    api_key: str = Field(description="shown once: store it, it cannot be read again")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from api.auth import hash_api_key, new_api_key
+from api.creators.models import (
+    Creator,
+    CreatorCreate,
+    CreatorPublic,
+    CreatorRegistered,
+    CreatorUpdate,
+    check_creator,
+)
+from api.errors import Conflict, InvalidInput, NotFound
+from api.idempotency import utcnow
+from api.match_index import creator_profile, on_commit
+from api.types import new_id
+from matching import MatchIndex
+
+
+def to_public(creator: Creator) -> CreatorPublic:
+    return CreatorPublic.model_validate(creator, from_attributes=True)
+
+
+def _sync_index(session: Session, index: MatchIndex, creator: Creator) -> None:
+    profile = creator_profile(creator)
+    on_commit(session, lambda: index.upsert(profile))
+
+
+def register_creator(
+    *, session: Session, index: MatchIndex, data: CreatorCreate, api_key: str | None = None
+) -> CreatorRegistered:
+    taken = session.exec(
+        select(Creator.id).where(func.lower(Creator.handle) == data.handle.lower())
+    ).first()
+    if taken:
+        raise Conflict(f"the handle {data.handle!r} is taken")
+    api_key = api_key or new_api_key("creator")
+    fields = data.model_dump(mode="json")
+    creator = Creator(id=new_id("crt"), api_key_hash=hash_api_key(api_key), **fields)
+    session.add(creator)
+    session.flush()
+    _sync_index(session, index, creator)
+    return CreatorRegistered(**to_public(creator).model_dump(), api_key=api_key)
+
+
+def get_creator(*, session: Session, creator_id: str) -> Creator:
+    creator = session.get(Creator, creator_id)
+    if creator is None:
+        raise NotFound("creator not found")
+    return creator
+
+
+def update_creator(
+    *, session: Session, index: MatchIndex, creator: Creator, data: CreatorUpdate
+) -> Creator:
+    changes = {k: v for k, v in data.model_dump(mode="json", exclude_unset=True).items()}
+    merged = to_public(creator).model_dump(mode="json") | {
+        k: v for k, v in changes.items() if v is not None or k == "operator"
+    }
+    try:
+        check_creator(merged)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    for field, value in changes.items():
+        if value is None and field != "operator":
+            continue
+        setattr(creator, field, value)
+    creator.updated_at = utcnow()
+    session.add(creator)
+    session.flush()
+    _sync_index(session, index, creator)
+    return creator

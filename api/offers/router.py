@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from api.auth import CurrentBrand, CurrentCreator, CurrentPrincipal
+from api.db import SessionDep
+from api.idempotency import IdempotencyDep
+from api.match_index import IndexDep
+from api.offers import service
+from api.offers.models import OfferCreate, OfferDecline, OfferPublic, OfferStatus
+from api.pagination import Page, PageDep
+from api.requests.service import get_own_request
+
+router = APIRouter(tags=["offers"])
+
+
+@router.post("/v1/requests/{request_id}/offers", status_code=201, response_model=OfferPublic)
+def create_offer(
+    request_id: str,
+    body: OfferCreate,
+    request: Request,
+    brand: CurrentBrand,
+    session: SessionDep,
+    index: IndexDep,
+    idempotency: IdempotencyDep,
+):
+    """Offer a deal to one creator. Their screening policy applies at once: the answer is
+    `sent`, or `screened_out` with the reasons."""
+    row = get_own_request(session=session, brand=brand, request_id=request_id)
+    return idempotency.run(
+        lambda: service.create_offer(
+            session=session,
+            index=index,
+            settings=request.app.state.settings,
+            brand=brand,
+            row=row,
+            data=body,
+        )
+    )
+
+
+@router.get("/v1/offers", response_model=Page[OfferPublic])
+def list_offers(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[OfferStatus | None, Query()] = None,
+) -> Page[OfferPublic]:
+    """A brand's sent offers, or a creator's inbox."""
+    return service.list_offers(session=session, principal=principal, status=status, params=page)
+
+
+@router.get("/v1/offers/{offer_id}", response_model=OfferPublic)
+def get_offer(offer_id: str, principal: CurrentPrincipal, session: SessionDep) -> OfferPublic:
+    offer = service.get_visible_offer(session=session, principal=principal, offer_id=offer_id)
+    return service.to_public(offer)
+
+
+@router.post("/v1/offers/{offer_id}/decline", response_model=OfferPublic)
+def decline_offer(
+    offer_id: str, creator: CurrentCreator, session: SessionDep, body: OfferDecline | None = None
+) -> OfferPublic:
+    offer = service.get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
+    return service.decline_offer(session=session, offer=offer, reason=body.reason if body else None)

@@ -1,0 +1,48 @@
+"""Cursor pagination over time-ordered ids, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class PageParams(BaseModel):
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="page size")] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=64, pattern=r"^[a-z]{3}_[0-9a-f]{32}$", description="next_cursor"),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def paginate(statement, id_column, params: PageParams):
+    """Apply newest-first ordering, the cursor and limit+1 (to know if a next page exists)."""
+    if params.cursor:
+        statement = statement.where(id_column < params.cursor)
+    return statement.order_by(id_column.desc()).limit(params.limit + 1)
+
+
+def page_of(rows: list, params: PageParams, to_public) -> Page:
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    return Page(
+        items=[to_public(row) for row in rows], next_cursor=rows[-1].id if has_more else None
+    )

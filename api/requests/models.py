@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import JSON, Column
+from sqlmodel import Field as DBField
+from sqlmodel import SQLModel
+
+from api.creators.models import Money
+from api.idempotency import utcnow
+from api.types import Country, Language, Platform
+from api.values import ValueTerms
+
+Format = Literal["post", "story", "reel", "short", "video", "live", "article", "podcast"]
+
+
+class Deliverable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Platform
+    format: Format
+    count: int = Field(default=1, ge=1, le=100)
+
+
+class AudienceConstraints(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_followers: int = Field(default=0, ge=0, le=10**10)
+    languages: list[Language] = Field(default_factory=list, max_length=20)
+    countries: list[Country] = Field(default_factory=list, max_length=50)
+    platforms: list[Platform] = Field(default_factory=list, max_length=10)
+
+
+class CollabRequest(SQLModel, table=True):
+    __tablename__ = "collab_request"
+
+    id: str = DBField(primary_key=True, max_length=40)
+    brand_id: str = DBField(foreign_key="brand.id", index=True, max_length=40)
+    title: str = DBField(max_length=200)
+    description: str = DBField(max_length=10_000)
+    lang: str = DBField(max_length=2)
+    target_values: dict[str, float] = DBField(sa_column=Column(JSON, nullable=False))
+    values_source: str = DBField(max_length=10)
+    budget_amount: str = DBField(max_length=78)
+    budget_token: str = DBField(max_length=42)
+    deliverables: list[dict[str, Any]] = DBField(sa_column=Column(JSON, nullable=False))
+    deadline: datetime
+    audience: dict[str, Any] = DBField(sa_column=Column(JSON, nullable=False))
+    status: str = DBField(default="open", max_length=10)
+    created_at: datetime = DBField(default_factory=utcnow)
+
+
+class RequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=200)
+    description: str = Field(min_length=10, max_length=10_000, description="free text, FR or EN")
+    target_values: ValueTerms | None = Field(
+        default=None, description="slugs, labels or synonyms; omitted = tagged from the text"
+    )
+    lang: Literal["fr", "en"] | None = Field(default=None, description="omitted = detected")
+    budget: Money
+    deliverables: list[Deliverable] = Field(min_length=1, max_length=20)
+    deadline: AwareDatetime
+    audience: AudienceConstraints = Field(default_factory=AudienceConstraints)
+
+    @field_validator("deadline")
+    @classmethod
+    def _future(cls, value: datetime) -> datetime:
+        if value <= datetime.now(UTC):
+            raise ValueError("must be in the future")
+        return value
+
+
+class TaggedValue(BaseModel):
+    slug: str
+    weight: float
+    label: str
+
+
+class RequestPublic(BaseModel):
+    id: str
+    brand_id: str
+    title: str
+    description: str
+    lang: str
+    target_values: list[TaggedValue]
+    values_source: Literal["brand", "tagged"]
+    budget: Money
+    deliverables: list[Deliverable]
+    deadline: datetime
+    audience: AudienceConstraints
+    status: str
+    created_at: datetime
+
+
+class MatchCreator(BaseModel):
+    id: str
+    handle: str
+    display_name: str
+    is_virtual: bool
+
+
+class MatchPublic(BaseModel):
+    creator: MatchCreator
+    score: float = Field(ge=0, le=1)
+    components: dict[str, float]
+    explanation: str
+    is_virtual: bool
+
+
+class MatchList(BaseModel):
+    request_id: str
+    diversified: bool
+    items: list[MatchPublic]

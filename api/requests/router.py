@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.auth import CurrentBrand
+from api.db import SessionDep
+from api.idempotency import IdempotencyDep
+from api.match_index import IndexDep
+from api.pagination import Page, PageDep
+from api.requests import service
+from api.requests.models import MatchList, RequestCreate, RequestPublic
+
+router = APIRouter(prefix="/v1/requests", tags=["requests"])
+
+
+@router.post("", status_code=201, response_model=RequestPublic)
+def create_request(
+    body: RequestCreate, brand: CurrentBrand, session: SessionDep, idempotency: IdempotencyDep
+):
+    """Post a collaboration brief; values are tagged from the text when none are given."""
+    return idempotency.run(lambda: service.create_request(session=session, brand=brand, data=body))
+
+
+@router.get("", response_model=Page[RequestPublic])
+def list_requests(brand: CurrentBrand, session: SessionDep, page: PageDep) -> Page[RequestPublic]:
+    return service.list_requests(session=session, brand=brand, params=page)
+
+
+@router.get("/{request_id}", response_model=RequestPublic)
+def get_request(request_id: str, brand: CurrentBrand, session: SessionDep) -> RequestPublic:
+    row = service.get_own_request(session=session, brand=brand, request_id=request_id)
+    return service.to_public(row)
+
+
+@router.get("/{request_id}/matches", response_model=MatchList)
+def get_matches(
+    request_id: str,
+    brand: CurrentBrand,
+    session: SessionDep,
+    index: IndexDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    diversify: bool = False,
+) -> MatchList:
+    """Creators ranked by shared values, audience, budget and track record, with reasons."""
+    row = service.get_own_request(session=session, brand=brand, request_id=request_id)
+    return service.find_matches(
+        session=session, index=index, row=row, limit=limit, diversify=diversify
+    )

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from api.auth import Principal
+from api.brands.models import Brand
+from api.creators.models import Creator
+from api.errors import InvalidInput, NotFound
+from api.pagination import Page, PageParams, page_of, paginate
+from api.requests.models import (
+    CollabRequest,
+    MatchCreator,
+    MatchList,
+    MatchPublic,
+    RequestCreate,
+    RequestPublic,
+    TaggedValue,
+)
+from api.types import new_id
+from matching import Brief, MatchIndex, detect_language, load_taxonomy, tag_text
+
+
+def to_public(row: CollabRequest) -> RequestPublic:
+    taxonomy = load_taxonomy()
+    tagged = [
+        TaggedValue(slug=slug, weight=round(weight, 4), label=taxonomy.get(slug).labels[row.lang])
+        for slug, weight in sorted(row.target_values.items(), key=lambda kv: -kv[1])
+    ]
+    return RequestPublic(
+        id=row.id,
+        brand_id=row.brand_id,
+        title=row.title,
+        description=row.description,
+        lang=row.lang,
+        target_values=tagged,
+        values_source=row.values_source,
+        budget={"amount": row.budget_amount, "token": row.budget_token},
+        deliverables=row.deliverables,
+        deadline=row.deadline,
+        audience=row.audience,
+        status=row.status,
+        created_at=row.created_at,
+    )
+
+
+def create_request(*, session: Session, brand: Principal, data: RequestCreate) -> RequestPublic:
+    text = f"{data.title}\n{data.description}"
+    lang = data.lang or detect_language(text)
+    if data.target_values:
+        values, source = {slug: 1.0 for slug in data.target_values}, "brand"
+    else:
+        values, source = tag_text(text, lang=lang), "tagged"
+        if not values:
+            raise InvalidInput(
+                "no value found in the title or description; name them in target_values",
+                errors=[{"field": "target_values", "message": "required: nothing to tag"}],
+            )
+    row = CollabRequest(
+        id=new_id("req"),
+        brand_id=brand.id,
+        title=data.title,
+        description=data.description,
+        lang=lang,
+        target_values=values,
+        values_source=source,
+        budget_amount=str(data.budget.amount),
+        budget_token=data.budget.token,
+        deliverables=[d.model_dump() for d in data.deliverables],
+        deadline=data.deadline,
+        audience=data.audience.model_dump(),
+    )
+    session.add(row)
+    session.flush()
+    return to_public(row)
+
+
+def get_own_request(*, session: Session, brand: Principal, request_id: str) -> CollabRequest:
+    row = session.get(CollabRequest, request_id)
+    # Another brand's request answers exactly like a missing one: no existence leak.
+    if row is None or row.brand_id != brand.id:
+        raise NotFound(f"request {request_id} not found")
+    return row
+
+
+def list_requests(*, session: Session, brand: Principal, params: PageParams) -> Page:
+    statement = select(CollabRequest).where(CollabRequest.brand_id == brand.id)
+    rows = list(session.exec(paginate(statement, CollabRequest.id, params)))
+    return page_of(rows, params, to_public)
+
+
+def brief_for(
+    *, session: Session, row: CollabRequest, budget: int | None = None, token: str | None = None
+) -> Brief:
+    brand = session.get(Brand, row.brand_id)
+    audience = row.audience
+    return Brief(
+        values=dict(row.target_values),
+        practices=list(brand.practices) if brand else [],
+        budget=budget if budget is not None else int(row.budget_amount),
+        token=token or row.budget_token,
+        languages=list(audience.get("languages", [])),
+        platforms=list(audience.get("platforms", [])),
+        min_followers=int(audience.get("min_followers", 0)),
+        countries=list(audience.get("countries", [])),
+        lang=row.lang,
+    )
+
+
+def find_matches(
+    *, session: Session, index: MatchIndex, row: CollabRequest, limit: int, diversify: bool
+) -> MatchList:
+    brief = brief_for(session=session, row=row)
+    matches = index.search(brief, limit=limit, diversify=diversify)
+    ids = [m.creator_id for m in matches]
+    creators = {c.id: c for c in session.exec(select(Creator).where(Creator.id.in_(ids)))}
+    items = []
+    for match in matches:
+        creator = creators.get(match.creator_id)
+        if creator is None:  # deleted since the index saw it
+            continue
+        items.append(
+            MatchPublic(
+                creator=MatchCreator(
+                    id=creator.id,
+                    handle=creator.handle,
+                    display_name=creator.display_name,
+                    is_virtual=creator.is_virtual,
+                ),
+                score=min(1.0, max(0.0, float(match.score))),
+                components={k: round(float(v), 4) for k, v in match.components.items()},
+                explanation=match.explanation,
+                is_virtual=creator.is_virtual,
+            )
+        )
+    return MatchList(request_id=row.id, diversified=diversify, items=items)

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from tests.factories import (
+    ONE_ETH,
+    future,
+    offer_body,
+    post_request,
+    register_brand,
+    register_creator,
+    request_body,
+)
+
+
+def test_brief_is_tagged_from_french_text(client) -> None:
+    brand = register_brand(client)
+    body = post_request(brand)
+    assert body["lang"] == "fr"
+    assert body["values_source"] == "tagged"
+    slugs = {v["slug"] for v in body["target_values"]}
+    assert "cruelty-free" in slugs
+    assert "animal-testing" not in slugs  # "sans test sur les animaux" is a negation
+    assert body["budget"] == {"amount": str(ONE_ETH), "token": "ETH"}
+
+
+def test_brief_with_explicit_values_and_bad_input(client) -> None:
+    brand = register_brand(client)
+    body = post_request(brand, target_values=["LGBTQ+ rights", "inclusion"], lang="en")
+    assert body["values_source"] == "brand"
+    assert [v["weight"] for v in body["target_values"]] == [1.0, 1.0]
+    for bad in (
+        {"budget": {"amount": "1.5", "token": "ETH"}},
+        {"budget": {"amount": 1000, "token": "ETH"}},
+        {"deadline": "2020-01-01T00:00:00Z"},
+        {"deliverables": []},
+        {"target_values": ["unknownium"]},
+        {"description": "short"},
+    ):
+        response = brand.post("/v1/requests", json=request_body(**bad))
+        assert response.status_code == 422, (bad, response.text)
+    assert len(brand.get("/v1/requests").json()["items"]) == 1
+
+
+def test_requests_list_paginates_newest_first(client) -> None:
+    brand = register_brand(client)
+    ids = [post_request(brand, title=f"Brief number {i}")["id"] for i in range(5)]
+    page = brand.get("/v1/requests", params={"limit": 2}).json()
+    assert [r["id"] for r in page["items"]] == ids[::-1][:2]
+    seen = [r["id"] for r in page["items"]]
+    while page["next_cursor"]:
+        page = brand.get("/v1/requests", params={"limit": 2, "cursor": page["next_cursor"]}).json()
+        seen += [r["id"] for r in page["items"]]
+    assert seen == ids[::-1]
+    assert brand.get("/v1/requests", params={"cursor": "bogus"}).status_code == 422
+
+
+def test_matches_rank_aligned_creators_and_explain(client) -> None:
+    brand = register_brand(client)
+    aligned = register_creator(client, values=["animal-welfare", "veganism", "cruelty-free"])
+    register_creator(client, values=["sport-wellbeing"], dealbreakers=[], bio="Sport et bien-être")
+    request = post_request(brand)
+    matches = brand.get(f"/v1/requests/{request['id']}/matches").json()
+    assert matches["items"], matches
+    top = matches["items"][0]
+    assert top["creator"]["id"] == aligned.id
+    assert 0 <= top["score"] <= 1
+    assert top["components"] and top["explanation"]
+    assert top["is_virtual"] is False
+
+
+def test_profile_change_reaches_matches_at_once(client) -> None:
+    brand = register_brand(client)
+    creator = register_creator(client, values=["sport-wellbeing"], dealbreakers=[])
+    request = post_request(brand, target_values=["lgbtq-rights"])
+
+    def ids() -> list[str]:
+        url = f"/v1/requests/{request['id']}/matches"
+        return [m["creator"]["id"] for m in brand.get(url).json()["items"]]
+
+    before = ids()
+    creator.patch("/v1/creators/me", json={"values": ["lgbtq-rights"]})
+    after = ids()
+    assert creator.id in after
+    assert creator.id not in before or after.index(creator.id) <= before.index(creator.id)
+
+
+def test_offer_sent_to_aligned_creator_lands_in_inbox(client) -> None:
+    brand = register_brand(client)
+    creator = register_creator(client)
+    request = post_request(brand)
+    response = brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id))
+    assert response.status_code == 201, response.text
+    offer = response.json()
+    assert offer["status"] == "sent"
+    assert offer["price"] == {"amount": str(ONE_ETH // 2), "token": "ETH"}
+    assert "Disclosure" in offer["terms_text"]
+    inbox = creator.get("/v1/offers").json()["items"]
+    assert [o["id"] for o in inbox] == [offer["id"]]
+    assert (
+        brand.get("/v1/offers", params={"status": "sent"}).json()["items"][0]["id"] == offer["id"]
+    )
+    # one open offer per creator and request
+    again = brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id))
+    assert again.status_code == 409
+
+
+def test_animal_testing_brand_is_screened_out(client) -> None:
+    brand = register_brand(client, practices=["animal testing"], values=[])
+    creator = register_creator(client, dealbreakers=["animal-testing"])
+    request = post_request(brand)
+    response = brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id))
+    assert response.status_code == 201
+    offer = response.json()
+    assert offer["status"] == "screened_out"
+    assert any("animal" in r["message"].lower() for r in offer["screening"]["reasons"])
+    assert creator.get("/v1/offers").json()["items"] == []
+    assert creator.get(f"/v1/offers/{offer['id']}").status_code == 404
+    assert brand.get(f"/v1/offers/{offer['id']}").json()["status"] == "screened_out"
+
+
+def test_low_alignment_is_screened_out(client) -> None:
+    brand = register_brand(client)
+    creator = register_creator(
+        client, values=["sport-wellbeing"], dealbreakers=[], screening={"min_alignment": 0.9}
+    )
+    request = post_request(brand)
+    offer = brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id)).json()
+    assert offer["status"] == "screened_out"
+    assert offer["screening"]["reasons"][0]["code"] == "low_alignment"
+
+
+def test_offer_validation(client) -> None:
+    brand = register_brand(client)
+    creator = register_creator(client)
+    request = post_request(brand)
+    url = f"/v1/requests/{request['id']}/offers"
+    cases = [
+        (offer_body(creator.id, amount="1"), 422, "minimum fee"),
+        (offer_body(creator.id, deliver_by="2001-01-01T00:00:00Z"), 422, "future"),
+        (offer_body(creator.id, token="0x" + "11" * 20), 422, "not paid in"),
+        (offer_body("crt_missing"), 404, "not found"),
+        (offer_body(creator.id, review_period_seconds=1), 422, "review_period"),
+    ]
+    for body, status, needle in cases:
+        response = brand.post(url, json=body)
+        assert response.status_code == status, (body, response.text)
+        assert needle in response.text
+    assert brand.get("/v1/offers").json()["items"] == []
+
+
+def test_decline_with_reason(client) -> None:
+    brand = register_brand(client)
+    creator = register_creator(client)
+    request = post_request(brand)
+    offer = brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id)).json()
+    response = creator.post(f"/v1/offers/{offer['id']}/decline", json={"reason": "busy"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "declined"
+    assert response.json()["decline_reason"] == "busy"
+    assert creator.post(f"/v1/offers/{offer['id']}/decline", json={}).status_code == 409
+    assert (
+        creator.get("/v1/offers", params={"status": "declined"}).json()["items"][0]["id"]
+        == offer["id"]
+    )
+
+
+def test_offer_creation_is_idempotent(client) -> None:
+    brand = register_brand(client)
+    creator = register_creator(client)
+    request = post_request(brand)
+    url = f"/v1/requests/{request['id']}/offers"
+    body = offer_body(creator.id, deliver_by=future(9))
+    first = brand.post(url, json=body, headers={"Idempotency-Key": "k1"})
+    second = brand.post(url, json=body, headers={"Idempotency-Key": "k1"})
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert len(brand.get("/v1/offers").json()["items"]) == 1
+    third = brand.post(
+        url, json=offer_body(creator.id, amount=str(ONE_ETH)), headers={"Idempotency-Key": "k1"}
+    )
+    assert third.status_code == 409

@@ -1,0 +1,118 @@
+"""Test data through the public API, the way clients create it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from eth_account import Account
+from fastapi.testclient import TestClient
+
+_seq = itertools.count(1)
+ONE_ETH = 10**18
+
+
+def wallet() -> str:
+    return Account.create().address
+
+
+def future(days: float = 10) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
+def brand_body(**overrides) -> dict:
+    body = {
+        "name": f"Brand {next(_seq)}",
+        "description": "Cosmétiques véganes, jamais testés sur les animaux.",
+        "wallet": wallet(),
+        "values": ["cruelty-free", "veganism"],
+        "practices": [],
+    }
+    return body | overrides
+
+
+def creator_body(**overrides) -> dict:
+    n = next(_seq)
+    body = {
+        "handle": f"creator_{n}",
+        "display_name": f"Creator {n}",
+        "bio": "Je défends la cause animale et une cuisine végétale.",
+        "is_virtual": False,
+        "languages": ["fr", "en"],
+        "audience": {
+            "instagram": {"followers": 120_000, "engagement_rate": 0.04, "countries": ["FR", "BE"]}
+        },
+        "values": ["animal-welfare", "veganism"],
+        "dealbreakers": ["animal-testing"],
+        "min_fees": [{"amount": str(ONE_ETH // 10), "token": "ETH"}],
+        "wallet": wallet(),
+        "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
+        "screening": {"min_alignment": 0.1},
+    }
+    return body | overrides
+
+
+def request_body(**overrides) -> dict:
+    body = {
+        "title": "Lancement d'un rouge à lèvres vegan",
+        "description": "Nous cherchons des créateurs engagés pour la cause animale : "
+        "cosmétiques véganes et cruelty-free, sans test sur les animaux.",
+        "budget": {"amount": str(ONE_ETH), "token": "ETH"},
+        "deliverables": [{"platform": "instagram", "format": "reel", "count": 2}],
+        "deadline": future(30),
+        "audience": {"min_followers": 1000, "languages": ["fr"], "platforms": ["instagram"]},
+    }
+    return body | overrides
+
+
+def offer_body(creator_id: str, **overrides) -> dict:
+    body = {
+        "creator_id": creator_id,
+        "amount": str(ONE_ETH // 2),
+        "deliver_by": future(14),
+        "review_period_seconds": 3 * 24 * 3600,
+        "terms": "Two reels showing the lipstick, posted before the deadline.",
+    }
+    return body | overrides
+
+
+def auth(api_key: str) -> dict:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+class Actor:
+    """A registered brand or creator with its key."""
+
+    def __init__(self, client: TestClient, data: dict) -> None:
+        self.client = client
+        self.data = data
+        self.id = data["id"]
+        self.key = data["api_key"]
+        self.headers = auth(self.key)
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, headers=self.headers, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.client.post(url, headers=self.headers | kwargs.pop("headers", {}), **kwargs)
+
+    def patch(self, url: str, **kwargs):
+        return self.client.patch(url, headers=self.headers, **kwargs)
+
+
+def register_brand(client: TestClient, **overrides) -> Actor:
+    response = client.post("/v1/brands", json=brand_body(**overrides))
+    assert response.status_code == 201, response.text
+    return Actor(client, response.json())
+
+
+def register_creator(client: TestClient, **overrides) -> Actor:
+    response = client.post("/v1/creators", json=creator_body(**overrides))
+    assert response.status_code == 201, response.text
+    return Actor(client, response.json())
+
+
+def post_request(brand: Actor, **overrides) -> dict:
+    response = brand.post("/v1/requests", json=request_body(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
