@@ -13,8 +13,11 @@ array              shape, dtype           holds
 ``_refused``       (words, cap) uint64    explicit dealbreakers
 ``_langs`` etc.    (words, cap) uint64    languages, platforms present, audience countries
 ``_followers``     (platforms, cap) u32   followers per platform (clamped at 2**32 - 1)
-``_quality``       (platforms, cap) f16   static audience quality per platform
-``_best_quality``  (cap,) float32         best quality over all platforms
+``_quality``       (platforms, cap) u8    static audience quality per platform, in 1/255
+``_best_quality``  (cap,) uint8           best of those over all platforms
+``_base``          (cap,) float32         the score's brief-independent part (audience and
+                                          track record when the brief sets no platform or
+                                          country), precomputed
 ``_fee_hi``        (tokens, cap) float64  ``float(min_fee)``; +inf when the token is refused
 ``_fee_lo``        (tokens, cap) int64    ``min_fee - int(float(min_fee))``
 ``_track``         (cap,) float32         track-record component
@@ -35,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -153,6 +157,18 @@ class _Compiled:
     country_count: int
 
 
+@cache
+def _taxonomy_tables(tax: Taxonomy) -> tuple[np.ndarray, dict[str, int]]:
+    """Relation credit between causes, and for each practice the bitmask (over slugs) of the
+    values whose holders implicitly refuse it."""
+    pos = {s: i for i, s in enumerate(tax.slugs)}
+    refusers: dict[str, int] = {}
+    for s in tax.slugs:
+        for practice in tax.refusals(s):
+            refusers[practice] = refusers.get(practice, 0) | (1 << pos[s])
+    return relation_credit(tax, list(tax.causes)), refusers
+
+
 FILTER_CODES = (
     "dealbreaker",
     "value_conflict",
@@ -178,7 +194,7 @@ class MatchIndex:
         self._causes = list(tax.causes)
         self._cause_pos = {s: i for i, s in enumerate(self._causes)}
         self._slug_pos = {s: i for i, s in enumerate(tax.slugs)}
-        self._relation = relation_credit(tax, self._causes)
+        self._relation, self._refusers = _taxonomy_tables(tax)
         self._slug_words = (len(tax.slugs) + 63) // 64
         cap = max(16, int(capacity))
         self._cap = cap
@@ -193,8 +209,9 @@ class MatchIndex:
         self._countries = _Bits(cap)
         p = len(self._platforms.names)
         self._followers = np.zeros((p, cap), dtype=np.uint32)
-        self._quality = np.zeros((p, cap), dtype=np.float16)
-        self._best_quality = np.zeros(cap, dtype=np.float32)
+        self._quality = np.zeros((p, cap), dtype=np.uint8)
+        self._best_quality = np.zeros(cap, dtype=np.uint8)
+        self._base = np.zeros(cap, dtype=np.float32)
         self._tokens: dict[str, int] = {}
         self._fee_hi = np.full((0, cap), np.inf, dtype=np.float64)
         self._fee_lo = np.zeros((0, cap), dtype=np.int64)
@@ -202,11 +219,6 @@ class MatchIndex:
         self._track = np.zeros(cap, dtype=np.float32)
         self._virtual = np.zeros(cap, dtype=bool)
         self._tier = np.zeros(cap, dtype=np.int8)
-        # precomputed: for each slug, the bitmask (over slugs) of values that refuse it
-        self._refusers: dict[str, int] = {}
-        for s in tax.slugs:
-            for p_slug in tax.refusals(s):
-                self._refusers[p_slug] = self._refusers.get(p_slug, 0) | (1 << self._slug_pos[s])
 
     # -- size and memory --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -230,6 +242,7 @@ class MatchIndex:
             self._followers,
             self._quality,
             self._best_quality,
+            self._base,
             self._fee_hi,
             self._fee_lo,
             self._track,
@@ -263,6 +276,7 @@ class MatchIndex:
         self._followers = g(self._followers)
         self._quality = g(self._quality)
         self._best_quality = g(self._best_quality)
+        self._base = g(self._base)
         self._fee_hi = g(self._fee_hi, np.inf)
         self._fee_lo = g(self._fee_lo)
         self._track = g(self._track)
@@ -276,7 +290,7 @@ class MatchIndex:
         if len(self._platforms.names) > before:
             cap = self._cap
             self._followers = np.vstack([self._followers, np.zeros((1, cap), np.uint32)])
-            self._quality = np.vstack([self._quality, np.zeros((1, cap), np.float16)])
+            self._quality = np.vstack([self._quality, np.zeros((1, cap), np.uint8)])
         return b
 
     def _token_row(self, token: str, create: bool) -> int | None:
@@ -350,17 +364,19 @@ class MatchIndex:
             for platform, aud in c.audience.items():
                 p = self._platform_row(platform)
                 f = min(aud.followers, _MAX_FOLLOWERS)
-                q = float(platform_quality(aud.followers, aud.engagement_rate))
+                q = round(255 * float(platform_quality(aud.followers, aud.engagement_rate)))
                 self._followers[p, row] = f
                 self._quality[p, row] = q
-                best_q, best_f = (
-                    max(best_q, float(self._quality[p, row])),
-                    max(best_f, aud.followers),
-                )
+                best_q, best_f = max(best_q, q), max(best_f, aud.followers)
             self._best_quality[row] = best_q
+            best_q /= 255.0
             self._tier[row] = int(np.searchsorted(TIER_BOUNDS, best_f, side="right"))
             self._set_fees(row, c.min_fee)
-            self._track[row] = float(track_record_score(c.completed_deals))
+            track = float(track_record_score(c.completed_deals))
+            self._track[row] = track
+            w = WEIGHTS
+            audience = AUDIENCE_QUALITY * best_q + AUDIENCE_COUNTRIES + AUDIENCE_PLATFORMS
+            self._base[row] = w.audience * audience + w.track_record * track
             self._virtual[row] = bool(c.is_virtual)
 
     def _set_fees(self, row: int, min_fee: dict[str, int]) -> None:
@@ -461,8 +477,12 @@ class MatchIndex:
             country_count=len(set(brief.countries)),
         )
 
-    def _filters(self, q: _Compiled, cols) -> dict[str, np.ndarray]:
-        """code -> boolean array, True where that hard filter removes the creator."""
+    def _filters(self, q: _Compiled, cols, merged: bool = False) -> dict[str, np.ndarray]:
+        """code -> boolean array, True where that hard filter removes the creator.
+
+        ``merged`` (for search, which only needs the union): a refused token is reported under
+        ``below_min_fee`` (its fee is +inf) instead of costing a pass of its own.
+        """
         out: dict[str, np.ndarray] = {}
         m = len(self._virtual[cols])
 
@@ -480,7 +500,6 @@ class MatchIndex:
             out["token_not_accepted"] = np.ones(m, dtype=bool)
         else:
             hi = self._fee_hi[q.token_row, cols]
-            out["token_not_accepted"] = np.isinf(hi)
             below = hi > q.budget_hi
             ties = np.flatnonzero(hi == q.budget_hi)
             if len(ties):
@@ -492,7 +511,12 @@ class MatchIndex:
                     for j, r in zip(huge, rows, strict=True):
                         tie_below[j] = self._fee_huge[(q.token_row, int(r))] > q.budget_lo
                 below[ties] = tie_below
-            out["below_min_fee"] = below & ~out["token_not_accepted"]
+            if merged:
+                out["below_min_fee"] = below
+            else:
+                refused = np.isinf(hi)
+                out["token_not_accepted"] = refused
+                out["below_min_fee"] = below & ~refused
         if q.lang_mask is not None:
             out["language"] = ~self._langs.intersects(q.lang_mask, cols)
         if q.platform_mask is not None:
@@ -517,49 +541,64 @@ class MatchIndex:
             return f
         return self._followers[:, cols].max(axis=0)
 
-    def _components(self, q: _Compiled, cols) -> dict[str, np.ndarray]:
-        """Score components (float32 arrays in [0, 1]) for the creators at ``cols``."""
+    def _audience(self, q: _Compiled, cols) -> np.ndarray | None:
+        """Audience fit for the creators at ``cols``; None when the brief sets no platform and
+        no country (then it is brief-independent and already inside ``_base``)."""
+        if not q.brief.platforms and q.country_mask is None:
+            return None
         m = len(self._virtual[cols])
-        align = np.zeros(m, dtype=np.float32)
-        for r, w in zip(q.cause_rows, q.cause_weights, strict=True):
-            align += self._credit[r, cols] * w
-        np.minimum(align, 1.0, out=align)
         if q.brief.platforms:
             if q.platform_rows:
                 quality = self._quality[q.platform_rows[0], cols]
                 for p in q.platform_rows[1:]:
                     quality = np.maximum(quality, self._quality[p, cols])
                 quality = quality.astype(np.float32)
+                quality *= np.float32(1 / 255)
             else:
                 quality = np.zeros(m, dtype=np.float32)
-            presence = self._platforms.count_common(q.platform_mask, cols) / np.float32(
-                q.platform_count
-            )
+            presence = self._platforms.count_common(q.platform_mask, cols).astype(np.float32)
+            presence *= np.float32(AUDIENCE_PLATFORMS / q.platform_count)
         else:
-            quality = self._best_quality[cols]
-            presence = np.float32(1.0)
+            quality = self._best_quality[cols].astype(np.float32)
+            quality *= np.float32(1 / 255)
+            presence = np.float32(AUDIENCE_PLATFORMS)
+        quality *= np.float32(AUDIENCE_QUALITY)
+        quality += presence
         if q.country_mask is not None:
-            countries = self._countries.count_common(q.country_mask, cols) / np.float32(
-                q.country_count
+            countries = self._countries.count_common(q.country_mask, cols).astype(np.float32)
+            countries *= np.float32(AUDIENCE_COUNTRIES / q.country_count)
+            quality += countries
+        else:
+            quality += np.float32(AUDIENCE_COUNTRIES)
+        return np.minimum(quality, np.float32(1.0), out=quality)
+
+    def _budget(self, q: _Compiled, cols) -> np.ndarray | None:
+        """Budget fit at ``cols`` (None: 1 for everyone, i.e. no usable budget or token)."""
+        if q.token_row is None or q.brief.budget <= 0:
+            return None
+        ratio = self._fee_hi[q.token_row, cols] * (1.0 / q.budget_hi)
+        np.minimum(ratio, 1.0, out=ratio)
+        return budget_fit_from_ratio(ratio).astype(np.float32)
+
+    def _components(self, q: _Compiled, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Score components (float32 in [0, 1]) for a few creators (the top-k, or one)."""
+        m = len(rows)
+        align = np.zeros(m, dtype=np.float32)
+        for r, w in zip(q.cause_rows, q.cause_weights, strict=True):
+            align += self._credit[r, rows] * w
+        np.minimum(align, np.float32(1.0), out=align)
+        audience = self._audience(q, rows)
+        if audience is None:
+            quality = self._best_quality[rows].astype(np.float32) * np.float32(1 / 255)
+            audience = quality * np.float32(AUDIENCE_QUALITY) + np.float32(
+                AUDIENCE_COUNTRIES + AUDIENCE_PLATFORMS
             )
-        else:
-            countries = np.float32(1.0)
-        audience = (
-            np.float32(AUDIENCE_QUALITY) * quality
-            + np.float32(AUDIENCE_COUNTRIES) * countries
-            + np.float32(AUDIENCE_PLATFORMS) * presence
-        ).astype(np.float32, copy=False)
-        if q.token_row is not None and q.brief.budget > 0:
-            ratio = self._fee_hi[q.token_row, cols] / q.budget_hi
-            budget = budget_fit_from_ratio(np.minimum(ratio, 1.0)).astype(np.float32)
-        else:
-            budget = np.ones(m, dtype=np.float32)
-        audience = np.broadcast_to(audience, (m,))
+        budget = self._budget(q, rows)
         return {
             "alignment": align,
-            "audience": np.clip(audience, 0.0, 1.0),
-            "budget": budget,
-            "track_record": self._track[cols],
+            "audience": audience,
+            "budget": np.ones(m, dtype=np.float32) if budget is None else budget,
+            "track_record": self._track[rows],
         }
 
     @staticmethod
@@ -571,6 +610,52 @@ class MatchIndex:
         score += comp["track_record"] * np.float32(w.track_record)
         return np.clip(score, 0.0, 1.0, out=score)
 
+    def _score_all(self, q: _Compiled) -> np.ndarray:
+        """Scores of every creator (float32), the same sum as ``_combine(_components)``."""
+        n, w = self._n, WEIGHTS
+        qvec = np.zeros(len(self._causes), dtype=np.float32)
+        qvec[q.cause_rows] = q.cause_weights * np.float32(w.alignment)
+        score = qvec @ self._credit[:, :n]  # one BLAS pass over the value matrix
+        cols = slice(0, n)
+        audience = self._audience(q, cols)
+        if audience is None:
+            score += self._base[:n]
+        else:
+            audience *= np.float32(w.audience)
+            score += audience
+            score += self._track[:n] * np.float32(w.track_record)
+        budget = self._budget(q, cols)
+        if budget is None:
+            score += np.float32(w.budget)
+        else:
+            budget *= np.float32(w.budget)
+            score += budget
+        return np.clip(score, 0.0, 1.0, out=score)
+
+    @staticmethod
+    def _top(score: np.ndarray, k: int) -> np.ndarray:
+        """Indices of the ``k`` largest scores (unordered), exact.
+
+        A strided sample gives a threshold expected to keep about 4k candidates; when at least k
+        scores reach it the top k are all among them, so ``argpartition`` runs on those few.
+        Otherwise it runs on everything.
+        """
+        n = len(score)
+        if k >= n:
+            return np.arange(n)
+        if n > 20_000:
+            step = n // 2048
+            sample = score[::step]
+            above = min(len(sample) - 1, max(1, (4 * k * len(sample)) // n + 1))
+            threshold = np.partition(sample, len(sample) - above)[len(sample) - above]
+            cand = np.flatnonzero(score >= threshold)
+            if k <= len(cand) <= n // 4:
+                sub = score[cand]
+                if len(cand) == k:
+                    return cand
+                return cand[np.argpartition(-sub, k - 1)[:k]]
+        return np.argpartition(-score, k - 1)[:k]
+
     # -- queries ----------------------------------------------------------------------------
     def search(self, brief: Brief, limit: int = 20, diversify: bool = False) -> list[Match]:
         """Top ``limit`` creators passing every hard filter, best first.
@@ -581,62 +666,76 @@ class MatchIndex:
         if limit <= 0 or self._n == 0:
             return []
         q = self._compile(brief)
-        cols = slice(0, self._n)
-        filters = self._filters(q, cols)
-        comp = self._components(q, cols)
-        score = self._combine(comp)
-        if filters:
-            blocked = np.logical_or.reduce(list(filters.values()))
-            score[blocked] = -1.0
-        pool = limit * 5 if diversify else limit
-        pool = min(pool, self._n)
-        top = np.argpartition(-score, pool - 1)[:pool] if pool < self._n else np.arange(self._n)
-        top = top[score[top] >= 0.0]
+        n = self._n
+        blocked = np.zeros(n, dtype=bool)
+        for f in self._filters(q, slice(0, n), merged=True).values():
+            np.logical_or(blocked, f, out=blocked)
+        passing = n - int(np.count_nonzero(blocked))
+        if passing == 0:
+            return []
+        pool = min(limit * 5 if diversify else limit, passing)
+        if passing <= n // 8:
+            # few survivors: score only them (gathers are cheaper than full passes)
+            rows = np.flatnonzero(~blocked)
+            score = self._combine(self._components(q, rows))
+            local = self._top(score, pool)
+            top, top_scores = rows[local], score[local]
+        else:
+            score = self._score_all(q)
+            score -= np.float32(2.0) * blocked  # filtered scores drop below zero
+            top = self._top(score, pool)
+            top_scores = score[top]
+            keep = top_scores >= 0.0
+            top, top_scores = top[keep], top_scores[keep]
         ids = self._ids
-        order = sorted(top.tolist(), key=lambda r: (-float(score[r]), ids[r]))
-        matches = [self._match(q, r, comp, score) for r in order]
+        order = sorted(range(len(top)), key=lambda i: (-float(top_scores[i]), ids[top[i]]))
+        rows_sorted = top[order]
+        matches = self._matches(q, rows_sorted, top_scores[order])
         if diversify:
-            return diversify_matches(
-                matches,
-                limit,
-                tiers={m.creator_id: int(self._tier[self._row[m.creator_id]]) for m in matches},
-            )
+            tiers = {
+                m.creator_id: int(self._tier[r]) for m, r in zip(matches, rows_sorted, strict=True)
+            }
+            return diversify_matches(matches, limit, tiers=tiers)
         return matches[:limit]
 
-    def _match(self, q: _Compiled, row: int, comp: dict[str, np.ndarray], score) -> Match:
-        components = {name: round(float(arr[row]), 6) for name, arr in comp.items()}
-        held = int(self._held[0, row]) if self._slug_words == 1 else None
-        shared, related = [], []
-        for slug, r in zip(q.causes, q.cause_rows, strict=True):
-            b = self._slug_pos[slug]
-            has = (
-                (held >> b) & 1
-                if held is not None
-                else (int(self._held[b // 64, row]) >> (b % 64)) & 1
-            )
-            if has:
-                shared.append(slug)
-            elif self._credit[r, row] > 0:
-                related.append(slug)
-        partial = False
+    def _matches(self, q: _Compiled, rows: np.ndarray, scores: np.ndarray) -> list[Match]:
+        comp = self._components(q, rows)
+        names = list(comp)
+        columns = [np.round(comp[name].astype(np.float64), 6).tolist() for name in names]
+        held = self._held[:, rows].tolist()
+        credit = self._credit[q.cause_rows][:, rows].tolist() if len(q.cause_rows) else []
+        partial = [False] * len(rows)
         if q.country_mask is not None:
-            common = int(self._countries.count_common(q.country_mask, [row])[0])
-            partial = common < q.country_count
-        sentence = match_sentence(
-            taxonomy=self.taxonomy,
-            lang=q.brief.lang,
-            shared=shared,
-            related=related,
-            components=components,
-            partial_countries=partial,
-        )
-        return Match(
-            creator_id=self._ids[row],
-            score=round(float(score[row]), 6),
-            components=components,
-            explanation=sentence,
-            is_virtual=bool(self._virtual[row]),
-        )
+            common = self._countries.count_common(q.country_mask, rows).tolist()
+            partial = [c < q.country_count for c in common]
+        bits = [self._slug_pos[s] for s in q.causes]
+        out = []
+        for i, row in enumerate(rows.tolist()):
+            components = {name: col[i] for name, col in zip(names, columns, strict=True)}
+            shared, related = [], []
+            for j, (slug, b) in enumerate(zip(q.causes, bits, strict=True)):
+                if held[b // 64][i] >> (b % 64) & 1:
+                    shared.append(slug)
+                elif credit[j][i] > 0:
+                    related.append(slug)
+            sentence = match_sentence(
+                taxonomy=self.taxonomy,
+                lang=q.brief.lang,
+                shared=shared,
+                related=related,
+                components=components,
+                partial_countries=partial[i],
+            )
+            out.append(
+                Match(
+                    creator_id=self._ids[row],
+                    score=round(float(scores[i]), 6),
+                    components=components,
+                    explanation=sentence,
+                    is_virtual=bool(self._virtual[row]),
+                )
+            )
+        return out
 
     def explain_filter(self, brief: Brief, creator_id: str) -> list[FilterReason]:
         """Why ``creator_id`` is filtered out for ``brief``; empty when it is not filtered.
