@@ -26,7 +26,6 @@ contract RevenueSplitter is ReentrancyGuardTransient {
     /// Credited but not yet withdrawn, per token: excluded from what `distribute` splits.
     mapping(address token => uint256) public totalCredited;
 
-    event Distributed(address indexed token, uint256 amount);
     event PayoutPaid(address indexed payee, address indexed token, uint256 amount);
     event PayoutCredited(address indexed payee, address indexed token, uint256 amount);
     event Withdrawn(address indexed account, address indexed token, address to, uint256 amount);
@@ -39,12 +38,12 @@ contract RevenueSplitter is ReentrancyGuardTransient {
     receive() external payable {}
 
     /// Split everything this splitter holds in `token` (address(0) = ETH), minus open credits.
+    /// Each payee's part is logged (PayoutPaid or PayoutCredited); their sum is the return value.
     function distribute(address token) external nonReentrant returns (uint256 amount) {
         if (address(this) == _implementation) revert NotAClone();
         uint256 balance = token == address(0) ? address(this).balance : IERC20(token).balanceOf(address(this));
         amount = balance - totalCredited[token];
         if (amount == 0) revert NothingToDistribute();
-        emit Distributed(token, amount);
 
         bytes memory args = Clones.fetchCloneArgs(address(this));
         uint256 payeeCount = args.length / ENTRY_SIZE;

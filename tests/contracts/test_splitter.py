@@ -77,7 +77,7 @@ def test_distribute_eth_pays_every_payee_by_share_with_dust_to_payee_zero(env: E
         assert env.eth_balance(payee) - before[payee] == value
     assert env.eth_balance(splitter.address) == 0
     names = event_names(receipt, "RevenueSplitter")
-    assert names == ["Distributed"] + ["PayoutPaid"] * 4
+    assert names == ["PayoutPaid"] * 4
     with pytest.raises(errors.NothingToDistribute):
         send(env.w3, splitter.build_distribute("ETH"), env.stranger.key)
 

@@ -1,0 +1,162 @@
+"""Gas of the deal lifecycle and of a splitter distribution, against plain transfers.
+
+The floor is what a trusting brand would spend paying the four payees directly: four plain
+transfers, sent to the same (existing, already funded) accounts as the escrow pays, measured in the
+same run. Used by ``bench/gas.py`` (prints the table) and by the tests (hold the budgets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from web3 import Web3
+
+from contracts.bindings import DealTerms, Erc20, SplitterContract, send
+from contracts.testing import ONE_ETH, ONE_USD, Actor, Env
+
+SHARES_BPS = (7000, 1000, 1000, 1000)  # creator, two designers, one charity
+
+
+@dataclass
+class Scenario:
+    name: str
+    steps: list[tuple[str, int]] = field(default_factory=list)
+    floor: int = 0
+    floor_label: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(gas for _, gas in self.steps)
+
+    @property
+    def ratio(self) -> float:
+        return self.total / self.floor
+
+
+def _gas(receipt) -> int:
+    return int(receipt["gasUsed"])
+
+
+def plain_eth_transfers(env: Env, sender: Actor, payees: tuple[str, ...], amount: int) -> int:
+    return sum(
+        _gas(
+            send(
+                env.w3,
+                {"to": p, "data": "0x", "value": amount, "chainId": env.chain_id},
+                sender.key,
+            )
+        )
+        for p in payees
+    )
+
+
+def plain_token_transfers(
+    env: Env, token: Erc20, sender: Actor, payees: tuple[str, ...], amount: int
+) -> int:
+    return sum(_gas(send(env.w3, token.build_transfer(p, amount), sender.key)) for p in payees)
+
+
+def deal_lifecycle(env: Env, terms: DealTerms) -> list[tuple[str, int]]:
+    steps: list[tuple[str, int]] = []
+    signature = env.sign(terms)
+    if not terms.is_eth:
+        token = Erc20(env.w3, terms.token)
+        send(env.w3, token.build_mint(env.brand.address, terms.amount), env.brand.key)
+        approve = send(env.w3, token.build_approve(env.escrow.address, terms.amount), env.brand.key)
+        steps.append(("token approve (allowance)", _gas(approve)))
+    create = send(env.w3, env.escrow.build_create_deal(terms, signature), env.brand.key)
+    steps.append(("createDeal + fund", _gas(create)))
+    deliver = env.deliver(terms)
+    steps.append(("markDelivered", _gas(deliver)))
+    approve_deal = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    steps.append(("approve (release)", _gas(approve_deal)))
+    return steps
+
+
+def measure(env: Env) -> list[Scenario]:
+    """Run every scenario on ``env``'s chain and return the figures."""
+    payees = env.payees
+    scenarios: list[Scenario] = []
+
+    eth_floor = plain_eth_transfers(env, env.brand, payees, ONE_ETH // 4)
+    for fee_bps in (0, 250):
+        terms = env.terms(amount=ONE_ETH, shares_bps=SHARES_BPS, platform_fee_bps=fee_bps)
+        label = "no platform fee" if fee_bps == 0 else f"{fee_bps / 100:g}% fee to the treasury"
+        scenarios.append(
+            Scenario(
+                f"escrow, ETH, {label}",
+                deal_lifecycle(env, terms),
+                eth_floor,
+                "4 plain ETH transfers",
+            )
+        )
+
+    token = env.stablecoin
+    # Payees already hold the token on both sides, so no side pays for first-time balances.
+    for payee in payees:
+        send(env.w3, token.build_mint(payee, 1), env.brand.key)
+    send(env.w3, token.build_mint(env.brand.address, 1_000 * ONE_USD), env.brand.key)
+    token_floor = plain_token_transfers(env, token, env.brand, payees, 25 * ONE_USD)
+    terms = env.terms(
+        token=token.address, amount=100 * ONE_USD, shares_bps=SHARES_BPS, platform_fee_bps=0
+    )
+    scenarios.append(
+        Scenario(
+            "escrow, stablecoin, no platform fee",
+            deal_lifecycle(env, terms),
+            token_floor,
+            "4 plain ERC-20 transfers",
+        )
+    )
+
+    splitter_address = env.factory.predict(payees, SHARES_BPS)
+    created = send(env.w3, env.factory.build_create_splitter(payees, SHARES_BPS), env.other.key)
+    splitter = SplitterContract(env.w3, splitter_address)
+    send(
+        env.w3,
+        {"to": splitter_address, "data": "0x", "value": ONE_ETH, "chainId": env.chain_id},
+        env.other.key,
+    )
+    distribute = send(env.w3, splitter.build_distribute("ETH"), env.other.key)
+    scenarios.append(
+        Scenario(
+            "splitter distribute, ETH, 4 payees",
+            [("distribute", _gas(distribute))],
+            eth_floor,
+            "4 plain ETH transfers",
+        )
+    )
+    send(env.w3, token.build_mint(splitter_address, 100 * ONE_USD), env.other.key)
+    distribute_token = send(env.w3, splitter.build_distribute(token.address), env.other.key)
+    scenarios.append(
+        Scenario(
+            "splitter distribute, stablecoin, 4 payees",
+            [("distribute", _gas(distribute_token))],
+            token_floor,
+            "4 plain ERC-20 transfers",
+        )
+    )
+    scenarios.append(
+        Scenario(
+            "splitter creation (once per payee set)",
+            [("createSplitter", _gas(created))],
+            eth_floor,
+            "4 plain ETH transfers",
+        )
+    )
+    return scenarios
+
+
+def format_report(scenarios: list[Scenario], w3: Web3 | None = None) -> str:
+    lines = []
+    for scenario in scenarios:
+        lines.append(scenario.name)
+        for step, gas in scenario.steps:
+            lines.append(f"  {step:<34}{gas:>10,}")
+        lines.append(f"  {'total':<34}{scenario.total:>10,}")
+        lines.append(
+            f"  {'floor: ' + scenario.floor_label:<34}{scenario.floor:>10,}"
+            f"   ratio {scenario.ratio:.2f}x"
+        )
+        lines.append("")
+    return "\n".join(lines)
