@@ -1,0 +1,260 @@
+"""Python bindings: EIP-712 typed data, signatures, tx builders, event decoding, typed errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from eth_abi import encode as abi_encode
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from contracts import bindings, errors
+from contracts.bindings import ZERO_ADDRESS, DealTerms, send
+from contracts.testing import Env, advance
+
+
+def test_typed_data_is_json_and_matches_the_contract_digest(env: Env) -> None:
+    terms = env.terms()
+    typed = terms.typed_data(env.chain_id, env.escrow.address)
+    assert json.loads(json.dumps(typed)) == typed  # JSON-able as is
+    assert typed["primaryType"] == "DealTerms"
+    assert typed["domain"] == {
+        "name": "CollabEscrow",
+        "version": "1",
+        "chainId": env.chain_id,
+        "verifyingContract": env.escrow.address,
+    }
+    message = typed["message"]
+    assert isinstance(message["amount"], int) and message["amount"] == terms.amount
+    assert message["token"] == ZERO_ADDRESS
+    assert message["payees"] == list(env.payees)
+    assert [field["name"] for field in typed["types"]["DealTerms"]][:3] == [
+        "dealId",
+        "brand",
+        "creator",
+    ]
+    signable = encode_typed_data(full_message=typed)
+    assert signable.header == env.escrow.domain_separator()
+    assert terms.digest(env.chain_id, env.escrow.address) == env.escrow.hash_terms(terms)
+    assert env.escrow.typed_data(terms) == typed
+
+
+def test_sign_recover_and_verify(env: Env) -> None:
+    terms = env.terms()
+    signature = env.sign(terms)
+    typed = terms.typed_data(env.chain_id, env.escrow.address)
+    assert bindings.recover_signer(typed, signature) == env.creator.address
+    verify = bindings.verify_creator_signature
+    kwargs = {"escrow_address": env.escrow.address, "chain_id": env.chain_id}
+    assert verify(env.w3, terms, signature, **kwargs)
+    assert verify(env.w3, terms, "0x" + signature.hex(), **kwargs)
+    assert not verify(env.w3, terms, env.sign(terms, env.brand.key), **kwargs)
+    assert not verify(env.w3, terms, b"\x01" * 65, **kwargs)
+    assert not verify(env.w3, terms.with_changes(amount=1), signature, **kwargs)
+
+
+def test_deal_terms_normalise_their_inputs() -> None:
+    creator = Account.create().address
+    terms = DealTerms(
+        deal_id="0x" + "ab" * 32,
+        brand=Account.create().address.lower(),
+        creator=creator.lower(),
+        token="ETH",
+        amount="1000",
+        payees=[creator.lower()],
+        shares_bps=["10000"],
+        platform_fee_bps=0,
+        deliver_by=2_000_000_000,
+        review_period=86_400,
+        terms_hash=b"\x00" * 32,
+        is_virtual=0,
+        signature_expiry=1_900_000_000,
+    )
+    assert terms.deal_id == b"\xab" * 32
+    assert terms.creator == creator and terms.payees == (creator,)
+    assert terms.token == ZERO_ADDRESS and terms.is_eth
+    assert terms.amount == 1000 and terms.shares_bps == (10_000,)
+    assert terms.is_virtual is False
+    terms.validate()
+    with pytest.raises(ValueError):
+        terms.with_changes(shares_bps=(9_999,)).validate()
+    with pytest.raises(ValueError):
+        DealTerms(**{**terms.__dict__, "deal_id": b"\x01" * 31})
+
+
+def test_payouts_helper_follows_the_contract_rule() -> None:
+    creator = Account.create().address
+    others = [Account.create().address for _ in range(3)]
+    terms = DealTerms(
+        deal_id=b"\x01" * 32,
+        brand=creator,
+        creator=creator,
+        token="ETH",
+        amount=10**18 + 7,
+        payees=(creator, *others),
+        shares_bps=(5001, 3333, 1333, 333),
+        platform_fee_bps=250,
+        deliver_by=2,
+        review_period=1,
+        terms_hash=b"\x00" * 32,
+        is_virtual=False,
+        signature_expiry=1,
+    )
+    fee = terms.fee_amount()
+    payouts = terms.payouts()
+    assert fee == (10**18 + 7) * 250 // 10_000
+    assert payouts[1:] == [(10**18 + 7 - fee) * s // 10_000 for s in (3333, 1333, 333)]
+    assert sum(payouts) + fee == terms.amount
+
+
+def test_tx_builders_return_unsigned_transactions(env: Env) -> None:
+    terms = env.terms()
+    signature = env.sign(terms)
+    create = env.escrow.build_create_deal(terms, signature)
+    assert set(create) == {"to", "data", "value", "chainId"}
+    assert create["to"] == env.escrow.address
+    assert create["value"] == terms.amount and create["chainId"] == env.chain_id
+    assert create["data"].startswith("0x")
+    token_terms = env.terms(token=env.stablecoin.address)
+    assert env.escrow.build_create_deal(token_terms, "0x" + signature.hex())["value"] == 0
+    for tx in (
+        env.escrow.build_mark_delivered(terms, "0x" + "11" * 32),
+        env.escrow.build_approve(terms),
+        env.escrow.build_release(terms),
+        env.escrow.build_refund(terms),
+        env.escrow.build_dispute(terms),
+        env.escrow.build_resolve(terms, 5_000),
+        env.escrow.build_withdraw("ETH"),
+        env.escrow.build_withdraw_to(env.stablecoin.address, env.other.address),
+        env.stablecoin.build_approve(env.escrow.address, 5),
+    ):
+        assert set(tx) == {"to", "data", "value", "chainId"} and tx["value"] == 0
+    assert bindings.estimate_gas(env.w3, create, env.brand.address) > 21_000
+    with pytest.raises(errors.NotBrand):
+        bindings.estimate_gas(env.w3, create, env.stranger.address)
+
+
+def test_fetch_events_decodes_the_lifecycle_in_order(env: Env) -> None:
+    start = env.w3.eth.block_number + 1
+    terms = env.terms(token=env.stablecoin.address, amount=10_000_000)
+    create = env.create(terms)
+    env.deliver(terms)
+    approve = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+
+    events = bindings.fetch_events(
+        env.w3, env.escrow.address, start, "latest", with_timestamps=True
+    )
+    names = [e.name for e in events]
+    assert (
+        names
+        == ["DealCreated", "Delivered", "Approved", "Released", "FeePaid"] + ["PayoutPaid"] * 4
+    )
+    assert [(e.block_number, e.log_index) for e in events] == sorted(
+        (e.block_number, e.log_index) for e in events
+    )
+    created = events[0]
+    assert created.tx_hash == "0x" + bytes(create["transactionHash"]).hex()
+    assert created.block_number == create["blockNumber"]
+    assert created.args["token"] == env.stablecoin.address
+    assert created.block_timestamp == env.w3.eth.get_block(create["blockNumber"])["timestamp"]
+    payouts = {e.args["payee"]: e.args["amount"] for e in events if e.name == "PayoutPaid"}
+    assert payouts == dict(zip(terms.payees, terms.payouts(), strict=True))
+    assert all(isinstance(amount, int) for amount in payouts.values())
+
+    only_approve = bindings.fetch_events(
+        env.w3, env.escrow.address, approve["blockNumber"], approve["blockNumber"]
+    )
+    assert only_approve[0].name == "Approved" and only_approve[0].block_timestamp is None
+    assert bindings.fetch_events(env.w3, env.escrow.address, start, start - 1) == []
+
+
+def test_fetch_splitter_events(env: Env) -> None:
+    payees = env.payees[:2]
+    splitter_address = env.factory.predict(payees, (5000, 5000))
+    send(env.w3, env.factory.build_create_splitter(payees, (5000, 5000)), env.other.key)
+    start = env.w3.eth.block_number + 1
+    send(
+        env.w3,
+        {"to": splitter_address, "data": "0x", "value": 10, "chainId": env.chain_id},
+        env.other.key,
+    )
+    splitter = bindings.SplitterContract(env.w3, splitter_address)
+    send(env.w3, splitter.build_distribute("ETH"), env.other.key)
+    events = bindings.fetch_splitter_events(env.w3, [splitter_address], start)
+    assert [(e.name, e.args["payee"], e.args["amount"]) for e in events] == [
+        ("PayoutPaid", payees[1], 5),
+        ("PayoutPaid", payees[0], 5),
+    ]
+
+
+def test_deploy_local_reports_addresses_and_start_block(env: Env) -> None:
+    before = env.w3.eth.block_number
+    deployment = bindings.deploy_local(env.w3, env.owner.key)
+    assert deployment.chain_id == env.chain_id
+    assert deployment.start_block == before + 1
+    for address in (
+        deployment.escrow_address,
+        deployment.splitter_factory_address,
+        deployment.stablecoin_address,
+    ):
+        assert env.w3.eth.get_code(address) != b""
+    escrow = bindings.EscrowContract(env.w3, deployment.escrow_address)
+    assert escrow.owner() == escrow.arbiter() == escrow.treasury() == env.owner.address
+    assert escrow.platform_fee_cap_bps() == 500
+    assert bindings.Erc20(env.w3, deployment.stablecoin_address).decimals() == 6
+
+
+def _selector(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+def test_decode_revert_data() -> None:
+    deal_id = b"\x05" * 32
+    data = _selector("WrongStatus(bytes32,uint8,uint8)") + abi_encode(
+        ["bytes32", "uint8", "uint8"], [deal_id, 3, 2]
+    )
+    error = errors.decode_revert_data(data)
+    assert isinstance(error, errors.WrongStatus) and isinstance(error, errors.ContractRevert)
+    assert error.name == "WrongStatus"
+    assert error.args == ("0x" + deal_id.hex(), 3, 2)
+    assert error.named_args == {"dealId": "0x" + deal_id.hex(), "current": 3, "required": 2}
+    assert error.selector == "0x" + _selector("WrongStatus(bytes32,uint8,uint8)").hex()
+
+    caller = Account.create().address
+    not_brand = errors.decode_revert_data(
+        "0x" + (_selector("NotBrand(address)") + abi_encode(["address"], [caller])).hex()
+    )
+    assert isinstance(not_brand, errors.NotBrand) and not_brand.args == (caller,)
+
+    reason = errors.decode_revert_data(
+        _selector("Error(string)") + abi_encode(["string"], ["nope"])
+    )
+    assert isinstance(reason, errors.RevertReason) and reason.args == ("nope",)
+    panic = errors.decode_revert_data(_selector("Panic(uint256)") + abi_encode(["uint256"], [17]))
+    assert isinstance(panic, errors.Panic) and panic.named_args == {"code": 17}
+    assert isinstance(errors.decode_revert_data("0xdeadbeef"), errors.UnknownRevert)
+    assert isinstance(errors.decode_revert_data(None), errors.UnknownRevert)
+    assert errors.error_class("SomethingNew") is errors.error_class("SomethingNew")
+
+
+def test_from_web3_error() -> None:
+    data = "0x" + _selector("InvalidSignature()").hex()
+    assert isinstance(
+        errors.from_web3_error(ContractCustomError(data, data=data)), errors.InvalidSignature
+    )
+    no_data = errors.from_web3_error(ContractLogicError("execution reverted", data=None))
+    assert isinstance(no_data, errors.UnknownRevert)
+    assert errors.from_web3_error(ValueError("not a revert")) is None
+
+
+def test_reads_of_unknown_deals(env: Env) -> None:
+    state = env.escrow.deal_state(b"\x09" * 32)
+    assert state.status is bindings.DealStatus.NONE and state.status.label == "none"
+    assert state.delivered_at == 0 and state.terms_digest == b"\x00" * 26
+    terms = env.terms()
+    env.create(terms)
+    advance(env.w3, 1)
+    assert env.escrow.deal_state(terms.deal_id).terms_digest == terms.struct_hash()[:26]
