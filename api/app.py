@@ -13,9 +13,11 @@ from sqlmodel import Session
 from api import accounts, values
 from api.brands.router import router as brands_router
 from api.chain import ChainClient
+from api.collaborations.router import router as collaborations_router
 from api.creators.router import router as creators_router
 from api.db import make_engine
 from api.errors import install_handlers
+from api.indexer import start_background, stop_background
 from api.match_index import build_index
 from api.offers.router import router as offers_router
 from api.requests.router import router as requests_router
@@ -51,8 +53,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.startup_hooks = []
-    app.state.shutdown_hooks = []
+    app.state.startup_hooks = [start_background]
+    app.state.shutdown_hooks = [stop_background]
     install_handlers(app)
     for router in (
         brands_router,
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         values.router,
         requests_router,
         offers_router,
+        collaborations_router,
     ):
         app.include_router(router)
 

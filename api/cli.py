@@ -49,6 +49,44 @@ def serve(
         _fail(exc)
 
 
+@app.command()
+def indexer(
+    once: bool = typer.Option(False, help="catch up to the chain head, then exit"),
+) -> None:
+    """Run the chain indexer as its own process (the API runs one in the background too)."""
+    import signal
+    import threading
+
+    from api.chain import ChainClient
+    from api.db import make_engine
+    from api.indexer import Indexer
+    from api.runtime import check_chain, check_database
+
+    try:
+        settings = load_settings()
+        _logging(settings.log_level)
+        check_database(settings)
+        if not settings.escrow_address:
+            raise StartupError("ESCROW_ADDRESS", "the indexer needs the deployed escrow address")
+        check_chain(settings)
+    except StartupError as exc:
+        _fail(exc)
+    worker = Indexer(
+        engine=make_engine(settings.database_url),
+        chain=ChainClient.from_settings(settings),
+        confirmations=settings.confirmations,
+        start_block=settings.indexer_start_block,
+    )
+    if once:
+        typer.echo(f"applied {worker.catch_up()} events")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    typer.echo(f"indexing {settings.escrow_address} from block {settings.indexer_start_block}")
+    worker.run_forever(stop, settings.indexer_poll_seconds)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations to DATABASE_URL."""

@@ -1,6 +1,7 @@
 """Imports every table so the metadata (and Alembic) sees the whole schema."""
 
 from api.brands.models import Brand  # noqa: F401
+from api.collaborations.models import ChainEvent, Collaboration, IndexerCursor, Payout  # noqa: F401
 from api.creators.models import Creator  # noqa: F401
 from api.idempotency import IdempotencyRecord  # noqa: F401
 from api.offers.models import Offer  # noqa: F401

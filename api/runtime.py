@@ -6,6 +6,7 @@ Every check names the setting at fault in one line; `collab serve` prints it and
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from pathlib import Path
 
@@ -88,16 +89,34 @@ def deploy_if_needed(settings: Settings, w3: Web3) -> Settings:
         raise StartupError(
             "ESCROW_ADDRESS", "required on a public chain (or set DEPLOYER_PRIVATE_KEY to deploy)"
         )
-    from contracts.deploy import deploy_local
+    from contracts.bindings import deploy_local
 
+    # A restarted local chain reloads its state, so the contracts deployed last time are reused.
+    record = ROOT / "var" / f"deployment-{w3.eth.chain_id}.json"
+    if record.exists():
+        saved = json.loads(record.read_text())
+        if all(w3.eth.get_code(saved[name]) for name in DEPLOYED):
+            log.info("reusing CollabEscrow at %s", saved["escrow_address"])
+            return _with_deployment(settings, saved)
     key = settings.deployer_private_key or DEV_PRIVATE_KEYS[0]
     deployment = deploy_local(w3, key, treasury=settings.treasury_address)
     log.info("deployed CollabEscrow at %s", deployment.escrow_address)
+    saved = {name: getattr(deployment, name) for name in (*DEPLOYED, "start_block")}
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(saved, indent=2))
+    return _with_deployment(settings, saved)
+
+
+DEPLOYED = ("escrow_address", "splitter_factory_address", "stablecoin_address")
+
+
+def _with_deployment(settings: Settings, saved: dict) -> Settings:
     return settings.model_copy(
         update={
-            "escrow_address": deployment.escrow_address,
-            "splitter_factory_address": deployment.splitter_factory_address,
-            "stablecoin_address": settings.stablecoin_address or deployment.stablecoin_address,
+            "escrow_address": saved["escrow_address"],
+            "splitter_factory_address": saved["splitter_factory_address"],
+            "stablecoin_address": settings.stablecoin_address or saved["stablecoin_address"],
+            "indexer_start_block": saved["start_block"],
         }
     )
 

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from api.creators.models import Money
 from api.idempotency import utcnow
+from api.offers.models import OfferPublic
 
 CollaborationStatus = Literal[
     "drafted", "funded", "delivered", "released", "refunded", "disputed", "resolved"
@@ -163,3 +164,8 @@ class TransactionPublic(BaseModel):
         default_factory=list, description="send these first (e.g. an ERC-20 approval)"
     )
     note: str | None = None
+
+
+class AcceptResult(BaseModel):
+    offer: OfferPublic
+    collaboration: CollaborationPublic

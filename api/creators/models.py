@@ -29,7 +29,9 @@ class Split(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    creator_share_bps: int = Field(ge=0, le=TOTAL_BPS)
+    creator_share_bps: int = Field(
+        ge=1, le=TOTAL_BPS, description="the creator is always a payee: it also takes the dust"
+    )
     designers: list[Payee] = Field(default_factory=list, max_length=MAX_PAYEES - 1)
     charities: list[Payee] = Field(default_factory=list, max_length=MAX_PAYEES - 1)
 

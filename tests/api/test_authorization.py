@@ -87,3 +87,39 @@ def test_lists_hold_only_ones_own(world) -> None:
     requests = lambda who: call(world, who, "GET", "/v1/requests").json()["items"]  # noqa: E731
     assert [r["id"] for r in requests("A")] == [world["request"]["id"]]
     assert requests("B") == []
+
+
+def test_deal_endpoints_matrix(deal_client, chain, wallets) -> None:
+    from tests.api.deals import make_deal, sign_typed_data
+
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    b, y = register_brand(deal_client), register_creator(deal_client)
+    actors = {"A": deal.brand, "B": b, "X": deal.creator, "Y": y}
+
+    def status(who: str, method: str, url: str, json=None) -> int:
+        if who == "anon":
+            return deal_client.request(method, url, json=json).status_code
+        actor = actors[who]
+        return deal_client.request(method, url, json=json, headers=actor.headers).status_code
+
+    offer_url = f"/v1/offers/{deal.offer['id']}"
+    for who, expected in {"A": 403, "B": 403, "Y": 404, "anon": 401, "X": 200}.items():
+        assert status(who, "GET", f"{offer_url}/typed-data") == expected, who
+    signature = {"signature": sign_typed_data(deal.typed_data(), wallets.creator)}
+    for who, expected in {"A": 403, "B": 403, "Y": 404, "anon": 401}.items():
+        assert status(who, "POST", f"{offer_url}/accept", signature) == expected, who
+    deal.accept()
+    url = deal.collaboration_url
+    table = {
+        url: {"A": 200, "X": 200, "B": 404, "Y": 404, "anon": 401},
+        f"{url}/transactions/fund": {"A": 200, "X": 403, "B": 404, "Y": 404, "anon": 401},
+        "/v1/collaborations": {"A": 200, "X": 200, "B": 200, "Y": 200, "anon": 401},
+        f"/v1/wallets/{wallets.charity}/payouts": {"A": 200, "B": 200, "X": 200, "anon": 200},
+    }
+    for path, expectations in table.items():
+        for who, expected in expectations.items():
+            assert status(who, "GET", path) == expected, (who, path)
+    for who, count in {"A": 1, "X": 1, "B": 0, "Y": 0}.items():
+        items = deal_client.get("/v1/collaborations", headers=actors[who].headers).json()["items"]
+        assert len(items) == count, who

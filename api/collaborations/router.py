@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from eth_utils import is_address, to_checksum_address
+from fastapi import APIRouter, Path, Query, Request
+
+from api.auth import CurrentCreator, CurrentPrincipal
+from api.collaborations import service
+from api.collaborations.models import (
+    AcceptBody,
+    AcceptResult,
+    Action,
+    CollaborationPublic,
+    CollaborationStatus,
+    TransactionPublic,
+)
+from api.db import SessionDep
+from api.errors import InvalidInput
+from api.idempotency import IdempotencyDep
+from api.offers.service import get_inbox_offer
+from api.pagination import Page, PageDep
+
+router = APIRouter(tags=["collaborations"])
+
+
+@router.get("/v1/offers/{offer_id}/typed-data")
+def get_typed_data(
+    offer_id: str, request: Request, creator: CurrentCreator, session: SessionDep
+) -> dict:
+    """The EIP-712 deal terms for the addressed creator to sign (eth_signTypedData_v4)."""
+    offer = get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
+    return service.typed_data(session=session, chain=request.app.state.chain, offer=offer)
+
+
+@router.post("/v1/offers/{offer_id}/accept", status_code=201, response_model=AcceptResult)
+def accept_offer(
+    offer_id: str,
+    body: AcceptBody,
+    request: Request,
+    creator: CurrentCreator,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    """Accept with the creator wallet's signature: offer `accepted`, collaboration `drafted`."""
+    offer = get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
+
+    return idempotency.run(
+        lambda: service.accept_offer(
+            session=session, chain=request.app.state.chain, offer=offer, signature=body.signature
+        )
+    )
+
+
+@router.get("/v1/collaborations", response_model=Page[CollaborationPublic])
+def list_collaborations(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[CollaborationStatus | None, Query()] = None,
+) -> Page[CollaborationPublic]:
+    return service.list_collaborations(
+        session=session, principal=principal, status=status, params=page
+    )
+
+
+@router.get("/v1/collaborations/{collaboration_id}", response_model=CollaborationPublic)
+def get_collaboration(
+    collaboration_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> CollaborationPublic:
+    row = service.get_collaboration(
+        session=session, principal=principal, collaboration_id=collaboration_id
+    )
+    return service.to_public(session=session, collaboration=row)
+
+
+@router.get(
+    "/v1/collaborations/{collaboration_id}/transactions/{action}",
+    response_model=TransactionPublic,
+)
+def get_transaction(
+    collaboration_id: str,
+    action: Action,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    deliverable: Annotated[
+        str | None,
+        Query(min_length=1, max_length=2000, description="deliver: link to the delivered work"),
+    ] = None,
+    payee_share_bps: Annotated[
+        int | None, Query(ge=0, le=10_000, description="resolve: share for the payees")
+    ] = None,
+) -> TransactionPublic:
+    """The unsigned transaction for one action, for the party allowed to take it."""
+    row = service.get_collaboration(
+        session=session, principal=principal, collaboration_id=collaboration_id
+    )
+    return service.build_transaction(
+        session=session,
+        chain=request.app.state.chain,
+        principal=principal,
+        collaboration=row,
+        action=action,
+        deliverable=deliverable,
+        payee_share_bps=payee_share_bps,
+    )
+
+
+@router.get("/v1/wallets/{address}/payouts")
+def wallet_payouts(
+    address: Annotated[str, Path(max_length=42)],
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[int | None, Query(ge=1)] = None,
+) -> dict:
+    """Payouts a wallet received (or was credited), from chain events: public, like the chain."""
+    if not is_address(address):
+        raise InvalidInput(f"{address!r} is not an Ethereum address")
+    return service.wallet_payouts(
+        session=session, wallet=to_checksum_address(address), limit=limit, cursor=cursor
+    )

@@ -1,0 +1,430 @@
+"""Deals: typed data to sign, signed acceptance, unsigned transactions, reads.
+
+The server never signs for a user and never moves a status on a client's word: it hands out
+what to sign and send, and the indexer moves statuses when the chain says so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from eth_utils import keccak
+from sqlmodel import Session, select
+
+from api.auth import Principal
+from api.brands.models import Brand
+from api.chain import ChainClient
+from api.collaborations.models import (
+    AcceptResult,
+    Action,
+    Collaboration,
+    CollaborationPublic,
+    PayeePublic,
+    Payout,
+    PayoutPublic,
+    TransactionPublic,
+    UnsignedTransaction,
+)
+from api.creators.models import Creator
+from api.errors import ChainUnavailable, Conflict, Forbidden, InvalidInput, NotFound
+from api.idempotency import utcnow
+from api.offers.models import Offer
+from api.offers.service import effective_status
+from api.offers.service import to_public as offer_public
+from api.pagination import Page, PageParams, page_of, paginate
+from api.types import new_id
+from contracts import bindings
+from contracts.errors import ContractRevert
+
+ETH = "ETH"
+
+
+def _unix(value: datetime) -> int:
+    return int((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
+
+
+def require_chain(chain: ChainClient | None) -> ChainClient:
+    if chain is None or not chain.escrow_address:
+        raise ChainUnavailable("no chain or escrow contract is configured")
+    return chain
+
+
+def payee_snapshot(creator: Creator) -> list[dict]:
+    split = creator.split
+    payees = [
+        {
+            "role": "creator",
+            "name": creator.display_name,
+            "wallet": creator.wallet,
+            "share_bps": split["creator_share_bps"],
+        }
+    ]
+    for role, key in (("designer", "designers"), ("charity", "charities")):
+        payees += [
+            {"role": role, "name": p["name"], "wallet": p["wallet"], "share_bps": p["share_bps"]}
+            for p in split.get(key, [])
+        ]
+    return payees
+
+
+def _terms(
+    *,
+    offer: Offer,
+    brand_wallet: str,
+    creator_wallet: str,
+    payees: list[dict],
+    is_virtual: bool,
+) -> bindings.DealTerms:
+    return bindings.DealTerms(
+        deal_id=offer.deal_id,
+        brand=brand_wallet,
+        creator=creator_wallet,
+        token=offer.token,
+        amount=int(offer.amount),
+        payees=tuple(p["wallet"] for p in payees),
+        shares_bps=tuple(p["share_bps"] for p in payees),
+        platform_fee_bps=offer.platform_fee_bps,
+        deliver_by=_unix(offer.deliver_by),
+        review_period=offer.review_period_seconds,
+        terms_hash=keccak(text=offer.terms_text),
+        is_virtual=is_virtual,
+        signature_expiry=_unix(offer.expires_at),
+    )
+
+
+def offer_terms(*, session: Session, offer: Offer) -> bindings.DealTerms:
+    """The deal terms as they stand now: the brand's wallet and the creator's current split."""
+    brand = session.get(Brand, offer.brand_id)
+    creator = session.get(Creator, offer.creator_id)
+    return _terms(
+        offer=offer,
+        brand_wallet=brand.wallet,
+        creator_wallet=creator.wallet,
+        payees=payee_snapshot(creator),
+        is_virtual=creator.is_virtual,
+    )
+
+
+def collaboration_terms(*, session: Session, collaboration: Collaboration) -> bindings.DealTerms:
+    """The terms exactly as signed (snapshotted at acceptance)."""
+    offer = session.get(Offer, collaboration.offer_id)
+    return _terms(
+        offer=offer,
+        brand_wallet=collaboration.brand_wallet,
+        creator_wallet=collaboration.creator_wallet,
+        payees=collaboration.payees,
+        is_virtual=collaboration.is_virtual,
+    )
+
+
+def _json_safe(value):
+    """Wallets take uint256 as decimal strings; JavaScript numbers lose precision above 2^53."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
+
+
+def typed_data(*, session: Session, chain: ChainClient | None, offer: Offer) -> dict:
+    chain = require_chain(chain)
+    status = effective_status(offer)
+    if status != "sent":
+        raise Conflict(f"offer {offer.id} is {status}; only a sent offer can be signed")
+    terms = offer_terms(session=session, offer=offer)
+    data = terms.typed_data(chain.chain_id, chain.escrow_address)
+    message = _json_safe(data["message"])
+    domain = dict(data["domain"])
+    return {
+        "offer_id": offer.id,
+        "typed_data": {**data, "message": message, "domain": domain},
+        "terms_text": offer.terms_text,
+        "note": "sign with eth_signTypedData_v4, then POST the signature to /accept",
+    }
+
+
+def accept_offer(
+    *, session: Session, chain: ChainClient | None, offer: Offer, signature: str
+) -> AcceptResult:
+    chain = require_chain(chain)
+    status = effective_status(offer)
+    if status != "sent":
+        raise Conflict(f"offer {offer.id} is {status}; only a sent offer can be accepted")
+    brand = session.get(Brand, offer.brand_id)
+    creator = session.get(Creator, offer.creator_id)
+    payees = payee_snapshot(creator)
+    terms = _terms(
+        offer=offer,
+        brand_wallet=brand.wallet,
+        creator_wallet=creator.wallet,
+        payees=payees,
+        is_virtual=creator.is_virtual,
+    )
+    chain_id = chain.chain_id
+    valid = chain.call(
+        bindings.verify_creator_signature,
+        chain.w3,
+        terms,
+        signature,
+        escrow_address=chain.escrow_address,
+        chain_id=chain_id,
+    )
+    if not valid:
+        raise InvalidInput(
+            "the signature is not the creator wallet's signature of these deal terms; "
+            "sign the typed data from GET /v1/offers/{id}/typed-data",
+            errors=[{"field": "signature", "message": "does not match the deal terms"}],
+        )
+    offer.status = "accepted"
+    offer.updated_at = utcnow()
+    collaboration = Collaboration(
+        id=new_id("col"),
+        offer_id=offer.id,
+        request_id=offer.request_id,
+        brand_id=offer.brand_id,
+        creator_id=offer.creator_id,
+        chain_id=chain_id,
+        escrow_address=chain.escrow_address,
+        deal_id=offer.deal_id,
+        brand_wallet=terms.brand,
+        creator_wallet=terms.creator,
+        token=offer.token,
+        amount=offer.amount,
+        platform_fee_bps=offer.platform_fee_bps,
+        deliver_by=terms.deliver_by,
+        review_period_seconds=terms.review_period,
+        terms_hash="0x" + terms.terms_hash.hex(),
+        is_virtual=terms.is_virtual,
+        signature_expiry=terms.signature_expiry,
+        creator_signature=signature,
+        payees=payees,
+    )
+    session.add(offer)
+    session.add(collaboration)
+    session.flush()
+    return AcceptResult(
+        offer=offer_public(offer),
+        collaboration=to_public(session=session, collaboration=collaboration),
+    )
+
+
+# ------------------------------------------------------------------------------------ reads
+
+
+def _payouts(session: Session, deal_id: str) -> list[PayoutPublic]:
+    rows = session.exec(
+        select(Payout)
+        .where(Payout.deal_id == deal_id)
+        .order_by(Payout.block_number, Payout.log_index)
+    )
+    return [payout_public(row) for row in rows]
+
+
+def payout_public(row: Payout) -> PayoutPublic:
+    return PayoutPublic(
+        deal_id=row.deal_id,
+        wallet=row.wallet,
+        token=row.token,
+        amount=row.amount,
+        kind=row.kind,
+        block_number=row.block_number,
+        tx_hash=row.tx_hash,
+        log_index=row.log_index,
+    )
+
+
+def to_public(*, session: Session, collaboration: Collaboration) -> CollaborationPublic:
+    offer = session.get(Offer, collaboration.offer_id)
+    return CollaborationPublic(
+        id=collaboration.id,
+        offer_id=collaboration.offer_id,
+        request_id=collaboration.request_id,
+        brand_id=collaboration.brand_id,
+        creator_id=collaboration.creator_id,
+        status=collaboration.status,
+        chain_id=collaboration.chain_id,
+        escrow_address=collaboration.escrow_address,
+        deal_id=collaboration.deal_id,
+        price={"amount": collaboration.amount, "token": collaboration.token},
+        platform_fee_bps=collaboration.platform_fee_bps,
+        deliver_by=datetime.fromtimestamp(collaboration.deliver_by, UTC),
+        review_period_seconds=collaboration.review_period_seconds,
+        terms_hash=collaboration.terms_hash,
+        terms_text=offer.terms_text,
+        is_virtual=collaboration.is_virtual,
+        payees=[PayeePublic(**p) for p in collaboration.payees],
+        deliverable_hash=collaboration.deliverable_hash,
+        delivered_at=(
+            datetime.fromtimestamp(collaboration.delivered_at, UTC)
+            if collaboration.delivered_at
+            else None
+        ),
+        transactions=collaboration.transactions,
+        resolution=collaboration.resolution,
+        payouts=_payouts(session, collaboration.deal_id),
+        created_at=collaboration.created_at,
+        updated_at=collaboration.updated_at,
+    )
+
+
+def _visible(principal: Principal):
+    if principal.role == "brand":
+        return Collaboration.brand_id == principal.id
+    if principal.role == "creator":
+        return Collaboration.creator_id == principal.id
+    return Collaboration.id.is_not(None)  # the operator (arbiter) sees every deal
+
+
+def get_collaboration(*, session: Session, principal: Principal, collaboration_id: str):
+    row = session.exec(
+        select(Collaboration).where(Collaboration.id == collaboration_id, _visible(principal))
+    ).first()
+    if row is None:
+        raise NotFound(f"collaboration {collaboration_id} not found")
+    return row
+
+
+def list_collaborations(
+    *, session: Session, principal: Principal, status: str | None, params: PageParams
+) -> Page:
+    statement = select(Collaboration).where(_visible(principal))
+    if status:
+        statement = statement.where(Collaboration.status == status)
+    rows = list(session.exec(paginate(statement, Collaboration.id, params)))
+    return page_of(rows, params, lambda row: to_public(session=session, collaboration=row))
+
+
+def wallet_payouts(*, session: Session, wallet: str, limit: int, cursor: int | None) -> dict:
+    statement = select(Payout).where(Payout.wallet == wallet)
+    if cursor is not None:
+        statement = statement.where(Payout.id < cursor)
+    rows = list(session.exec(statement.order_by(Payout.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    totals: dict[str, int] = {}
+    for row in session.exec(select(Payout).where(Payout.wallet == wallet)):
+        if row.kind in ("paid", "credited", "fee", "refund"):
+            totals[row.token] = totals.get(row.token, 0) + int(row.amount)
+    return {
+        "wallet": wallet,
+        "items": [payout_public(row) for row in rows],
+        "next_cursor": str(rows[-1].id) if more else None,
+        "totals": {token: str(amount) for token, amount in sorted(totals.items())},
+    }
+
+
+# ------------------------------------------------------------------------------ transactions
+
+WHO_MAY = {
+    "fund": {"brand"},
+    "deliver": {"creator"},
+    "approve": {"brand"},
+    "refund": {"brand"},
+    "dispute": {"brand"},
+    "release": {"brand", "creator", "operator"},
+    "resolve": {"operator"},
+}
+STATUS_NEEDED = {
+    "fund": "drafted",
+    "deliver": "funded",
+    "approve": "delivered",
+    "refund": "funded",
+    "dispute": "delivered",
+    "release": "delivered",
+    "resolve": "disputed",
+}
+
+
+def _unsigned(tx: dict, sender: str | None, gas: int | None = None) -> UnsignedTransaction:
+    return UnsignedTransaction(
+        to=tx["to"],
+        data=tx["data"],
+        value=str(int(tx.get("value", 0))),
+        chain_id=int(tx["chainId"]),
+        **{"from": sender},
+        gas=str(gas) if gas is not None else None,
+    )
+
+
+def build_transaction(
+    *,
+    session: Session,
+    chain: ChainClient | None,
+    principal: Principal,
+    collaboration: Collaboration,
+    action: Action,
+    deliverable: str | None = None,
+    payee_share_bps: int | None = None,
+) -> TransactionPublic:
+    chain = require_chain(chain)
+    if principal.role not in WHO_MAY[action]:
+        raise Forbidden(f"a {principal.role} may not {action} this collaboration")
+    if collaboration.status != STATUS_NEEDED[action]:
+        raise Conflict(
+            f"collaboration is {collaboration.status}; {action} needs it {STATUS_NEEDED[action]}"
+        )
+    now = chain.call(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
+    review_ends = (collaboration.delivered_at or 0) + collaboration.review_period_seconds
+    timing = {
+        "fund": (now <= collaboration.signature_expiry, "the creator's signature has expired"),
+        "deliver": (now <= collaboration.deliver_by, "the delivery deadline has passed"),
+        "refund": (now > collaboration.deliver_by, "the delivery deadline has not passed yet"),
+        "dispute": (now < review_ends, "the review period is over"),
+        "release": (now >= review_ends, "the review period is not over yet"),
+    }
+    if action in timing and not timing[action][0]:
+        raise Conflict(timing[action][1])
+
+    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    terms = collaboration_terms(session=session, collaboration=collaboration)
+    requires: list[UnsignedTransaction] = []
+    note = None
+    if action == "fund":
+        tx = escrow.build_create_deal(terms, collaboration.creator_signature)
+        sender = collaboration.brand_wallet
+        if collaboration.token != ETH:
+            token = bindings.Erc20(chain.w3, collaboration.token)
+            allowance = chain.call(token.allowance, sender, chain.escrow_address)
+            if allowance < int(collaboration.amount):
+                requires.append(
+                    _unsigned(
+                        token.build_approve(chain.escrow_address, int(collaboration.amount)), sender
+                    )
+                )
+                note = "send the ERC-20 approval first, then this transaction"
+    elif action == "deliver":
+        if not deliverable:
+            raise InvalidInput(
+                "deliver needs ?deliverable= (a link to or a description of the delivered work)"
+            )
+        tx = escrow.build_mark_delivered(terms, keccak(text=deliverable))
+        sender = collaboration.creator_wallet
+    elif action == "resolve":
+        if payee_share_bps is None:
+            raise InvalidInput("resolve needs ?payee_share_bps= (0..10000) for the payees")
+        tx = escrow.build_resolve(terms, payee_share_bps)
+        sender = None  # the arbiter's wallet
+    else:
+        tx = getattr(escrow, f"build_{action}")(terms)
+        sender = {
+            "approve": collaboration.brand_wallet,
+            "refund": collaboration.brand_wallet,
+            "dispute": collaboration.brand_wallet,
+        }.get(action)
+    gas = None
+    if sender and not requires:
+        try:
+            gas = chain.call(bindings.estimate_gas, chain.w3, dict(tx), sender)
+        except ContractRevert as exc:
+            note = f"the chain would reject this transaction now: {exc}"
+    return TransactionPublic(
+        action=action,
+        collaboration_id=collaboration.id,
+        transaction=_unsigned(tx, sender, gas),
+        requires=requires,
+        note=note,
+    )

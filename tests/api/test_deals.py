@@ -1,0 +1,299 @@
+"""Offer -> typed data -> signature -> acceptance -> funding -> delivery -> release, on anvil."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from contracts import bindings
+from contracts.testing import advance
+from tests.api.deals import (
+    FEE_BPS,
+    address,
+    expected_split,
+    index,
+    make_deal,
+    send,
+    sign_typed_data,
+)
+
+ODD_AMOUNT = 1_000_000_000_000_000_007  # 1 ETH and 7 wei: the dust must land on the creator
+
+
+def _balances(w3, token: str, wallets: list[str]) -> list[int]:
+    if token == "ETH":
+        return [w3.eth.get_balance(w) for w in wallets]
+    erc20 = bindings.Erc20(w3, token)
+    return [erc20.balance_of(w) for w in wallets]
+
+
+@pytest.mark.parametrize("token_kind", ["ETH", "stablecoin"])
+def test_full_flow_pays_every_payee_exactly(deal_client, chain, wallets, token_kind) -> None:
+    _, w3, deployment = chain
+    token = "ETH" if token_kind == "ETH" else deployment.stablecoin_address
+    amount = ODD_AMOUNT if token == "ETH" else 2_500_000_003  # 2,500.000003 units of 6 decimals
+    if token != "ETH":
+        coin = bindings.Erc20(w3, token)
+        bindings.send(w3, coin.build_mint(address(wallets.brand), amount), wallets.brand)
+    deal = make_deal(deal_client, w3, wallets, token=token, amount=amount)
+
+    typed = deal.typed_data()
+    assert typed["domain"]["chainId"] == 31337
+    assert typed["domain"]["verifyingContract"] == deployment.escrow_address
+    assert typed["message"]["amount"] == str(amount)
+    assert typed["message"]["isVirtual"] is True
+    assert "Images virtuelles" in deal.offer["terms_text"]
+    assert "Virtual images" in deal.offer["terms_text"]
+
+    accepted = deal.accept()
+    assert accepted["offer"]["status"] == "accepted"
+    assert accepted["collaboration"]["status"] == "drafted"
+    payees = accepted["collaboration"]["payees"]
+    assert [p["role"] for p in payees] == ["creator", "designer", "designer", "charity"]
+
+    payee_wallets = [p["wallet"] for p in payees]
+    shares = [p["share_bps"] for p in payees]
+    before = _balances(w3, token, payee_wallets[1:])
+
+    fund = deal.transaction(deal.brand, "fund")
+    if token == "ETH":
+        assert fund["transaction"]["value"] == str(amount) and not fund["requires"]
+        assert int(fund["transaction"]["gas"]) > 0
+    else:
+        assert fund["requires"] and fund["requires"][0]["to"] == token
+    deal.fund()
+    assert deal.state()["status"] == "funded"
+    assert deal.state()["transactions"]["fund"].startswith("0x")
+
+    deal.deliver()
+    assert deal.state()["status"] == "delivered"
+    deal.act(deal.brand, "approve", wallets.brand)
+    state = deal.state()
+    assert state["status"] == "released"
+
+    fee, amounts = expected_split(amount, shares)
+    after = _balances(w3, token, payee_wallets[1:])
+    assert [a - b for a, b in zip(after, before, strict=True)] == amounts[1:]
+    paid = {p["wallet"]: int(p["amount"]) for p in state["payouts"] if p["kind"] == "paid"}
+    assert [paid[w] for w in payee_wallets] == amounts
+    assert sum(amounts) + fee == amount
+    fees = [int(p["amount"]) for p in state["payouts"] if p["kind"] == "fee"]
+    assert fees == [fee]
+
+    for wallet, expected in zip(payee_wallets, amounts, strict=True):
+        body = deal_client.get(f"/v1/wallets/{wallet.lower()}/payouts").json()
+        assert body["totals"] == {token: str(expected)}
+        assert body["items"][0]["deal_id"] == state["deal_id"]
+
+    creator_me = deal.creator.get("/v1/me").json()
+    assert creator_me["completed_deals"] == 1
+
+
+def test_refund_after_deadline(deal_client, chain, wallets) -> None:
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    deal.accept()
+    deal.fund()
+    assert deal.creator.get(f"{deal.collaboration_url}/transactions/refund").status_code == 403
+    too_early = deal.brand.get(f"{deal.collaboration_url}/transactions/refund")
+    assert too_early.status_code == 409 and "not passed" in too_early.json()["detail"]
+    advance(w3, 15 * 24 * 3600)
+    before = w3.eth.get_balance(address(wallets.brand))
+    receipt = deal.act(deal.brand, "refund", wallets.brand)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert w3.eth.get_balance(address(wallets.brand)) == before - gas + 10**17
+    state = deal.state()
+    assert state["status"] == "refunded"
+    assert [p["kind"] for p in state["payouts"]] == ["refund"]
+
+
+def test_dispute_then_resolve_by_operator(deal_client, chain, wallets, operator) -> None:
+    _, w3, _ = chain
+    amount = 10**18
+    deal = make_deal(deal_client, w3, wallets, amount=amount)
+    deal.accept()
+    deal.fund()
+    deal.deliver()
+    deal.act(deal.brand, "dispute", wallets.brand)
+    assert deal.state()["status"] == "disputed"
+    assert deal.brand.get(f"{deal.collaboration_url}/transactions/resolve").status_code == 403
+    missing = operator.get(f"{deal.collaboration_url}/transactions/resolve")
+    assert missing.status_code == 422
+    deal.act(operator, "resolve", wallets.deployer, payee_share_bps=6000)
+    state = deal.state()
+    assert state["status"] == "resolved"
+    assert state["resolution"]["payee_share_bps"] == 6000
+    to_payees = int(state["resolution"]["to_payees"])
+    to_brand = int(state["resolution"]["to_brand"])
+    fees = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] == "fee")
+    assert to_payees + to_brand + fees == amount
+    paid = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] in ("paid", "credited"))
+    assert paid == to_payees
+
+
+def test_release_by_third_party_after_review(deal_client, chain, wallets) -> None:
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17, review_period_seconds=3600)
+    deal.accept()
+    deal.fund()
+    deal.deliver()
+    early = deal.creator.get(f"{deal.collaboration_url}/transactions/release")
+    assert early.status_code == 409
+    advance(w3, 3601)
+    tx = deal.transaction(deal.creator, "release")
+    send(w3, tx["transaction"], wallets.stranger)  # anyone may send it
+    index(deal_client)
+    assert deal.state()["status"] == "released"
+
+
+def test_bad_signatures_are_rejected(deal_client, chain, wallets) -> None:
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    typed = deal.typed_data()
+    url = f"/v1/offers/{deal.offer['id']}/accept"
+    other_key = Account.create().key.hex()
+    by_other = sign_typed_data(typed, other_key)
+    altered = {**typed, "message": {**typed["message"], "amount": str(10**18)}}
+    over_other_terms = sign_typed_data(altered, wallets.creator)
+    other_chain = {**typed, "domain": {**typed["domain"], "chainId": 1}}
+    for signature in (by_other, over_other_terms, sign_typed_data(other_chain, wallets.creator)):
+        response = deal.creator.post(url, json={"signature": signature})
+        assert response.status_code == 422, response.text
+    assert deal.creator.post(url, json={"signature": "0x1234"}).status_code == 422
+    assert deal.brand.get(f"/v1/offers/{deal.offer['id']}").json()["status"] == "sent"
+    deal.accept()
+    again = deal.creator.post(url, json={"signature": sign_typed_data(typed, wallets.creator)})
+    assert again.status_code == 409
+
+
+def test_accept_is_idempotent(deal_client, chain, wallets) -> None:
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    signature = sign_typed_data(deal.typed_data(), wallets.creator)
+    url = f"/v1/offers/{deal.offer['id']}/accept"
+    headers = {"Idempotency-Key": "accept-1"}
+    first = deal.creator.post(url, json={"signature": signature}, headers=headers)
+    second = deal.creator.post(url, json={"signature": signature}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["collaboration"]["id"] == second.json()["collaboration"]["id"]
+    assert len(deal.brand.get("/v1/collaborations").json()["items"]) == 1
+
+
+def test_expired_offer_cannot_be_signed_or_accepted(deal_client, chain, wallets) -> None:
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    signature = sign_typed_data(deal.typed_data(), wallets.creator)
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session
+
+    from api.offers.models import Offer
+
+    with Session(deal_client.app.state.engine) as session:
+        offer = session.get(Offer, deal.offer["id"])
+        offer.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(offer)
+        session.commit()
+    url = f"/v1/offers/{deal.offer['id']}"
+    assert deal.creator.get(f"{url}/typed-data").status_code == 409
+    response = deal.creator.post(f"{url}/accept", json={"signature": signature})
+    assert response.status_code == 409 and "expired" in response.json()["detail"]
+
+
+def test_wrong_party_and_wrong_state(deal_client, chain, wallets, operator) -> None:
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    deal.accept()
+    url = deal.collaboration_url + "/transactions/"
+    assert deal.creator.get(url + "fund").status_code == 403
+    assert deal.brand.get(url + "deliver").status_code == 403
+    assert deal.brand.get(url + "approve").status_code == 409  # not delivered
+    assert operator.get(url + "fund").status_code == 403
+    assert deal.brand.get(url + "explode").status_code == 422
+    assert deal.creator.get(url + "deliver").status_code == 409  # not funded yet
+    deal.fund()
+    assert deal.creator.get(url + "deliver").status_code == 422  # no deliverable given
+    assert deal.brand.get(url + "fund").status_code == 409  # already funded
+
+
+def test_indexer_applies_each_event_once_and_resumes(deal_client, chain, wallets) -> None:
+    from sqlmodel import Session, func, select
+
+    from api.collaborations.models import ChainEvent, IndexerCursor, Payout
+
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    deal.accept()
+    deal.fund()
+    deal.deliver()
+    deal.act(deal.brand, "approve", wallets.brand)
+    engine = deal_client.app.state.engine
+
+    def counts():
+        with Session(engine) as session:
+            return (
+                session.exec(select(func.count()).select_from(ChainEvent)).one(),
+                session.exec(select(func.count()).select_from(Payout)).one(),
+            )
+
+    first = counts()
+    assert index(deal_client) == 0  # a new indexer resumes at the stored cursor
+    with Session(engine) as session:  # even rewinding the cursor applies nothing twice
+        cursor = session.exec(select(IndexerCursor)).one()
+        cursor.next_block = 0
+        session.add(cursor)
+        session.commit()
+    assert index(deal_client) == 0
+    assert counts() == first
+    assert deal.state()["status"] == "released"
+
+
+def test_confirmation_depth_is_respected(deal_settings, chain, wallets) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from contracts.testing import mine
+
+    _, w3, _ = chain
+    settings = deal_settings.model_copy(update={"confirmations": 3})
+    with TestClient(create_app(settings)) as client:
+        deal = make_deal(client, w3, wallets, amount=10**17)
+        deal.accept()
+        tx = deal.transaction(deal.brand, "fund")
+        send(w3, tx["transaction"], wallets.brand)
+        index(client)
+        assert deal.state()["status"] == "drafted"
+        mine(w3)
+        mine(w3)
+        index(client)
+        assert deal.state()["status"] == "drafted"
+        mine(w3)
+        index(client)
+        assert deal.state()["status"] == "funded"
+
+
+def test_chain_down_answers_503_and_the_rest_works(deal_settings, wallets, chain) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    _, w3, _ = chain
+    with TestClient(create_app(deal_settings)) as client:
+        deal = make_deal(client, w3, wallets, amount=10**17)
+    down = deal_settings.model_copy(update={"chain_rpc_url": "http://127.0.0.1:1"})
+    with TestClient(create_app(down)) as client:
+        deal.client = client
+        deal.creator.client = client
+        deal.brand.client = client
+        response = deal.creator.get(f"/v1/offers/{deal.offer['id']}/typed-data")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert deal.creator.get("/v1/offers").status_code == 200
+        assert deal.brand.get("/v1/requests").status_code == 200
+        assert client.get("/health").json()["chain"]["ok"] is False
+
+
+def test_fee_is_the_offer_fee(deal_client, chain, wallets) -> None:
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    assert deal.offer["platform_fee_bps"] == FEE_BPS
