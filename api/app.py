@@ -20,6 +20,7 @@ from api.errors import install_handlers
 from api.indexer import start_background, stop_background
 from api.match_index import build_index
 from api.offers.router import router as offers_router
+from api.openapi import install_openapi
 from api.requests.router import router as requests_router
 from api.settings import Settings
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         collaborations_router,
     ):
         app.include_router(router)
+    install_openapi(app)
 
     @app.get("/health", tags=["health"])
     def health(request: Request) -> dict:
