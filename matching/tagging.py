@@ -30,6 +30,7 @@ from functools import cache
 from matching.taxonomy import LANGS, Taxonomy, load_taxonomy
 from matching.text import (
     CLAUSE_WORDS,
+    COORDINATORS,
     CUES,
     POSTFIX_CUES,
     PREFIX_CUES,
@@ -261,9 +262,10 @@ class _Phrase:
 
 @dataclass
 class _Item:
-    kind: str  # "w" word, "c" negation cue, "b" clause boundary, "t" resolved hashtag
+    kind: str  # "w" word, "c" negation cue, "b" clause boundary, "," comma, "t" hashtag value
     stem: str = ""
     raw: str = ""
+    coord: bool = False  # a comma or a coordinator ("or", "et") stands right before it
     slug: str | None = None
 
 
@@ -371,33 +373,46 @@ def _known_language(text: str) -> str | None:
 
 def _items(text: str, lex: _Lexicon) -> list[_Item]:
     items: list[_Item] = []
+    coord = False
+
+    def push(item: _Item) -> None:
+        nonlocal coord
+        item.coord = coord
+        coord = False
+        items.append(item)
 
     def word(raw: str) -> None:
+        nonlocal coord
+        if raw in COORDINATORS:
+            coord = True
         if raw in STOPWORDS and raw not in CUES:
             return
         if raw in CLAUSE_WORDS:
-            items.append(_Item("b"))
+            push(_Item("b"))
         elif raw in CUES:
-            items.append(_Item("c", stem(raw), raw))
+            push(_Item("c", stem(raw), raw))
         else:
-            items.append(_Item("w", stem(raw)))
+            push(_Item("w", stem(raw), raw))
 
     for raw in raw_tokens(text):
         if raw == ".":
-            items.append(_Item("b"))
+            push(_Item("b"))
+        elif raw == ",":
+            push(_Item(","))
+            coord = True
         elif raw.startswith("#"):
             body = raw[1:]
-            items.append(_Item("b"))
+            push(_Item("b"))
             slug = lex.hashtags.get(squash(body))
             if slug is not None:
-                items.append(_Item("t", slug=slug))
+                push(_Item("t", slug=slug))
             else:
                 parts = [p for p in body.split("_") if p]
                 if len(parts) == 1:
                     parts = lex.segment(parts[0]) or parts
                 for p in parts:
                     word(p)
-            items.append(_Item("b"))
+            push(_Item("b"))
         else:
             word(raw)
     return items
@@ -435,7 +450,7 @@ def _hits(items: list[_Item], lex: _Lexicon, lang: str | None) -> list[_Hit]:
             hits.append(_Hit(_Phrase(item.slug, "synonym", frozenset(LANGS)), i, i + 1, False))
             i += 1
             continue
-        if item.kind == "b":
+        if item.kind in ("b", ","):
             i += 1
             continue
         found = _longest(items, i, lex.trie)
@@ -452,42 +467,51 @@ def _hits(items: list[_Item], lex: _Lexicon, lang: str | None) -> list[_Hit]:
     return hits
 
 
-def _apply_negation(items: list[_Item], hits: list[_Hit]) -> None:
-    consumed = [False] * len(items)
+def _apply_negation(items: list[_Item], hits: list[_Hit], tax: Taxonomy) -> None:
+    owner: list[_Hit | None] = [None] * len(items)
     for h in hits:
         for k in range(h.start, h.end):
-            consumed[k] = True
+            owner[k] = h
     prev: _Hit | None = None
     for h in hits:
         negated = h.inner_cue
         external = False
-        # prefix cue, same clause, at most PREFIX_WINDOW words back, not owned by another hit
-        words = 0
-        k = h.start - 1
-        while k >= 0 and not negated:
+        # A prefix cue in the same clause (commas close it too), at most PREFIX_WINDOW items
+        # back. The scope runs through values that cue already negated ("alternatives
+        # végétales à la viande") but stops at any other value.
+        k, seen = h.start - 1, 0
+        while k >= 0 and not negated and seen < PREFIX_WINDOW:
             it = items[k]
-            if it.kind in ("b", "t") or consumed[k]:
+            if it.kind in ("b", ",", "t"):
                 break
+            other = owner[k]
+            if other is not None:
+                if not other.by_external_cue:
+                    break
+                k = other.start - 1
+                seen += 1
+                continue
             if it.kind == "c" and it.raw in PREFIX_CUES:
                 negated = external = True
                 break
-            words += 1
-            if words > PREFIX_WINDOW:
-                break
+            seen += 1
             k -= 1
         # postfix cue right after: "palm oil free"
         if not negated and h.end < len(items):
             it = items[h.end]
-            if it.kind == "c" and it.raw in POSTFIX_CUES and not consumed[h.end]:
+            if it.kind == "c" and it.raw in POSTFIX_CUES and owner[h.end] is None:
                 negated = external = True
-                consumed[h.end] = True
-        # listed right after a negated hit: "without animal testing, fur or leather"
+                owner[h.end] = h
+        # a practice listed after a negated practice: "without animal testing, fur or leather"
         if (
             not negated
             and prev is not None
-            and (prev.by_external_cue or prev.phrase.opens_negation)
-            and prev.end == h.start
             and h.phrase.role == "synonym"
+            and h.phrase.slug is not None
+            and tax.get(h.phrase.slug).kind == "practice"
+            and (prev.by_external_cue or prev.phrase.opens_negation)
+            and all(items[k].kind == "," for k in range(prev.end, h.start))
+            and (items[h.start].coord or prev.end < h.start)
         ):
             negated = external = True
         h.negated = negated
@@ -512,7 +536,7 @@ def tag_text(
     language = lang or _known_language(text)
     items = _items(text, lex)
     hits = _hits(items, lex, language)
-    _apply_negation(items, hits)
+    _apply_negation(items, hits, tax)
     counts: dict[str, int] = {}
     for h in hits:
         slug = h.phrase.slug

@@ -254,18 +254,26 @@ PREFIX_CUES = frozenset(
         "bannis",
         "interdit",
         "0",
+        "alternative",
+        "alternatives",
+        "instead",
     ]
 )
 # Cues that follow what they negate ("palm oil free", "fur-free").
-POSTFIX_CUES = frozenset({"free", "libre"})
+POSTFIX_CUES = frozenset(
+    {"free", "libre", "alternative", "alternatives", "substitute", "substitutes"}
+)
 CUES = PREFIX_CUES | POSTFIX_CUES
 
 # Words after which a new clause starts: negation never crosses them.
+# Words that join list items: negation carries over them ("no fur, leather or exotic skins").
+COORDINATORS = frozenset({"and", "or", "nor", "et", "ou", "ni", "&"})
+
 CLAUSE_WORDS = frozenset({"but", "however", "although", "yet", "mais", "cependant", "pourtant"})
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_TOKEN = re.compile(r"#[\w+]+|[a-z0-9]+(?:\+)?|[.;:!?()\[\]\n|]")
+_TOKEN = re.compile(r"#[\w+]+|[a-z0-9]+(?:\+)?|[.;:!?()\[\]\n|]|,")
 
 
 def strip_accents(text: str) -> str:
@@ -331,8 +339,8 @@ def stem(word: str) -> str:
 def raw_tokens(text: str) -> list[str]:
     """Folded tokens of ``text``; hashtags keep their ``#`` and their original case split.
 
-    Punctuation that ends a clause is kept as the token ``"."``. Commas, hyphens and quotes
-    disappear: "cruelty-free" and "cruelty free" are the same two tokens.
+    Punctuation that ends a clause is kept as the token ``"."``, a comma as ``","``. Hyphens
+    and quotes disappear: "cruelty-free" and "cruelty free" are the same two tokens.
     """
     # camelCase inside hashtags only: "#CrueltyFree" -> "#cruelty free" later needs the case.
     text = re.sub(r"#(\w+)", lambda m: "#" + split_camel(m.group(1)).replace(" ", "_"), text)
@@ -342,6 +350,8 @@ def raw_tokens(text: str) -> list[str]:
     for tok in _TOKEN.findall(folded):
         if tok[0] == "#" or tok[0].isalnum():
             out.append(tok.rstrip("+"))
+        elif tok == ",":
+            out.append(",")
         else:
             out.append(".")
     return out
@@ -349,4 +359,4 @@ def raw_tokens(text: str) -> list[str]:
 
 def normalize_phrase(text: str) -> tuple[str, ...]:
     """Stemmed content tokens of a phrase, as used for matching and for term resolution."""
-    return tuple(stem(t) for t in raw_tokens(text) if t not in STOPWORDS and t != ".")
+    return tuple(stem(t) for t in raw_tokens(text) if t not in STOPWORDS and t not in ".,")
