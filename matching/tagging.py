@@ -441,6 +441,15 @@ def _longest(items: list[_Item], i: int, trie: dict) -> tuple[_Phrase, int, bool
     return best
 
 
+def _overtaken(items: list[_Item], i: int, end: int, lex: _Lexicon, lang: str | None) -> bool:
+    """A longer phrase starts inside [i, end) and runs past it: "sacs en *cuir végétal*"."""
+    for j in range(i + 1, end):
+        other = _longest(items, j, lex.trie)
+        if other is not None and other[1] > end and other[1] - j > end - i:
+            return True
+    return False
+
+
 def _hits(items: list[_Item], lex: _Lexicon, lang: str | None) -> list[_Hit]:
     hits: list[_Hit] = []
     i = 0
@@ -459,7 +468,7 @@ def _hits(items: list[_Item], lex: _Lexicon, lang: str | None) -> list[_Hit]:
             single_word = end - i == 1
             if single_word and lang is not None and lang not in phrase.langs:
                 found = None
-        if found is None:
+        if found is None or _overtaken(items, i, end, lex, lang):
             i += 1
             continue
         hits.append(_Hit(phrase, i, end, skipped))

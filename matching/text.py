@@ -331,6 +331,8 @@ def stem(word: str) -> str:
         w = w[:-3]
     elif w.endswith("ed") and len(w) > 4:
         w = w[:-2]
+    if w.endswith("ee") and len(w) > 4:  # French feminine past participle: "fabriquée"
+        w = w[:-1]
     if w.endswith("e") and len(w) > 3:
         w = w[:-1]
     return w
