@@ -21,6 +21,9 @@ def _fail(exc: StartupError) -> None:
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per HTTP call to the node, or per migration plugin, drowns what matters.
+    for noisy in ("httpx", "alembic", "web3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 @app.command()
@@ -37,14 +40,45 @@ def serve(
         settings = load_settings()
         _logging(settings.log_level)
         with local_stack(settings) as ready:
+            base_url = f"http://{host or ready.host}:{port or ready.port}"
+            if ready.dev_signer or ready.seed_demo:
+                typer.echo(_seed(ready, base_url))
             application = create_app(ready)
-            typer.echo(f"Collab API on http://{host or ready.host}:{port or ready.port}/docs")
+            typer.echo(f"Collab API on {base_url} (docs: {base_url}/docs)")
             uvicorn.run(
                 application,
                 host=host or ready.host,
                 port=port or ready.port,
                 log_level=ready.log_level.lower(),
             )
+    except StartupError as exc:
+        _fail(exc)
+
+
+def _seed(settings, base_url: str) -> str:
+    from sqlmodel import Session
+
+    from api.db import make_engine
+    from api.demo import seed_demo, try_it_text
+    from matching import MatchIndex
+
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        accounts = seed_demo(session=session, index=MatchIndex(), settings=settings)
+    engine.dispose()
+    return try_it_text(accounts, base_url)
+
+
+@app.command()
+def demo(
+    token: str = typer.Option("ETH", help="ETH or stablecoin"),
+) -> None:
+    """Run the whole flow on a fresh local chain and print every step and the final balances."""
+    from api.demo_flow import run_demo
+
+    _logging("WARNING")
+    try:
+        run_demo(token=token, echo=typer.echo)
     except StartupError as exc:
         _fail(exc)
 

@@ -79,7 +79,7 @@ def artifacts_present() -> bool:
     return (ROOT / "contracts" / "artifacts" / "CollabEscrow.json").exists()
 
 
-def deploy_if_needed(settings: Settings, w3: Web3) -> Settings:
+def deploy_if_needed(settings: Settings, w3: Web3, state_dir: Path | None = None) -> Settings:
     """Deploy the contracts on a local chain when no address was configured."""
     if settings.escrow_address or not artifacts_present():
         return settings
@@ -92,7 +92,7 @@ def deploy_if_needed(settings: Settings, w3: Web3) -> Settings:
     from contracts.bindings import deploy_local
 
     # A restarted local chain reloads its state, so the contracts deployed last time are reused.
-    record = ROOT / "var" / f"deployment-{w3.eth.chain_id}.json"
+    record = (state_dir or ROOT / "var") / f"deployment-{w3.eth.chain_id}.json"
     if record.exists():
         saved = json.loads(record.read_text())
         if all(w3.eth.get_code(saved[name]) for name in DEPLOYED):
@@ -141,6 +141,6 @@ def local_stack(settings: Settings, state_dir: Path | None = None):
             )
             log.info("local anvil on %s", anvil.rpc_url)
         w3 = check_chain(settings)
-        settings = deploy_if_needed(settings, w3)
+        settings = deploy_if_needed(settings, w3, state_dir)
         migrate(settings)
         yield settings

@@ -1,0 +1,252 @@
+"""Demo data for the local chain, and `collab demo`: the whole flow in one command.
+
+Demo accounts use anvil's well-known development keys, so anyone can sign as them locally.
+They exist only on a local chain; nothing here runs against a public network.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from eth_account import Account
+from sqlmodel import Session, select
+
+from api.auth import hash_api_key, new_api_key
+from api.brands import service as brands
+from api.brands.models import Brand, BrandCreate
+from api.creators import service as creators
+from api.creators.models import Creator, CreatorCreate
+from api.settings import Settings
+from contracts.localchain import DEV_PRIVATE_KEYS
+from matching import MatchIndex
+
+ETH = 10**18
+
+
+def dev_address(index: int) -> str:
+    return Account.from_key(DEV_PRIVATE_KEYS[index]).address
+
+
+def _sports_couple_wallet() -> str:
+    # Not a dev account: the couple gets paid, but never signs in the demo.
+    return Account.from_key("0x" + "5c" * 32).address
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    handle: str
+    name: str
+    id: str
+    api_key: str
+    wallet: str
+    key_index: int | None
+
+
+def _brands() -> list[tuple[str, int, dict]]:
+    return [
+        (
+            "douce-nature",
+            1,
+            {
+                "name": "Douce Nature",
+                "description": "Cosmétiques véganes, jamais testés sur les animaux.",
+                "values": ["cruelty-free", "vegan", "zero waste"],
+                "practices": [],
+            },
+        ),
+        (
+            "graines-and-co",
+            6,
+            {
+                "name": "Graines & Co",
+                "description": "Plant-based food: oat drinks and lentil snacks, organic and local.",
+                "values": ["plant-based", "organic food", "local food"],
+                "practices": [],
+            },
+        ),
+        (
+            "stride",
+            7,
+            {
+                "name": "Stride",
+                "description": "Running shoes for every body, adaptive models for para athletes.",
+                "values": ["sport for everyone", "inclusion", "sport"],
+                "practices": ["leather"],
+            },
+        ),
+    ]
+
+
+def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
+    def fees(eth: int, usd: int) -> list[dict]:
+        items = [{"amount": str(eth), "token": "ETH"}]
+        if stablecoin:
+            items.append({"amount": str(usd * 10**6), "token": stablecoin})
+        return items
+
+    def audience(platform: str, followers: int, rate: float, countries: list[str]) -> dict:
+        return {platform: {"followers": followers, "engagement_rate": rate, "countries": countries}}
+
+    return [
+        (
+            "luna_verde",
+            2,
+            {
+                "display_name": "Luna Verde",
+                "bio": "Influenceuse virtuelle engagée pour la cause animale : cosmétiques "
+                "cruelty-free, cuisine végétale, adoption en refuge. #vegan #crueltyfree",
+                "is_virtual": True,
+                "operator": "Studio Lumen SAS (Ana Duarte et Ben Morel)",
+                "languages": ["fr", "en"],
+                "audience": audience("instagram", 180_000, 0.052, ["FR", "BE", "CA"])
+                | audience("tiktok", 95_000, 0.071, ["FR"]),
+                "values": ["animal welfare", "veganism", "cruelty-free", "animal-rescue"],
+                "dealbreakers": ["animal testing", "fur", "leather"],
+                "min_fees": fees(ETH // 20, 150),
+                "split": {
+                    "creator_share_bps": 7000,
+                    "designers": [
+                        {
+                            "name": "Ana Duarte (design)",
+                            "wallet": dev_address(3),
+                            "share_bps": 1250,
+                        },
+                        {"name": "Ben Morel (3D)", "wallet": dev_address(4), "share_bps": 1250},
+                    ],
+                    "charities": [
+                        {"name": "Refuge des Monts", "wallet": dev_address(5), "share_bps": 500}
+                    ],
+                },
+                "screening": {"min_alignment": 0.3},
+            },
+        ),
+        (
+            "alex_pride",
+            8,
+            {
+                "display_name": "Alex Martin",
+                "bio": "LGBTQ+ rights, inclusion and queer joy. Fierté et visibilité.",
+                "languages": ["fr", "en"],
+                "audience": audience("youtube", 240_000, 0.038, ["FR", "US", "GB"]),
+                "values": ["LGBTQ+ rights", "inclusion", "mental health"],
+                "dealbreakers": ["weapons", "gambling"],
+                "min_fees": fees(ETH // 10, 300),
+                "split": {
+                    "creator_share_bps": 9000,
+                    "designers": [],
+                    "charities": [
+                        {"name": "SOS Homophobie", "wallet": dev_address(9), "share_bps": 1000}
+                    ],
+                },
+            },
+        ),
+        (
+            "papa_sam",
+            9,
+            {
+                "display_name": "Papa Sam",
+                "bio": "Père au foyer, paternité active et congé paternité pour tous. #papa",
+                "languages": ["fr"],
+                "audience": audience("instagram", 60_000, 0.061, ["FR"]),
+                "values": ["fatherhood", "education", "mental health"],
+                "dealbreakers": ["alcohol", "gambling", "sugary drinks"],
+                "min_fees": fees(ETH // 50, 60),
+                "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
+            },
+        ),
+        (
+            "duo_run",
+            None,
+            {
+                "display_name": "Léa & Karim — Duo Run",
+                "bio": "A couple running marathons with a wheelchair racer: sport for everyone.",
+                "languages": ["fr", "en"],
+                "audience": audience("instagram", 320_000, 0.029, ["FR", "MA", "BE"])
+                | audience("youtube", 80_000, 0.041, ["FR"]),
+                "values": ["sport for everyone", "sport", "disability inclusion"],
+                "dealbreakers": ["tobacco", "fossil fuels"],
+                "min_fees": fees(ETH // 5, 600),
+                "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
+            },
+        ),
+    ]
+
+
+def seed_demo(*, session: Session, index: MatchIndex, settings: Settings) -> list[DemoAccount]:
+    """Create the demo accounts once; their keys derive from SECRET_KEY, so every start can print
+    them again without storing them."""
+    accounts: list[DemoAccount] = []
+    for handle, key_index, body in _brands():
+        api_key = new_api_key("brand", derive_from=(settings.secret_key, f"demo|{handle}"))
+        row = session.exec(select(Brand).where(Brand.api_key_hash == hash_api_key(api_key))).first()
+        if row is None:
+            data = BrandCreate(**body, wallet=dev_address(key_index))
+            brand_id = brands.register_brand(session=session, data=data, api_key=api_key).id
+        else:
+            brand_id = row.id
+        accounts.append(
+            DemoAccount(
+                "brand", handle, body["name"], brand_id, api_key, dev_address(key_index), key_index
+            )
+        )
+    for handle, key_index, body in _creators(settings.stablecoin_address):
+        api_key = new_api_key("creator", derive_from=(settings.secret_key, f"demo|{handle}"))
+        wallet = dev_address(key_index) if key_index is not None else _sports_couple_wallet()
+        row = session.exec(select(Creator).where(Creator.handle == handle)).first()
+        if row is None:
+            data = CreatorCreate(**body, handle=handle, wallet=wallet)
+            creator_id = creators.register_creator(
+                session=session, index=index, data=data, api_key=api_key
+            ).id
+        else:
+            creator_id = row.id
+        accounts.append(
+            DemoAccount(
+                "creator", handle, body["display_name"], creator_id, api_key, wallet, key_index
+            )
+        )
+    session.commit()
+    return accounts
+
+
+def try_it_text(accounts: list[DemoAccount], base_url: str) -> str:
+    brand = next(a for a in accounts if a.role == "brand")
+    creator = next(a for a in accounts if a.handle == "luna_verde")
+    deadline = (datetime.now(UTC) + timedelta(days=60)).strftime("%Y-%m-%dT00:00:00Z")
+    lines = ["", "Demo accounts (local chain only; keys are anvil's public development keys):"]
+    for account in accounts:
+        key = f"dev key #{account.key_index}" if account.key_index is not None else "no key"
+        lines.append(
+            f"  {account.role:<7} {account.name:<24} api_key={account.api_key}  "
+            f"wallet={account.wallet} ({key})"
+        )
+    lines += [
+        "",
+        "Try it:",
+        f"  export API={base_url} BRAND={brand.api_key} CREATOR={creator.api_key}",
+        '  curl -s $API/v1/me -H "authorization: Bearer $BRAND"',
+        '  curl -s $API/v1/requests -H "authorization: Bearer $BRAND" '
+        "-H 'content-type: application/json' "
+        '-d \'{"title": "Rouge à lèvres vegan", "description": "Nous cherchons des créateurs '
+        'engagés pour la cause animale, sans test sur les animaux.", "budget": {"amount": '
+        f'"200000000000000000", "token": "ETH"}}, "deliverables": [{{"platform": '
+        f'"instagram", "format": "reel", "count": 2}}], "deadline": "{deadline}"}}\'',
+        '  curl -s "$API/v1/requests/<request id>/matches" -H "authorization: Bearer $BRAND"',
+        '  curl -s $API/v1/offers -H "authorization: Bearer $CREATOR"',
+        "Or run the whole flow, signatures and payouts included: .venv/bin/collab demo",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("the chain indexer did not catch up in time")

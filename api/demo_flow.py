@@ -1,0 +1,207 @@
+"""`collab demo`: a brand, a virtual creator, two designers and a shelter, paid on a local chain.
+
+Runs against a fresh local chain and a throwaway database, through the HTTP API as a client
+would (in-process transport), signing with anvil's development keys as wallets would.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from sqlmodel import Session
+from web3 import Web3
+
+from api.app import create_app
+from api.db import make_engine
+from api.demo import DemoAccount, seed_demo, wait_for
+from api.runtime import local_stack
+from api.settings import Settings
+from contracts import bindings
+from contracts.localchain import DEV_PRIVATE_KEYS
+from matching import MatchIndex
+
+
+def _fmt(amount: int, token: str) -> str:
+    decimals = 18 if token == "ETH" else 6
+    unit = "ETH" if token == "ETH" else "tUSD"
+    whole, frac = divmod(amount, 10**decimals)
+    return f"{whole}.{frac:0{decimals}d} {unit}"
+
+
+def _test_client():
+    # The in-process transport; silence Starlette's notice about its httpx backend.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    return TestClient
+
+
+def run_demo(*, token: str = "ETH", echo: Callable[[str], None] = print) -> dict[str, int]:
+    if token not in ("ETH", "stablecoin"):
+        raise ValueError("token must be ETH or stablecoin")
+    with tempfile.TemporaryDirectory(prefix="collab-demo-") as tmp:
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
+            chain_rpc_url=None,
+            escrow_address=None,
+            splitter_factory_address=None,
+            stablecoin_address=None,
+            indexer_poll_seconds=0.2,
+            platform_fee_bps=100,
+            operator_api_key="demo-operator-key-0123",
+        )
+        with local_stack(settings, state_dir=Path(tmp)) as ready:
+            return _flow(ready, token, echo)
+
+
+def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
+    w3 = Web3(Web3.HTTPProvider(settings.chain_rpc_url))
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        accounts = seed_demo(session=session, index=MatchIndex(), settings=settings)
+    engine.dispose()
+    by_handle: dict[str, DemoAccount] = {a.handle: a for a in accounts}
+    brand, luna = by_handle["douce-nature"], by_handle["luna_verde"]
+    token = "ETH" if token_kind == "ETH" else settings.stablecoin_address
+    amount = 3 * 10**17 + 7 if token == "ETH" else 450_000_007  # odd on purpose: dust
+    brand_key, creator_key = DEV_PRIVATE_KEYS[brand.key_index], DEV_PRIVATE_KEYS[luna.key_index]
+
+    def balance(wallet: str) -> int:
+        if token == "ETH":
+            return w3.eth.get_balance(wallet)
+        return bindings.Erc20(w3, token).balance_of(wallet)
+
+    def send(tx: dict, key: str) -> str:
+        receipt = bindings.send(
+            w3,
+            {
+                "to": tx["to"],
+                "data": tx["data"],
+                "value": int(tx["value"]),
+                "chainId": tx["chain_id"],
+            },
+            key,
+        )
+        return "0x" + bytes(receipt["transactionHash"]).hex()
+
+    echo(f"Local chain {settings.chain_rpc_url}, escrow {settings.escrow_address}")
+    with _test_client()(create_app(settings)) as client:
+        as_brand = {"Authorization": f"Bearer {brand.api_key}"}
+        as_luna = {"Authorization": f"Bearer {luna.api_key}"}
+
+        def call(method: str, url: str, headers: dict, **kwargs) -> dict:
+            response = client.request(method, url, headers=headers, **kwargs)
+            if response.status_code >= 400:
+                raise RuntimeError(f"{method} {url}: {response.status_code} {response.text}")
+            return response.json()
+
+        if token != "ETH":
+            coin = bindings.Erc20(w3, token)
+            bindings.send(w3, coin.build_mint(brand.wallet, 10 * amount), brand_key)
+            echo(f"0. Minted {_fmt(10 * amount, token)} of the test stablecoin to {brand.name}")
+
+        deadline = (datetime.now(UTC) + timedelta(days=45)).isoformat()
+        brief = call(
+            "POST",
+            "/v1/requests",
+            as_brand,
+            json={
+                "title": "Rouge à lèvres vegan et cruelty-free",
+                "description": "Nous lançons un rouge à lèvres vegan, sans test sur les animaux. "
+                "Nous cherchons des créateurs engagés pour la cause animale.",
+                "budget": {"amount": str(amount), "token": token},
+                "deliverables": [{"platform": "instagram", "format": "reel", "count": 2}],
+                "deadline": deadline,
+                "audience": {"languages": ["fr"], "platforms": ["instagram"]},
+            },
+        )
+        tags = ", ".join(v["label"] for v in brief["target_values"])
+        echo(f"1. {brand.name} posts a French brief; values tagged from its text: {tags}")
+
+        matches = call("GET", f"/v1/requests/{brief['id']}/matches?limit=3", as_brand)["items"]
+        echo("2. Matches:")
+        for rank, match in enumerate(matches, 1):
+            virtual = " (virtual)" if match["is_virtual"] else ""
+            echo(f"   {rank}. {match['creator']['display_name']}{virtual} {match['score']:.2f}")
+            echo(f"      {match['explanation']}")
+
+        offer = call(
+            "POST",
+            f"/v1/requests/{brief['id']}/offers",
+            as_brand | {"Idempotency-Key": "demo-offer"},
+            json={
+                "creator_id": luna.id,
+                "amount": str(amount),
+                "token": token,
+                "deliver_by": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                "review_period_seconds": 3 * 24 * 3600,
+                "terms": "Deux reels présentant le rouge à lèvres, publiés avant la date limite.",
+            },
+        )
+        echo(f"3. Offer {offer['id']} to {luna.name}: {offer['status']}")
+
+        typed = call("GET", f"/v1/offers/{offer['id']}/typed-data", as_luna)["typed_data"]
+        signed = Account.sign_message(encode_typed_data(full_message=typed), creator_key)
+        signature = "0x" + bytes(signed.signature).hex()
+        accepted = call(
+            "POST", f"/v1/offers/{offer['id']}/accept", as_luna, json={"signature": signature}
+        )
+        collaboration = accepted["collaboration"]
+        url = f"/v1/collaborations/{collaboration['id']}"
+        echo(f"4. {luna.name} signs the EIP-712 terms in her wallet; collaboration drafted")
+        payees = collaboration["payees"]
+        for payee in payees:
+            share = payee["share_bps"] / 100
+            echo(f"   payee {payee['role']:<8} {payee['name']:<28} {share:>6.2f} %")
+        watched = [p["wallet"] for p in payees]
+        before = {wallet: balance(wallet) for wallet in watched}
+
+        def status_is(expected: str) -> bool:
+            return call("GET", url, as_brand)["status"] == expected
+
+        fund = call("GET", f"{url}/transactions/fund", as_brand)
+        for required in fund["requires"]:
+            send(required, brand_key)
+            echo("   brand approves the escrow to pull the stablecoin")
+        if fund["requires"]:
+            fund = call("GET", f"{url}/transactions/fund", as_brand)
+        tx_hash = send(fund["transaction"], brand_key)
+        wait_for(lambda: status_is("funded"))
+        echo(f"5. {brand.name} funds the escrow ({_fmt(amount, token)}), tx {tx_hash}: funded")
+
+        deliver = call(
+            "GET",
+            f"{url}/transactions/deliver",
+            as_luna,
+            params={"deliverable": "https://instagram.com/p/luna-verde-rouge"},
+        )
+        send(deliver["transaction"], creator_key)
+        wait_for(lambda: status_is("delivered"))
+        echo(f"6. {luna.name} marks the reels delivered: delivered")
+
+        approve = call("GET", f"{url}/transactions/approve", as_brand)
+        send(approve["transaction"], brand_key)
+        wait_for(lambda: status_is("released"))
+        final = call("GET", url, as_brand)
+        echo("7. The brand approves: released. Payouts from chain events:")
+        for payout in final["payouts"]:
+            echo(f"   {payout['kind']:<8} {payout['wallet']} {_fmt(int(payout['amount']), token)}")
+
+        echo("8. Wallet balances (change includes gas for wallets that sent transactions):")
+        changes: dict[str, int] = {}
+        for payee in payees:
+            wallet = payee["wallet"]
+            after = balance(wallet)
+            changes[wallet] = after - before[wallet]
+            echo(
+                f"   {payee['name']:<28} {_fmt(after, token):>32}  "
+                f"(+{_fmt(changes[wallet], token) if changes[wallet] >= 0 else changes[wallet]})"
+            )
+        return changes
