@@ -97,7 +97,11 @@ def reference_reasons(tax: Taxonomy, brief: Brief, c: CreatorProfile) -> set[str
         if not ok:
             codes.add("platform")
     if brief.min_followers > 0:
-        pool = [a.followers for p, a in c.audience.items() if not brief.platforms or p in brief.platforms]
+        pool = [
+            a.followers
+            for p, a in c.audience.items()
+            if not brief.platforms or p in brief.platforms
+        ]
         if max(pool, default=0) < brief.min_followers:
             codes.add("followers")
     if brief.countries and not set(brief.countries) & c.countries:
