@@ -49,7 +49,11 @@ def make_engine(database_url: str, **kwargs) -> Engine:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: commit when the route returns, roll back when it raises."""
+    """One unit of work per request: commit when the route returns, roll back when it raises.
+
+    Used with scope="function" so the commit happens before the response is sent: a client
+    never sees a 201 for a row that is not committed yet (or that failed to commit).
+    """
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -59,4 +63,4 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

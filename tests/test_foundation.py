@@ -8,9 +8,13 @@ import sys
 
 import pytest
 import sqlalchemy as sa
+from fastapi import APIRouter
 from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlmodel import Session
 
 from api.app import create_app
+from api.db import SessionDep
 from api.migrate import downgrade, upgrade
 from api.settings import Settings
 
@@ -112,3 +116,29 @@ def test_wrong_chain_id_names_chain_id(tmp_path, anvil) -> None:
     )
     assert result.returncode == 2
     assert "CHAIN_ID" in result.stderr
+
+
+def test_commit_happens_before_the_response_is_sent(database_url: str) -> None:
+    """A failing commit must turn into an error response, never a success already sent."""
+    router = APIRouter()
+
+    @router.post("/boom")
+    def boom(session: SessionDep) -> dict:
+        session.info["fail_commit"] = True
+        return {"ok": True}
+
+    def before_commit(session) -> None:
+        if session.info.get("fail_commit"):
+            raise RuntimeError("commit failed")
+
+    event.listen(Session, "before_commit", before_commit)
+    try:
+        settings = Settings(database_url=database_url, _env_file=None)
+        app = create_app(settings)
+        app.include_router(router)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.post("/boom")
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+    finally:
+        event.remove(Session, "before_commit", before_commit)

@@ -1,0 +1,108 @@
+"""Money through the served API and a real chain: every wallet gets exactly its share."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from contracts import bindings
+from contracts.localchain import DEV_PRIVATE_KEYS
+from contracts.testing import advance
+from tests.api.deals import expected_split, send
+from tests.e2e.conftest import OPERATOR_KEY
+from tests.e2e.flow import (
+    ARBITER_KEY,
+    BRAND,
+    BRAND_KEY,
+    CHARITY,
+    CREATOR_KEY,
+    DESIGNERS,
+    LUNA,
+    Flow,
+    balance,
+    gas_paid,
+    ok,
+)
+
+CREATOR = Account.from_key(CREATOR_KEY).address
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
+
+
+@pytest.mark.parametrize("token_kind", ["ETH", "stablecoin"])
+def test_offer_to_payout_moves_exact_shares_into_wallets(stack, http, token_kind) -> None:
+    w3 = stack.w3
+    token = "ETH" if token_kind == "ETH" else stack.deployment.stablecoin_address
+    amount = 7 * 10**17 + 13 if token == "ETH" else 1_234_567_891
+    if token != "ETH":
+        coin = bindings.Erc20(w3, token)
+        brand = Account.from_key(BRAND_KEY).address
+        bindings.send(w3, coin.build_mint(brand, amount), BRAND_KEY)
+    flow = Flow(http, w3)
+    collaboration = flow.offer_and_accept(token=token, amount=amount)
+    wallets = [p["wallet"] for p in collaboration["payees"]]
+    assert wallets == [CREATOR, *DESIGNERS, CHARITY]
+    before = [balance(w3, token, wallet) for wallet in wallets]
+
+    flow.act(BRAND, "fund", BRAND_KEY)
+    flow.wait("funded")
+    deliver_receipt = flow.act(LUNA, "deliver", CREATOR_KEY, deliverable="https://ig/p/1")
+    flow.wait("delivered")
+    flow.act(BRAND, "approve", BRAND_KEY)
+    state = flow.wait("released")
+
+    fee, shares = expected_split(amount, [p["share_bps"] for p in collaboration["payees"]])
+    creator_gas = gas_paid(deliver_receipt) if token == "ETH" else 0
+    rises = [balance(w3, token, w) - b for w, b in zip(wallets, before, strict=True)]
+    assert rises == [shares[0] - creator_gas, *shares[1:]]
+    paid = {p["wallet"]: int(p["amount"]) for p in state["payouts"] if p["kind"] == "paid"}
+    assert [paid[wallet] for wallet in wallets] == shares
+    assert [int(p["amount"]) for p in state["payouts"] if p["kind"] == "fee"] == [fee]
+    for wallet, share in zip(wallets, shares, strict=True):
+        totals = ok(http.get(f"/v1/wallets/{wallet}/payouts"))["totals"]
+        assert int(totals[token]) >= share
+
+
+def test_refund_after_the_deadline(stack, http) -> None:
+    flow = Flow(http, stack.w3)
+    flow.offer_and_accept(amount=10**17, deliver_days=2)
+    flow.act(BRAND, "fund", BRAND_KEY)
+    flow.wait("funded")
+    advance(stack.w3, 3 * 24 * 3600)
+    flow.act(BRAND, "refund", BRAND_KEY)
+    state = flow.wait("refunded")
+    refunds = [int(p["amount"]) for p in state["payouts"] if p["kind"] == "refund"]
+    assert refunds == [10**17]
+
+
+def test_dispute_then_the_operator_resolves(stack, http) -> None:
+    flow = Flow(http, stack.w3)
+    amount = 10**18
+    flow.offer_and_accept(amount=amount)
+    flow.act(BRAND, "fund", BRAND_KEY)
+    flow.wait("funded")
+    flow.act(LUNA, "deliver", CREATOR_KEY, deliverable="https://ig/p/2")
+    flow.wait("delivered")
+    flow.act(BRAND, "dispute", BRAND_KEY)
+    flow.wait("disputed")
+    tx = flow.transaction(OPERATOR, "resolve", payee_share_bps=2500)
+    send(stack.w3, tx["transaction"], ARBITER_KEY)
+    state = flow.wait("resolved")
+    resolution = state["resolution"]
+    fees = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] == "fee")
+    assert int(resolution["to_payees"]) + int(resolution["to_brand"]) + fees == amount
+    refunded = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] == "refund")
+    assert refunded == int(resolution["to_brand"])
+
+
+def test_silent_brand_cannot_hold_the_money(stack, http) -> None:
+    flow = Flow(http, stack.w3)
+    flow.offer_and_accept(amount=10**17, review=3600)
+    flow.act(BRAND, "fund", BRAND_KEY)
+    flow.wait("funded")
+    flow.act(LUNA, "deliver", CREATOR_KEY, deliverable="https://ig/p/3")
+    flow.wait("delivered")
+    advance(stack.w3, 3601)
+    tx = flow.transaction(LUNA, "release")
+    send(stack.w3, tx["transaction"], DEV_PRIVATE_KEYS[8])  # any wallet may send it
+    state = flow.wait("released")
+    assert {p["kind"] for p in state["payouts"]} == {"paid", "fee"}

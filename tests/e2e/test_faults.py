@@ -1,0 +1,105 @@
+"""Crashes, a node that goes away, and retries: nothing lost, nothing applied twice."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+
+from contracts.localchain import is_rpc_up
+from tests.api.deals import send, sign_typed_data
+from tests.e2e.flow import (
+    BRAND,
+    BRAND_KEY,
+    CREATOR_KEY,
+    LUNA,
+    Flow,
+    french_brief,
+    luna_id,
+    ok,
+    when,
+)
+
+
+def _event_rows(stack) -> tuple[int, int, int]:
+    with sqlite3.connect(stack.database_path) as db:
+        events = db.execute("SELECT count(*) FROM chain_event").fetchone()[0]
+        unique = db.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT chain_id, tx_hash, log_index FROM chain_event)"
+        ).fetchone()[0]
+        payouts = db.execute("SELECT count(*) FROM payout").fetchone()[0]
+    return events, unique, payouts
+
+
+def test_sigkill_between_funding_and_indexing(stack, http) -> None:
+    flow = Flow(http, stack.w3)
+    flow.offer_and_accept(amount=10**17)
+    fund = flow.transaction(BRAND, "fund")
+    stack.kill_api(signal.SIGKILL)
+    send(stack.w3, fund["transaction"], BRAND_KEY)  # mined while the API is dead
+    stack.start_api()
+    flow.wait("funded")
+    flow.act(LUNA, "deliver", CREATOR_KEY, deliverable="https://ig/p/9")
+    flow.wait("delivered")
+    approve = flow.transaction(BRAND, "approve")
+    send(stack.w3, approve["transaction"], BRAND_KEY)
+    stack.kill_api(signal.SIGKILL)  # maybe before, maybe during indexing: both must work
+    stack.start_api()
+    state = flow.wait("released")
+    events, unique, payouts = _event_rows(stack)
+    assert events == unique
+    assert payouts == len(state["payouts"]) == 5  # four payees and the fee, once each
+    assert sorted(state["transactions"]) == ["approve", "deliver", "fund", "release"]
+
+
+def test_node_down_gives_503_and_everything_recovers(stack, http) -> None:
+    flow = Flow(http, stack.w3)
+    brief = french_brief(http)
+    offer = ok(
+        http.post(
+            f"/v1/requests/{brief['id']}/offers",
+            headers=BRAND,
+            json={"creator_id": luna_id(http), "amount": str(10**17), "deliver_by": when(10)},
+        ),
+        201,
+    )
+    stack.stop_chain()
+    assert not is_rpc_up(stack.anvil.rpc_url)
+    typed = http.get(f"/v1/offers/{offer['id']}/typed-data", headers=LUNA)
+    assert typed.status_code == 503
+    assert typed.headers["content-type"] == "application/problem+json"
+    assert ok(http.get("/v1/offers", headers=LUNA))["items"][0]["id"] == offer["id"]
+    assert ok(http.get(f"/v1/requests/{brief['id']}/matches", headers=BRAND))["items"]
+    assert ok(http.get("/health"))["status"] == "degraded"
+
+    stack.start_chain()  # same port, state reloaded
+    typed = ok(http.get(f"/v1/offers/{offer['id']}/typed-data", headers=LUNA))
+    signature = sign_typed_data(typed["typed_data"], CREATOR_KEY)
+    accepted = ok(
+        http.post(f"/v1/offers/{offer['id']}/accept", headers=LUNA, json={"signature": signature}),
+        201,
+    )
+    flow.collaboration_id = accepted["collaboration"]["id"]
+    flow.act(BRAND, "fund", BRAND_KEY)
+    flow.wait("funded")
+    assert ok(http.get("/health"))["status"] == "ok"
+
+
+def test_retries_with_the_same_idempotency_key_create_nothing_twice(stack, http) -> None:
+    brief = french_brief(http)
+    body = {"creator_id": luna_id(http), "amount": str(10**17), "deliver_by": when(10)}
+    url = f"/v1/requests/{brief['id']}/offers"
+    headers = BRAND | {"Idempotency-Key": "retry-offer"}
+    offers = [ok(http.post(url, headers=headers, json=body), 201) for _ in range(3)]
+    assert len({o["id"] for o in offers}) == 1
+    assert len(ok(http.get("/v1/offers", headers=BRAND))["items"]) == 1
+
+    offer_id = offers[0]["id"]
+    typed = ok(http.get(f"/v1/offers/{offer_id}/typed-data", headers=LUNA))
+    accept = {"signature": sign_typed_data(typed["typed_data"], CREATOR_KEY)}
+    headers = LUNA | {"Idempotency-Key": "retry-accept"}
+    results = [
+        ok(http.post(f"/v1/offers/{offer_id}/accept", headers=headers, json=accept), 201)
+        for _ in range(3)
+    ]
+    assert len({r["collaboration"]["id"] for r in results}) == 1
+    assert len(ok(http.get("/v1/collaborations", headers=BRAND))["items"]) == 1
