@@ -35,6 +35,7 @@ any size, e.g. 50 ETH = 5e19 wei, far above 2**63.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,13 +52,14 @@ from matching.scoring import (
     AUDIENCE_QUALITY,
     WEIGHTS,
     budget_fit_from_ratio,
-    platform_quality,
+    platform_quality_one,
     relation_credit,
-    track_record_score,
+    track_record_one,
 )
 from matching.taxonomy import Taxonomy, load_taxonomy
 
 _U64 = np.uint64
+_TIER_BOUNDS = TIER_BOUNDS.tolist()
 _MAX_FOLLOWERS = 2**32 - 1
 _INT64_MAX = 2**63 - 1
 _HUGE = np.iinfo(np.int64).min  # residual sentinel: exact value lives in the side table
@@ -102,7 +104,11 @@ class _Bits:
         return np.array(m, dtype=_U64)
 
     def set_row(self, row: int, names: Iterable[str]) -> None:
-        self.arr[:, row] = self.mask(names, create=True)
+        bits = 0
+        for name in names:
+            bits |= 1 << self.bit(name)
+        for w in range(self.arr.shape[0]):
+            self.arr[w, row] = (bits >> (64 * w)) & 0xFFFFFFFFFFFFFFFF
 
     def row_names(self, row: int) -> list[str]:
         out = []
@@ -308,6 +314,13 @@ class MatchIndex:
             m[b // 64] |= 1 << (b % 64)
         return np.array(m, dtype=_U64)
 
+    def _slug_bits(self, slugs: Iterable[str]) -> list[int]:
+        m = [0] * self._slug_words
+        for s in slugs:
+            b = self._slug_pos[s]
+            m[b // 64] |= 1 << (b % 64)
+        return m
+
     def upsert(self, creator: CreatorProfile) -> None:
         """Insert or replace a creator. Raises UnknownValueError on an unknown value term."""
         self.upsert_many([creator])
@@ -350,8 +363,10 @@ class MatchIndex:
         self._credit[:, rows_a] = credit.T.astype(np.float32)
         for i, (c, values, dealbreakers) in enumerate(batch):
             row = rows[i]
-            self._held[:, row] = self._slug_mask(values)
-            self._refused[:, row] = self._slug_mask(dealbreakers)
+            for w, word in enumerate(self._slug_bits(values)):
+                self._held[w, row] = word
+            for w, word in enumerate(self._slug_bits(dealbreakers)):
+                self._refused[w, row] = word
             self._langs.set_row(row, c.languages)
             for platform in c.audience:
                 self._platform_row(platform)
@@ -364,15 +379,15 @@ class MatchIndex:
             for platform, aud in c.audience.items():
                 p = self._platform_row(platform)
                 f = min(aud.followers, _MAX_FOLLOWERS)
-                q = round(255 * float(platform_quality(aud.followers, aud.engagement_rate)))
+                q = round(255 * platform_quality_one(aud.followers, aud.engagement_rate))
                 self._followers[p, row] = f
                 self._quality[p, row] = q
                 best_q, best_f = max(best_q, q), max(best_f, aud.followers)
             self._best_quality[row] = best_q
             best_q /= 255.0
-            self._tier[row] = int(np.searchsorted(TIER_BOUNDS, best_f, side="right"))
+            self._tier[row] = bisect.bisect_right(_TIER_BOUNDS, best_f)
             self._set_fees(row, c.min_fee)
-            track = float(track_record_score(c.completed_deals))
+            track = track_record_one(c.completed_deals)
             self._track[row] = track
             w = WEIGHTS
             audience = AUDIENCE_QUALITY * best_q + AUDIENCE_COUNTRIES + AUDIENCE_PLATFORMS

@@ -119,6 +119,17 @@ def platform_quality(followers, rate):
     return 0.6 * engagement_score(rate) + 0.4 * reach_score(followers)
 
 
+def platform_quality_one(followers: int, rate: float) -> float:
+    """``platform_quality`` for one audience, without numpy's per-call overhead."""
+    engagement = min(rate / GOOD_ENGAGEMENT, 1.0)
+    reach = min(max(math.log10(1.0 + followers) / math.log10(FULL_REACH_FOLLOWERS), 0.0), 1.0)
+    return 0.6 * engagement + 0.4 * reach
+
+
+def track_record_one(deals: int) -> float:
+    return min(math.log1p(deals) / math.log1p(TRACK_SATURATION), 1.0)
+
+
 def track_record_score(deals):
     d = np.asarray(deals, dtype=np.float64)
     return np.minimum(np.log1p(d) / math.log1p(TRACK_SATURATION), 1.0)
