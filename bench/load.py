@@ -1,0 +1,569 @@
+"""API load: a mixed marketplace workload against Collab served by uvicorn, on loopback.
+
+Run: ``python bench/load.py`` (``--creators 10000 --seconds 20 --concurrency 32``).
+
+Everything is started here and stopped at the end: a local anvil with the contracts deployed, a
+fresh SQLite database migrated by Alembic and seeded in-process (creators, brands, requests),
+then two uvicorn servers one after the other, each in its own process with one worker:
+- the baseline, a bare FastAPI endpoint (``@app.get("/bare") def bare(): return {"ok": True}``);
+- Collab itself (``python -m api.cli serve``), whose matching index is built from the seeded DB.
+The same client (asyncio, one keep-alive HTTP/1.1 connection per concurrent user) drives both for
+the same time at the same concurrency, so the ratio compares the app with the floor the stack
+itself imposes on this machine. ``--profile`` adds a third, profiled run of Collab and prints
+where its CPU time goes (every thread, endpoint code in the threadpool included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GOAL_RATIO, GOAL_P99_MS = 0.40, 250.0
+ONE_ETH = 10**18
+# Share of each operation in the mixed workload (weights).
+MIX = {"matches": 30, "inbox": 20, "outbox": 20, "offer": 25, "health": 5}
+EXPECTED = {"matches": 200, "inbox": 200, "outbox": 200, "offer": 201, "health": 200, "bare": 200}
+LANGUAGES = ["fr", "en", "es", "de"]
+PLATFORMS = ["instagram", "tiktok", "youtube"]
+COUNTRIES = ["FR", "BE", "CA", "CH", "US", "GB", "DE", "ES"]
+
+
+# ------------------------------------------------------------------------------ seeding
+
+
+@dataclass
+class Seeded:
+    brand_keys: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (request id, brand key)
+    creators: list[tuple[str, str]] = field(default_factory=list)  # (creator id, creator key)
+
+
+def _wallet(rng: random.Random) -> str:
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(rng.randbytes(20))
+
+
+def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int = 3) -> Seeded:
+    """Creators, brands and requests through the service layer, in one transaction each."""
+    from sqlmodel import Session
+
+    from api.auth import Principal
+    from api.brands import service as brands_service
+    from api.brands.models import BrandCreate
+    from api.creators import service as creators_service
+    from api.creators.models import CreatorCreate
+    from api.db import make_engine
+    from api.requests import service as requests_service
+    from api.requests.models import RequestCreate
+    from matching import MatchIndex, load_taxonomy
+
+    rng = random.Random(7)
+    taxonomy = load_taxonomy()
+    causes, practices = list(taxonomy.causes), list(taxonomy.practices)
+    popularity = [1.0 / (rank + 1) ** 0.8 for rank in range(len(causes))]
+    seeded = Seeded()
+    engine = make_engine(database_url)
+    throwaway_index = MatchIndex()  # the server builds its own from the database
+    with Session(engine) as session:
+        for i in range(n_creators):
+            values = list(dict.fromkeys(rng.choices(causes, popularity, k=rng.randint(1, 4))))
+            platforms = rng.sample(PLATFORMS, rng.randint(1, 2))
+            is_virtual = i % 10 == 0
+            data = CreatorCreate(
+                handle=f"creator_{i:06d}",
+                display_name=f"Creator {i}",
+                bio="",
+                is_virtual=is_virtual,
+                operator="Studio Virtuel SAS" if is_virtual else None,
+                languages=rng.sample(LANGUAGES, rng.randint(1, 2)),
+                audience={
+                    platform: {
+                        "followers": int(rng.lognormvariate(9.5, 2.0)) + 50,
+                        "engagement_rate": round(rng.uniform(0.005, 0.1), 4),
+                        "countries": rng.sample(COUNTRIES, rng.randint(1, 3)),
+                    }
+                    for platform in platforms
+                },
+                values=values,
+                dealbreakers=rng.sample(practices, rng.randint(0, 2)),
+                min_fees=[{"amount": str(rng.randint(1, 40) * ONE_ETH // 100), "token": "ETH"}],
+                wallet=_wallet(rng),
+                split={"creator_share_bps": 10_000, "designers": [], "charities": []},
+                screening={"min_alignment": rng.choice([0.0, 0.1, 0.2, 0.3])},
+            )
+            registered = creators_service.register_creator(
+                session=session, index=throwaway_index, data=data
+            )
+            seeded.creators.append((registered.id, registered.api_key))
+        session.commit()
+        deadline = datetime.now(UTC) + timedelta(days=60)
+        for b in range(brands):
+            brand = brands_service.register_brand(
+                session=session,
+                data=BrandCreate(
+                    name=f"Brand {b}",
+                    description="Cosmétiques véganes et mode responsable.",
+                    wallet=_wallet(rng),
+                    values=causes[2 * b : 2 * b + 2],
+                    practices=[],
+                ),
+            )
+            seeded.brand_keys.append(brand.api_key)
+            principal = Principal(role="brand", id=brand.id, wallet=brand.wallet)
+            for r in range(per_brand):
+                request = requests_service.create_request(
+                    session=session,
+                    brand=principal,
+                    data=RequestCreate(
+                        title=f"Campaign {b}.{r}",
+                        description="Nous cherchons des créateurs engagés pour nos valeurs.",
+                        target_values=causes[(b + r) % 6 : (b + r) % 6 + 3],
+                        budget={"amount": str(ONE_ETH), "token": "ETH"},
+                        deliverables=[{"platform": "instagram", "format": "reel", "count": 2}],
+                        deadline=deadline,
+                        audience={"languages": ["fr", "en"] if r else [], "platforms": []},
+                    ),
+                )
+                seeded.requests.append((request.id, brand.api_key))
+        session.commit()
+    engine.dispose()
+    return seeded
+
+
+# ------------------------------------------------------------------------------ servers
+
+
+def serve_bare(port: int) -> None:
+    """The baseline: the smallest FastAPI app, served the way `collab serve` serves Collab."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/bare")
+    def bare():
+        return {"ok": True}
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def serve_profiled(out: str) -> None:
+    """`collab serve` with a cProfile per thread (the sync endpoints run in worker threads)."""
+    import cProfile
+    import threading
+
+    profiles: list[cProfile.Profile] = []
+
+    def start_in_thread(*_args) -> None:
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()  # replaces this hook for the thread
+
+    threading.setprofile(start_in_thread)
+    main_profile = cProfile.Profile()
+    profiles.append(main_profile)
+    main_profile.enable()
+    try:
+        from api.cli import serve
+
+        serve(host=None, port=None)
+    finally:
+        import pstats
+
+        for profile in profiles:
+            profile.disable()
+        stats = pstats.Stats(profiles[0])
+        for profile in profiles[1:]:
+            with contextlib.suppress(TypeError):  # a thread that never ran a frame
+                stats.add(profile)
+        stats.dump_stats(out)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process (all its threads), from /proc."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # uvicorn shuts down gracefully on SIGINT
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start_server(argv: list[str], env: dict, port: int, log: Path, path: str) -> Server:
+    import httpx
+
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle
+    )
+    server = Server(process, port, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-2000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code < 500:
+                return server
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server not ready on port {port}:\n{log.read_text()[-2000:]}")
+
+
+# ------------------------------------------------------------------------------ client
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; small and fast enough not to be the bottleneck."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.writer.write(raw)
+        reader = self.reader
+        status = int((await reader.readline()).split()[1])
+        length, chunked, close = 0, False, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"connection":
+                close = b"close" in value.lower()
+        if chunked:
+            parts = []
+            while size := int((await reader.readline()).strip(), 16):
+                parts.append(await reader.readexactly(size + 2))
+            await reader.readline()
+            body = b"".join(part[:-2] for part in parts)
+        else:
+            body = await reader.readexactly(length)
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def http(method: str, path: str, key: str | None = None, body: dict | None = None) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    if key:
+        lines.append(f"Authorization: Bearer {key}")
+    payload = json.dumps(body).encode() if body is not None else b""
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+class MixedWorkload:
+    """Picks the next request of the mixed workload; offers always go to a new (request,
+    creator) pair, so they are created (`sent`, or `screened_out` by the creator's policy)."""
+
+    def __init__(self, seeded: Seeded, seed: int = 1) -> None:
+        self.seeded = seeded
+        self.rng = random.Random(seed)
+        self.names, self.weights = list(MIX), list(MIX.values())
+        self.pairs = (
+            (request, creator)
+            for creator in seeded.creators
+            for request in self.rng.sample(seeded.requests, len(seeded.requests))
+        )
+        self.offered: list[tuple[str, str]] = []  # creators with something in their inbox
+        self.deliver_by = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+    def next(self) -> tuple[str, bytes]:
+        name = self.rng.choices(self.names, self.weights)[0]
+        if name == "matches":
+            request_id, key = self.rng.choice(self.seeded.requests)
+            return name, http("GET", f"/v1/requests/{request_id}/matches?limit=20", key)
+        if name == "inbox":
+            _, key = self.rng.choice(self.offered or self.seeded.creators)
+            return name, http("GET", "/v1/offers?limit=20", key)
+        if name == "outbox":
+            return name, http("GET", "/v1/offers?limit=20", self.rng.choice(self.seeded.brand_keys))
+        if name == "offer":
+            (request_id, key), creator = next(self.pairs)
+            self.offered.append(creator)
+            body = {
+                "creator_id": creator[0],
+                "amount": str(ONE_ETH // 2),
+                "deliver_by": self.deliver_by,
+                "review_period_seconds": 3 * 24 * 3600,
+                "terms": "Two reels showing the product, disclosed as a partnership.",
+            }
+            return name, http("POST", f"/v1/requests/{request_id}/offers", key, body)
+        return name, http("GET", "/health")
+
+
+class BareWorkload:
+    def next(self) -> tuple[str, bytes]:
+        return "bare", http("GET", "/bare")
+
+
+@dataclass
+class Result:
+    seconds: float
+    latencies: dict[str, list[float]]
+    errors: dict[str, list[str]]
+    client_cpu: float
+    server_cpu: float
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.latencies.values())
+
+    @property
+    def throughput(self) -> float:
+        return self.count / self.seconds
+
+    def all_latencies(self) -> list[float]:
+        return sorted(x for values in self.latencies.values() for x in values)
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(v) for v in self.errors.values())
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+async def drive(server: Server, workload, seconds: float, concurrency: int, warmup: float):
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, list[str]] = defaultdict(list)
+    start = time.perf_counter()
+    measure_from = start + warmup
+    stop_at = measure_from + seconds
+    marks: dict[str, float] = {}
+
+    async def user() -> None:
+        connection = Connection(server.port)
+        try:
+            while (now := time.perf_counter()) < stop_at:
+                if now >= measure_from and "cpu" not in marks:
+                    marks["cpu"] = server.cpu_seconds()
+                    marks["client"] = time.process_time()
+                name, raw = workload.next()
+                t0 = time.perf_counter()
+                try:
+                    status, body = await connection.request(raw)
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                    connection.close()
+                    status, body = 0, repr(exc).encode()
+                elapsed = time.perf_counter() - t0
+                if t0 < measure_from:
+                    continue
+                latencies[name].append(elapsed)
+                if status != EXPECTED[name]:
+                    errors[name].append(f"{status} {body[:300].decode(errors='replace')}")
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(user() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - measure_from
+    return Result(
+        seconds=elapsed,
+        latencies=dict(latencies),
+        errors=dict(errors),
+        client_cpu=time.process_time() - marks["client"],
+        server_cpu=server.cpu_seconds() - marks["cpu"],
+    )
+
+
+def run_load(server: Server, workload, seconds: float, concurrency: int, warmup: float) -> Result:
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
+        runner = asyncio.run
+    return runner(drive(server, workload, seconds, concurrency, warmup))
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f}"
+
+
+def report(label: str, result: Result) -> None:
+    values = result.all_latencies()
+    print(
+        f"{label}: {result.throughput:8.1f} req/s  p50 {ms(percentile(values, 0.5))} ms  "
+        f"p99 {ms(percentile(values, 0.99))} ms  errors {result.error_count}  "
+        f"({result.count} requests in {result.seconds:.1f} s; CPU: server "
+        f"{result.server_cpu / result.seconds:.0%}, client {result.client_cpu / result.seconds:.0%}"
+        " of one core)"
+    )
+    if len(result.latencies) > 1:
+        print(f"  {'endpoint':<10}{'count':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        for name in MIX:
+            lat = sorted(result.latencies.get(name, []))
+            print(
+                f"  {name:<10}{len(lat):8d}{len(lat) / result.seconds:9.1f}"
+                f"{ms(percentile(lat, 0.5)):>9}{ms(percentile(lat, 0.99)):>9}"
+                f"{len(result.errors.get(name, [])):8d}"
+            )
+    for name, messages in result.errors.items():
+        for message in messages[:3]:
+            print(f"  error on {name}: {message}")
+
+
+def print_profile(path: Path, limit: int = 25) -> None:
+    import io
+    import pstats
+
+    for order in ("tottime", "cumulative"):
+        buffer = io.StringIO()
+        stats = pstats.Stats(str(path), stream=buffer).strip_dirs().sort_stats(order)
+        stats.print_stats(limit)
+        text = buffer.getvalue()
+        print(f"\n--- profile of the Collab server, by {order} ---")
+        print(text[text.find("   ncalls") :].rstrip())
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--creators", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--profile", action="store_true", help="add a profiled run of Collab")
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-profiled", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare)
+        return 0
+    if args.serve_profiled:
+        serve_profiled(args.serve_profiled)
+        return 0
+
+    from web3 import Web3
+
+    from contracts.bindings import deploy_local
+    from contracts.localchain import DEV_PRIVATE_KEYS, Anvil, free_port
+
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="collab-load-")))
+        anvil = stack.enter_context(Anvil())
+        w3 = Web3(Web3.HTTPProvider(anvil.rpc_url, request_kwargs={"timeout": 30}))
+        deployment = deploy_local(w3, DEV_PRIVATE_KEYS[0])
+        database_url = f"sqlite:///{tmp / 'collab.db'}"
+        from api.migrate import upgrade
+
+        upgrade(database_url)
+        t0 = time.perf_counter()
+        seeded = seed(database_url, args.creators)
+        print(
+            f"seeded {len(seeded.creators)} creators, {len(seeded.brand_keys)} brands, "
+            f"{len(seeded.requests)} requests in {time.perf_counter() - t0:.1f} s; "
+            f"{args.concurrency} concurrent clients, {args.seconds:.0f} s per run "
+            f"(+{args.warmup:.0f} s warm-up), one uvicorn worker, {os.cpu_count()} CPUs"
+        )
+
+        base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORT")}
+        base_env.update({"PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"})
+
+        def start(kind: str) -> Server:
+            port = free_port()
+            env = base_env | {
+                "DATABASE_URL": database_url,
+                "CHAIN_RPC_URL": anvil.rpc_url,
+                "ESCROW_ADDRESS": deployment.escrow_address,
+                "SPLITTER_FACTORY_ADDRESS": deployment.splitter_factory_address,
+                "STABLECOIN_ADDRESS": deployment.stablecoin_address,
+                "INDEXER_START_BLOCK": str(deployment.start_block),
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+            }
+            script = str(Path(__file__).resolve())
+            argv, probe = {
+                "bare": ([sys.executable, script, "--serve-bare", str(port)], "/bare"),
+                "collab": ([sys.executable, "-m", "api.cli", "serve"], "/health"),
+                "profiled": (
+                    [sys.executable, script, "--serve-profiled", str(tmp / "collab.prof")],
+                    "/health",
+                ),
+            }[kind]
+            server = start_server(argv, env, port, tmp / f"{kind}.log", probe)
+            stack.callback(server.stop)
+            return server
+
+        bare_server = start("bare")
+        bare = run_load(bare_server, BareWorkload(), args.seconds, args.concurrency, args.warmup)
+        bare_server.stop()
+
+        collab_server = start("collab")
+        workload = MixedWorkload(seeded)
+        mixed = run_load(collab_server, workload, args.seconds, args.concurrency, args.warmup)
+        collab_server.stop()
+
+        print()
+        report("bare FastAPI endpoint", bare)
+        report("Collab mixed workload", mixed)
+        ratio = mixed.throughput / bare.throughput
+        p99 = percentile(mixed.all_latencies(), 0.99) * 1000
+        met = ratio >= GOAL_RATIO and mixed.error_count == 0 and p99 < GOAL_P99_MS
+        print(
+            f"\nratio to bare: {ratio:.1%} (goal >= {GOAL_RATIO:.0%}); errors "
+            f"{mixed.error_count} (goal 0); p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f} ms): "
+            f"{'goal met' if met else 'goal MISSED'}"
+        )
+
+        if args.profile:
+            profiled_server = start("profiled")
+            run_load(profiled_server, MixedWorkload(seeded, seed=2), args.seconds, 8, 1.0)
+            profiled_server.stop(timeout=60)
+            print_profile(tmp / "collab.prof")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
