@@ -9,16 +9,20 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from web3 import Web3
 
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS, Anvil, free_port
+from tests.conftest import BACKENDS, postgres_url
 
 OPERATOR_KEY = "e2e-operator-key-0123456789"
 SECRET_KEY = "e2e-secret-key-0123456789"
@@ -38,14 +42,12 @@ class Stack:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def database_path(self) -> Path:
-        return self.tmp / "collab.db"
+    database_url: str = ""
 
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.database_path}",
+            "DATABASE_URL": self.database_url,
             "CHAIN_RPC_URL": self.anvil.rpc_url,
             "CHAIN_ID": "31337",
             "ESCROW_ADDRESS": self.deployment.escrow_address,
@@ -95,18 +97,38 @@ class Stack:
         self.anvil.start()
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
+@contextmanager
+def scratch_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database the served API migrates itself at start-up."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'collab.db'}"
+        return
+    admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    name = f"collab_e2e_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
     anvil = Anvil(state_path=tmp_path / "anvil-state.json").start()
     try:
         w3 = Web3(Web3.HTTPProvider(anvil.rpc_url, request_kwargs={"timeout": 30}))
         deployment = bindings.deploy_local(w3, DEV_PRIVATE_KEYS[0])
-        stack = Stack(tmp=tmp_path, anvil=anvil, w3=w3, deployment=deployment)
-        stack.start_api()
-        try:
-            yield stack
-        finally:
-            stack.kill_api(signal.SIGTERM)
+        with scratch_database(request.param, tmp_path) as database_url:
+            stack = Stack(tmp=tmp_path, anvil=anvil, w3=w3, deployment=deployment)
+            stack.database_url = database_url
+            stack.start_api()
+            try:
+                yield stack
+            finally:
+                stack.kill_api(signal.SIGTERM)
     finally:
         anvil.stop()
 

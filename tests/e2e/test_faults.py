@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
+
+import sqlalchemy as sa
 
 from contracts.localchain import is_rpc_up
 from tests.api.deals import send, sign_typed_data
@@ -21,12 +22,15 @@ from tests.e2e.flow import (
 
 
 def _event_rows(stack) -> tuple[int, int, int]:
-    with sqlite3.connect(stack.database_path) as db:
-        events = db.execute("SELECT count(*) FROM chain_event").fetchone()[0]
-        unique = db.execute(
-            "SELECT count(*) FROM (SELECT DISTINCT chain_id, tx_hash, log_index FROM chain_event)"
-        ).fetchone()[0]
-        payouts = db.execute("SELECT count(*) FROM payout").fetchone()[0]
+    engine = sa.create_engine(stack.database_url)
+    with engine.connect() as db:
+        count = lambda sql: db.execute(sa.text(sql)).scalar_one()  # noqa: E731
+        events = count("SELECT count(*) FROM chain_event")
+        unique = count(
+            "SELECT count(*) FROM (SELECT DISTINCT chain_id, tx_hash, log_index FROM chain_event) t"
+        )
+        payouts = count("SELECT count(*) FROM payout")
+    engine.dispose()
     return events, unique, payouts
 
 
