@@ -258,3 +258,20 @@ def test_reads_of_unknown_deals(env: Env) -> None:
     env.create(terms)
     advance(env.w3, 1)
     assert env.escrow.deal_state(terms.deal_id).terms_digest == terms.struct_hash()[:26]
+
+
+def test_deploy_cli_prints_the_deployment(env: Env, tmp_path) -> None:
+    from contracts import deploy
+
+    out = tmp_path / "deployment.json"
+    rpc_url = env.w3.provider.endpoint_uri
+    assert deploy.main(["--rpc-url", rpc_url, "--out", str(out)]) == 0
+    deployment = json.loads(out.read_text())
+    assert set(deployment) == {
+        "chain_id",
+        "escrow_address",
+        "splitter_factory_address",
+        "stablecoin_address",
+        "start_block",
+    }
+    assert env.w3.eth.get_code(deployment["escrow_address"]) != b""
