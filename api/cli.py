@@ -60,11 +60,11 @@ def _seed(settings, base_url: str) -> str:
 
     from api.db import make_engine
     from api.demo import seed_demo, try_it_text
-    from matching import MatchIndex
+    from api.match_index import SharedIndex
 
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        accounts = seed_demo(session=session, index=MatchIndex(), settings=settings)
+        accounts = seed_demo(session=session, index=SharedIndex(), settings=settings)
     engine.dispose()
     return try_it_text(accounts, base_url)
 

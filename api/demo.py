@@ -18,9 +18,9 @@ from api.brands import service as brands
 from api.brands.models import Brand, BrandCreate
 from api.creators import service as creators
 from api.creators.models import Creator, CreatorCreate
+from api.match_index import SharedIndex
 from api.settings import Settings
 from contracts.localchain import DEV_PRIVATE_KEYS
-from matching import MatchIndex
 
 ETH = 10**18
 
@@ -175,7 +175,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
     ]
 
 
-def seed_demo(*, session: Session, index: MatchIndex, settings: Settings) -> list[DemoAccount]:
+def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> list[DemoAccount]:
     """Create the demo accounts once; their keys derive from SECRET_KEY, so every start can print
     them again without storing them."""
     accounts: list[DemoAccount] = []

@@ -20,11 +20,11 @@ from web3 import Web3
 from api.app import create_app
 from api.db import make_engine
 from api.demo import DemoAccount, seed_demo, wait_for
+from api.match_index import SharedIndex
 from api.runtime import local_stack
 from api.settings import Settings
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
-from matching import MatchIndex
 
 
 def _fmt(amount: int, token: str) -> str:
@@ -65,7 +65,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
     w3 = Web3(Web3.HTTPProvider(settings.chain_rpc_url))
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        accounts = seed_demo(session=session, index=MatchIndex(), settings=settings)
+        accounts = seed_demo(session=session, index=SharedIndex(), settings=settings)
     engine.dispose()
     by_handle: dict[str, DemoAccount] = {a.handle: a for a in accounts}
     brand, luna = by_handle["douce-nature"], by_handle["luna_verde"]

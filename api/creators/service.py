@@ -14,22 +14,21 @@ from api.creators.models import (
 )
 from api.errors import Conflict, InvalidInput, NotFound
 from api.idempotency import utcnow
-from api.match_index import creator_profile, on_commit
+from api.match_index import SharedIndex, creator_profile, on_commit
 from api.types import new_id
-from matching import MatchIndex
 
 
 def to_public(creator: Creator) -> CreatorPublic:
     return CreatorPublic.model_validate(creator, from_attributes=True)
 
 
-def _sync_index(session: Session, index: MatchIndex, creator: Creator) -> None:
+def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
     profile = creator_profile(creator)
     on_commit(session, lambda: index.upsert(profile))
 
 
 def register_creator(
-    *, session: Session, index: MatchIndex, data: CreatorCreate, api_key: str | None = None
+    *, session: Session, index: SharedIndex, data: CreatorCreate, api_key: str | None = None
 ) -> CreatorRegistered:
     taken = session.exec(
         select(Creator.id).where(func.lower(Creator.handle) == data.handle.lower())
@@ -53,7 +52,7 @@ def get_creator(*, session: Session, creator_id: str) -> Creator:
 
 
 def update_creator(
-    *, session: Session, index: MatchIndex, creator: Creator, data: CreatorUpdate
+    *, session: Session, index: SharedIndex, creator: Creator, data: CreatorUpdate
 ) -> Creator:
     changes = {k: v for k, v in data.model_dump(mode="json", exclude_unset=True).items()}
     merged = to_public(creator).model_dump(mode="json") | {

@@ -10,7 +10,7 @@ from api.auth import Principal
 from api.creators.models import Creator
 from api.errors import Conflict, InvalidInput, NotFound
 from api.idempotency import utcnow
-from api.match_index import creator_profile
+from api.match_index import SharedIndex, creator_profile
 from api.offers.models import Offer, OfferCreate, OfferPublic, Screening
 from api.offers.terms import build_terms_text
 from api.pagination import Page, PageParams, page_of, paginate
@@ -18,7 +18,7 @@ from api.requests.models import CollabRequest
 from api.requests.service import brief_for
 from api.settings import Settings
 from api.types import new_id
-from matching import FilterReason, MatchIndex
+from matching import FilterReason
 
 # Hard filters that screen an offer out on the creator's behalf. Audience constraints are the
 # brand's own wishes: a brand may still choose to make an offer outside them.
@@ -66,7 +66,7 @@ def _reason(reason: FilterReason) -> dict:
 def screen(
     *,
     session: Session,
-    index: MatchIndex,
+    index: SharedIndex,
     row: CollabRequest,
     creator: Creator,
     amount: int,
@@ -104,7 +104,7 @@ def screen(
 def create_offer(
     *,
     session: Session,
-    index: MatchIndex,
+    index: SharedIndex,
     settings: Settings,
     brand: Principal,
     row: CollabRequest,

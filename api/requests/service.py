@@ -6,6 +6,7 @@ from api.auth import Principal
 from api.brands.models import Brand
 from api.creators.models import Creator
 from api.errors import InvalidInput, NotFound
+from api.match_index import SharedIndex
 from api.pagination import Page, PageParams, page_of, paginate
 from api.requests.models import (
     CollabRequest,
@@ -17,7 +18,7 @@ from api.requests.models import (
     TaggedValue,
 )
 from api.types import new_id
-from matching import Brief, MatchIndex, detect_language, load_taxonomy, tag_text
+from matching import Brief, detect_language, load_taxonomy, tag_text
 
 
 def to_public(row: CollabRequest) -> RequestPublic:
@@ -107,7 +108,7 @@ def brief_for(
 
 
 def find_matches(
-    *, session: Session, index: MatchIndex, row: CollabRequest, limit: int, diversify: bool
+    *, session: Session, index: SharedIndex, row: CollabRequest, limit: int, diversify: bool
 ) -> MatchList:
     brief = brief_for(session=session, row=row)
     matches = index.search(brief, limit=limit, diversify=diversify)
