@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,7 @@ class Anvil:
     # restarted local chain still holds the deals the database remembers.
     state_path: Path | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
+    _stderr: object = field(default=None, repr=False)
 
     @property
     def rpc_url(self) -> str:
@@ -98,19 +100,22 @@ class Anvil:
         if self.state_path:
             self.state_path.parent.mkdir(parents=True, exist_ok=True)
             args += ["--state", str(self.state_path), "--state-interval", "5"]
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the node
         self.process = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: a pipe nobody reads fills up and stalls a long-running node.
+            stderr=self._stderr,
             start_new_session=True,
             preexec_fn=_die_with_parent if platform.system() == "Linux" else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                raise AnvilError(f"anvil exited early: {err.strip()}")
+                self._stderr.seek(0)
+                err = self._stderr.read().decode(errors="replace")
+                raise AnvilError(f"anvil exited early: {err.strip()[-500:]}")
             if is_rpc_up(self.rpc_url):
                 return self
             time.sleep(0.05)
