@@ -12,6 +12,12 @@ from api.runtime import StartupError, load_settings, local_stack
 app = typer.Typer(help="Collab: ethical brand-creator collaborations.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+dev_app = typer.Typer(
+    help="A wallet for the local chain only: signs with anvil's public development keys.",
+    no_args_is_help=True,
+)
+app.add_typer(dev_app, name="dev")
+LOCAL_RPC_URL = "http://127.0.0.1:8545"
 
 
 def _fail(exc: StartupError) -> None:
@@ -35,7 +41,9 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from contracts.localchain import die_with_parent
 
+    die_with_parent()  # if `make run` itself is killed, the server (and so anvil) goes too
     try:
         settings = load_settings()
         _logging(settings.log_level)
@@ -119,6 +127,73 @@ def indexer(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     typer.echo(f"indexing {settings.escrow_address} from block {settings.indexer_start_block}")
     worker.run_forever(stop, settings.indexer_poll_seconds)
+
+
+def _dev_key(key_index: int) -> str:
+    from contracts.localchain import DEV_PRIVATE_KEYS
+
+    if not 0 <= key_index < len(DEV_PRIVATE_KEYS):
+        raise typer.BadParameter(f"0 to {len(DEV_PRIVATE_KEYS) - 1}", param_hint="--key-index")
+    return DEV_PRIVATE_KEYS[key_index]
+
+
+def _stdin_json() -> dict:
+    import json
+
+    try:
+        return json.loads(sys.stdin.read())
+    except ValueError as exc:
+        raise typer.BadParameter(f"stdin is not JSON: {exc}") from None
+
+
+@dev_app.command("sign-typed-data")
+def dev_sign_typed_data(
+    key_index: int = typer.Option(..., help="anvil development key number, 0 to 9"),
+) -> None:
+    """Sign the JSON of GET /v1/offers/{id}/typed-data (on stdin); print the signature."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    body = _stdin_json()
+    typed_data = body.get("typed_data", body)
+    signed = Account.sign_message(encode_typed_data(full_message=typed_data), _dev_key(key_index))
+    typer.echo("0x" + bytes(signed.signature).hex())
+
+
+@dev_app.command("send")
+def dev_send(
+    key_index: int = typer.Option(..., help="anvil development key number, 0 to 9"),
+    rpc_url: str = typer.Option(None, help="default: CHAIN_RPC_URL, else the make-run chain"),
+) -> None:
+    """Send the JSON of GET /v1/collaborations/{id}/transactions/{action} (on stdin), the
+    transactions it requires first; print each transaction hash."""
+    import os
+
+    from web3 import Web3
+
+    from contracts import bindings
+    from contracts.errors import ContractRevert
+
+    body = _stdin_json()
+    if "transaction" not in body:  # the API answered with a problem, not a transaction
+        typer.echo(f"collab: no transaction: {body.get('detail', body)}", err=True)
+        raise typer.Exit(code=1)
+    url = rpc_url or os.environ.get("CHAIN_RPC_URL") or LOCAL_RPC_URL
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    key = _dev_key(key_index)
+    for tx in [*body.get("requires", []), body["transaction"]]:
+        unsigned = {
+            "to": tx["to"],
+            "data": tx["data"],
+            "value": int(tx["value"]),
+            "chainId": int(tx["chain_id"]),
+        }
+        try:
+            receipt = bindings.send(w3, unsigned, key)
+        except ContractRevert as exc:
+            typer.echo(f"collab: the chain rejected the transaction: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+        typer.echo("0x" + bytes(receipt["transactionHash"]).hex())
 
 
 @db_app.command("upgrade")

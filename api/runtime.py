@@ -121,6 +121,20 @@ def _with_deployment(settings: Settings, saved: dict) -> Settings:
     )
 
 
+LOCAL_PORT = 8545
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextlib.contextmanager
 def local_stack(settings: Settings, state_dir: Path | None = None):
     """Yield settings ready to serve: a chain (started if needed), contracts, a migrated DB."""
@@ -130,8 +144,10 @@ def local_stack(settings: Settings, state_dir: Path | None = None):
             from contracts.localchain import Anvil, AnvilError
 
             state_path = (state_dir or ROOT / "var") / "anvil-state.json"
+            # The usual port when it is free, so wallets and `collab dev send` find the chain.
+            port = LOCAL_PORT if state_dir is None and _port_free(LOCAL_PORT) else 0
             try:
-                anvil = stack.enter_context(Anvil(port=0, state_path=state_path))
+                anvil = stack.enter_context(Anvil(port=port, state_path=state_path))
             except AnvilError as exc:
                 raise StartupError(
                     "CHAIN_RPC_URL", f"could not start a local anvil: {exc}"
@@ -139,7 +155,7 @@ def local_stack(settings: Settings, state_dir: Path | None = None):
             settings = settings.model_copy(
                 update={"chain_rpc_url": anvil.rpc_url, "dev_signer": True}
             )
-            log.info("local anvil on %s", anvil.rpc_url)
+            log.warning("local chain (anvil) on %s, chain id 31337", anvil.rpc_url)
         w3 = check_chain(settings)
         settings = deploy_if_needed(settings, w3, state_dir)
         migrate(settings)

@@ -108,7 +108,7 @@ class Anvil:
             # A file, not a pipe: a pipe nobody reads fills up and stalls a long-running node.
             stderr=self._stderr,
             start_new_session=True,
-            preexec_fn=_die_with_parent if platform.system() == "Linux" else None,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -143,8 +143,11 @@ class Anvil:
         self.stop()
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM anvil when its parent dies, even by SIGKILL: no orphan nodes."""
+def die_with_parent() -> None:
+    """Ask Linux to SIGTERM this process when its parent dies, even by SIGKILL: no orphans.
+    (Elsewhere a no-op.)"""
+    if platform.system() != "Linux":
+        return
     import ctypes
 
     pr_set_pdeathsig = 1

@@ -128,7 +128,10 @@ def create_offer(
             errors=[{"field": "amount", "message": "below the creator's minimum fee"}],
         )
     if _aware(data.deliver_by) > datetime.now(UTC) + timedelta(days=366):
-        raise InvalidInput("deliver_by must be within a year", errors=[{"field": "deliver_by"}])
+        raise InvalidInput(
+            "deliver_by must be within a year",
+            errors=[{"field": "deliver_by", "message": "more than a year away"}],
+        )
     pending = session.exec(
         select(Offer.id).where(
             Offer.request_id == row.id,
