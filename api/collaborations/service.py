@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from eth_utils import keccak
 from sqlmodel import Session, select
+from web3.exceptions import Web3Exception
 
 from api.auth import Principal
 from api.brands.models import Brand
@@ -421,6 +422,13 @@ def build_transaction(
             gas = chain.call(bindings.estimate_gas, chain.w3, dict(tx), sender)
         except ContractRevert as exc:
             note = f"the chain would reject this transaction now: {exc}"
+        except Web3Exception as exc:  # e.g. the sender cannot pay for gas yet
+            message = (
+                exc.rpc_response.get("error", {}).get("message")
+                if getattr(exc, "rpc_response", None)
+                else str(exc)
+            )
+            note = f"no gas estimate: {message}"
     return TransactionPublic(
         action=action,
         collaboration_id=collaboration.id,

@@ -297,3 +297,17 @@ def test_fee_is_the_offer_fee(deal_client, chain, wallets) -> None:
     _, w3, _ = chain
     deal = make_deal(deal_client, w3, wallets, amount=10**17)
     assert deal.offer["platform_fee_bps"] == FEE_BPS
+
+
+def test_sender_without_gas_money_still_gets_the_transaction(deal_client, chain, wallets) -> None:
+    """Estimation fails when the brand's wallet is empty: the tx comes back with a note."""
+    from tests.api.deals import Deal, Wallets
+
+    _, w3, _ = chain
+    poor = Account.create()
+    broke = Wallets(**{**wallets.__dict__, "brand": poor.key.hex()})
+    deal: Deal = make_deal(deal_client, w3, broke, amount=10**17)
+    deal.accept()
+    body = deal.transaction(deal.brand, "fund")
+    assert body["transaction"]["gas"] is None
+    assert "no gas estimate" in body["note"]
