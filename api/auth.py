@@ -57,7 +57,10 @@ def _lookup(session: Session, api_key: str) -> Principal | None:
     model = Creator if api_key.startswith(KEY_PREFIX["creator"]) else model
     if model is None:
         return None
-    row = session.exec(select(model).where(model.api_key_hash == digest)).first()
+    # Only the columns auth needs: the profile rows carry several JSON columns.
+    row = session.exec(
+        select(model.id, model.wallet, model.api_key_hash).where(model.api_key_hash == digest)
+    ).first()
     if row is None or not hmac.compare_digest(row.api_key_hash, digest):
         return None
     return Principal(role="brand" if model is Brand else "creator", id=row.id, wallet=row.wallet)

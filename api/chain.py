@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import requests
@@ -11,6 +12,7 @@ from web3.exceptions import Web3Exception
 from api.errors import ChainUnavailable
 from api.settings import Settings
 
+HEALTH_TTL_SECONDS = 1.0
 # Anything that means "the node did not answer" rather than "the node said no".
 NODE_DOWN_ERRORS = (requests.exceptions.RequestException, ConnectionError, TimeoutError, OSError)
 
@@ -23,6 +25,7 @@ class ChainClient:
     splitter_factory_address: str | None = None
     stablecoin_address: str | None = None
     w3: Web3 = field(init=False, repr=False)
+    _health_cache: tuple[float, dict] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.w3 = Web3(Web3.HTTPProvider(self.rpc_url, request_kwargs={"timeout": self.timeout}))
@@ -64,6 +67,16 @@ class ChainClient:
         }
 
     def health(self) -> dict:
+        """Cached for a second: load balancers poll /health, and each check is 5 node calls."""
+        now = time.monotonic()
+        cached = self._health_cache
+        if cached and now - cached[0] < HEALTH_TTL_SECONDS:
+            return cached[1]
+        info = self._health()
+        self._health_cache = (now, info)
+        return info
+
+    def _health(self) -> dict:
         try:
             info: dict = {
                 "ok": True,

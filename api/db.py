@@ -41,6 +41,9 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         engine = create_engine(
             database_url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            # One connection per worker thread: WAL readers never wait for each other.
+            pool_size=20,
+            max_overflow=20,
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -62,8 +62,11 @@ def test_migrations_go_down_and_up(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_schema_matches_models(database_url: str) -> None:
-    """Autogenerate finds nothing to do: the migrations and the SQLModel tables agree."""
+    """Autogenerate finds nothing to do: the migrations and the SQLModel tables agree
+    (expression indexes aside: Alembic cannot compare them, so 0004 is written by hand)."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel

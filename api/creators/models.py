@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index, func, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
@@ -75,6 +75,9 @@ class ScreeningPolicy(BaseModel):
 
 
 class Creator(SQLModel, table=True):
+    # Handles are unique regardless of case; registration looks them up by lower(handle).
+    __table_args__ = (Index("ix_creator_handle_lower", func.lower(text("handle")), unique=True),)
+
     id: str = DBField(primary_key=True, max_length=40)
     handle: str = DBField(max_length=40, unique=True)
     display_name: str = DBField(max_length=120)

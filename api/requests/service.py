@@ -113,7 +113,8 @@ def find_matches(
     brief = brief_for(session=session, row=row)
     matches = index.search(brief, limit=limit, diversify=diversify)
     ids = [m.creator_id for m in matches]
-    creators = {c.id: c for c in session.exec(select(Creator).where(Creator.id.in_(ids)))}
+    columns = (Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual)
+    creators = {c.id: c for c in session.exec(select(*columns).where(Creator.id.in_(ids)))}
     items = []
     for match in matches:
         creator = creators.get(match.creator_id)
