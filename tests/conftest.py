@@ -105,3 +105,19 @@ def engine(database_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    where = "SQLite and PostgreSQL (TEST_DATABASE_URL)" if TEST_DATABASE_URL else "SQLite only"
+    return f"database tests run on: {where}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say how many database tests passed on each backend, so a run shows both."""
+    passed = terminalreporter.stats.get("passed", [])
+    counts = {
+        backend: sum(1 for report in passed if f"[{backend}" in report.nodeid)
+        for backend in BACKENDS
+    }
+    summary = ", ".join(f"{backend}: {count}" for backend, count in counts.items())
+    terminalreporter.write_line(f"database tests passed per backend: {summary}")
