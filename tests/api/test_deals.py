@@ -311,3 +311,69 @@ def test_sender_without_gas_money_still_gets_the_transaction(deal_client, chain,
     body = deal.transaction(deal.brand, "fund")
     assert body["transaction"]["gas"] is None
     assert "no gas estimate" in body["note"]
+
+
+def test_contract_wallet_creator_signs_with_erc1271(deal_client, chain, wallets) -> None:
+    """A creator whose wallet is a contract (ERC-1271): its owner's key signs for it."""
+    from tests.api.deals import Deal
+    from tests.factories import offer_body, post_request, register_brand, register_creator
+
+    _, w3, _ = chain
+    owner_key = wallets.creator
+    wallet = bindings.deploy(w3, "ERC1271Wallet", address(owner_key), private_key=wallets.deployer)
+    brand = register_brand(deal_client, wallet=address(wallets.brand))
+    creator = register_creator(
+        deal_client, wallet=wallet, min_fees=[{"amount": "1", "token": "ETH"}]
+    )
+    request = post_request(brand)
+    offer = brand.post(
+        f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id, amount=str(10**17))
+    ).json()
+    deal = Deal(deal_client, w3, wallets, brand, creator, offer)
+    typed = deal.typed_data()
+    stranger = sign_typed_data(typed, Account.create().key.hex())
+    url = f"/v1/offers/{offer['id']}/accept"
+    assert creator.post(url, json={"signature": stranger}).status_code == 422
+    accepted = deal.accept()  # signed by the owner key: valid through isValidSignature
+    assert accepted["collaboration"]["payees"][0]["wallet"] == wallet
+    deal.fund()  # the escrow checks the same signature on chain (SignatureChecker)
+    assert deal.state()["status"] == "funded"
+
+
+def test_only_one_indexer_applies_a_batch_on_postgresql(deal_client, chain, wallets) -> None:
+    """A second indexer that cannot take the advisory lock applies nothing."""
+    import sqlalchemy as sa
+
+    from api.indexer import Indexer
+
+    state = deal_client.app.state
+    _, w3, _ = chain
+    deal = make_deal(deal_client, w3, wallets, amount=10**17)
+    deal.accept()
+    tx = deal.transaction(deal.brand, "fund")
+    send(w3, tx["transaction"], wallets.brand)
+
+    def indexer() -> Indexer:
+        start = state.settings.indexer_start_block
+        return Indexer(engine=state.engine, chain=state.chain, start_block=start)
+
+    if state.engine.dialect.name != "postgresql":
+        # SQLite has one writer at a time; a second indexer finds the work done.
+        assert indexer().catch_up() >= 1
+        assert indexer().catch_up() == 0
+        assert deal.state()["status"] == "funded"
+        return
+    worker = indexer()
+    import zlib
+
+    key = zlib.crc32(worker.cursor_name.encode())
+    with state.engine.connect() as holder:
+        holder.execute(sa.text(f"SELECT pg_advisory_lock({key})"))
+        try:
+            assert worker.run_once() == 0
+            assert deal.state()["status"] == "drafted"
+        finally:
+            holder.execute(sa.text(f"SELECT pg_advisory_unlock({key})"))
+            holder.commit()
+    assert worker.catch_up() >= 1
+    assert deal.state()["status"] == "funded"
