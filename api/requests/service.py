@@ -111,7 +111,12 @@ def find_matches(
     *, session: Session, index: SharedIndex, row: CollabRequest, limit: int, diversify: bool
 ) -> MatchList:
     brief = brief_for(session=session, row=row)
-    matches = index.search(brief, limit=limit, diversify=diversify)
+    # A creator who shares none of the brief's values is not a match, however big the audience.
+    matches = [
+        match
+        for match in index.search(brief, limit=limit, diversify=diversify)
+        if match.components.get("alignment", 0.0) > 0.0
+    ]
     ids = [m.creator_id for m in matches]
     columns = (Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual)
     creators = {c.id: c for c in session.exec(select(*columns).where(Creator.id.in_(ids)))}

@@ -178,3 +178,15 @@ def test_offer_creation_is_idempotent(client) -> None:
         url, json=offer_body(creator.id, amount=str(ONE_ETH)), headers={"Idempotency-Key": "k1"}
     )
     assert third.status_code == 409
+
+
+def test_creators_sharing_no_value_are_not_matches(client) -> None:
+    brand = register_brand(client)
+    unrelated = register_creator(client, values=["fatherhood"], dealbreakers=[])
+    aligned = register_creator(client, values=["cruelty-free"])
+    request = post_request(brand)
+    items = brand.get(f"/v1/requests/{request['id']}/matches").json()["items"]
+    ids = [m["creator"]["id"] for m in items]
+    assert aligned.id in ids
+    assert unrelated.id not in ids
+    assert all(m["components"]["alignment"] > 0 for m in items)
