@@ -18,7 +18,7 @@ from api.creators.router import router as creators_router
 from api.db import make_engine
 from api.errors import install_handlers
 from api.indexer import start_background, stop_background
-from api.match_index import build_index
+from api.match_index import build_index, start_refresh, stop_refresh
 from api.offers.router import router as offers_router
 from api.openapi import install_openapi
 from api.requests.router import router as requests_router
@@ -54,8 +54,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.startup_hooks = [start_background]
-    app.state.shutdown_hooks = [stop_background]
+    app.state.startup_hooks = [start_background, start_refresh]
+    app.state.shutdown_hooks = [stop_background, stop_refresh]
     install_handlers(app)
     for router in (
         brands_router,

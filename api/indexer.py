@@ -192,6 +192,7 @@ class Indexer:
         if creator is None:
             return
         creator.completed_deals += 1
+        creator.updated_at = utcnow()  # so other processes' matching indexes pick it up
         session.add(creator)
         if self.match_index is not None:
             from api.match_index import creator_profile, on_commit

@@ -6,6 +6,7 @@ shows in matches. The index is per process: run one API process per index, or re
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from sqlmodel import Session, select
 
 from api.creators.models import Creator
 from matching import Audience, CreatorProfile, MatchIndex
+
+log = logging.getLogger("collab.index")
 
 
 def creator_profile(creator: Creator) -> CreatorProfile:
@@ -85,6 +88,7 @@ class SharedIndex:
     def __init__(self, index: MatchIndex | None = None) -> None:
         self._index = index or MatchIndex()
         self._lock = _ReadWriteLock()
+        self.watermark = None  # newest creators.updated_at seen: see refresh_index
 
     def __len__(self) -> int:
         with self._lock.reading():
@@ -113,8 +117,51 @@ class SharedIndex:
 
 def build_index(session: Session) -> SharedIndex:
     index = MatchIndex()
-    index.upsert_many(creator_profile(creator) for creator in session.exec(select(Creator)))
-    return SharedIndex(index)
+    creators = list(session.exec(select(Creator)))
+    index.upsert_many(creator_profile(creator) for creator in creators)
+    shared = SharedIndex(index)
+    shared.watermark = max((c.updated_at for c in creators), default=None)
+    return shared
+
+
+def refresh_index(engine, index: SharedIndex) -> int:
+    """Upsert creators changed since the last look, by anyone: another API process, or the
+    `collab indexer` process counting a completed deal. Returns how many were seen."""
+    with Session(engine) as session:
+        statement = select(Creator)
+        if index.watermark is not None:
+            # >= rather than >: rows committed with the same timestamp are not missed.
+            statement = statement.where(Creator.updated_at >= index.watermark)
+        changed = list(session.exec(statement))
+    for creator in changed:
+        index.upsert(creator_profile(creator))
+        if index.watermark is None or creator.updated_at > index.watermark:
+            index.watermark = creator.updated_at
+    return len(changed)
+
+
+def start_refresh(app) -> None:
+    seconds = app.state.settings.index_refresh_seconds
+    if not seconds:
+        return
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(seconds):
+            try:
+                refresh_index(app.state.engine, app.state.match_index)
+            except Exception:  # the next round retries; requests keep the current index
+                log.exception("matching index refresh failed")
+
+    thread = threading.Thread(target=loop, name="collab-index-refresh", daemon=True)
+    app.state.index_refresh_stop = stop
+    thread.start()
+
+
+def stop_refresh(app) -> None:
+    stop = getattr(app.state, "index_refresh_stop", None)
+    if stop is not None:
+        stop.set()
 
 
 def on_commit(session: Session, action: Callable[[], None]) -> None:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     offer_ttl_seconds: int = Field(7 * 24 * 3600, gt=0)
     chain_timeout_seconds: float = Field(5.0, gt=0, le=120)
     seed_demo: bool = False
+    index_refresh_seconds: float = Field(
+        2.0, ge=0, le=3600, description="how often the matching index picks up others' changes"
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

@@ -62,3 +62,31 @@ def test_searches_and_upserts_from_many_threads_stay_consistent() -> None:
         thread.join()
     assert errors == []
     assert len(index) == 1050
+
+
+def test_a_second_process_picks_up_profile_changes(settings) -> None:
+    """Two API processes on one database: each one's index catches up with the other's writes."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.match_index import refresh_index
+    from tests.factories import post_request, register_brand, register_creator
+
+    quiet = settings.model_copy(update={"index_refresh_seconds": 0})
+    with TestClient(create_app(quiet)) as first, TestClient(create_app(quiet)) as second:
+        brand = register_brand(second)
+        request = post_request(brand, target_values=["lgbtq-rights"])
+        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
+
+        def matched() -> list[str]:
+            url = f"/v1/requests/{request['id']}/matches"
+            return [m["creator"]["id"] for m in brand.get(url).json()["items"]]
+
+        assert creator.id not in matched()  # written through the first process only
+        state = second.app.state
+        assert refresh_index(state.engine, state.match_index) >= 1
+        assert creator.id in matched()
+        assert refresh_index(state.engine, state.match_index) >= 1  # same-timestamp overlap
+        creator.patch("/v1/creators/me", json={"values": ["sport-wellbeing"]})
+        refresh_index(state.engine, state.match_index)
+        assert creator.id not in matched()
