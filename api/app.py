@@ -21,6 +21,7 @@ from api.indexer import start_background, stop_background
 from api.match_index import build_index, start_refresh, stop_refresh
 from api.offers.router import router as offers_router
 from api.openapi import install_openapi
+from api.payouts.router import router as payouts_router
 from api.requests.router import router as requests_router
 from api.settings import Settings
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         requests_router,
         offers_router,
         collaborations_router,
+        payouts_router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from eth_utils import is_address, to_checksum_address
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from api.auth import CurrentCreator, CurrentPrincipal
 from api.collaborations import service
@@ -16,7 +15,6 @@ from api.collaborations.models import (
     TransactionPublic,
 )
 from api.db import SessionDep
-from api.errors import InvalidInput
 from api.idempotency import IdempotencyDep
 from api.offers.service import get_inbox_offer
 from api.pagination import Page, PageDep
@@ -104,19 +102,4 @@ def get_transaction(
         action=action,
         deliverable=deliverable,
         payee_share_bps=payee_share_bps,
-    )
-
-
-@router.get("/v1/wallets/{address}/payouts")
-def wallet_payouts(
-    address: Annotated[str, Path(max_length=42)],
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
-) -> dict:
-    """Payouts a wallet received (or was credited), from chain events: public, like the chain."""
-    if not is_address(address):
-        raise InvalidInput(f"{address!r} is not an Ethereum address")
-    return service.wallet_payouts(
-        session=session, wallet=to_checksum_address(address), limit=limit, cursor=cursor
     )

@@ -299,25 +299,6 @@ def list_collaborations(
     return page_of(rows, params, lambda row: to_public(session=session, collaboration=row))
 
 
-def wallet_payouts(*, session: Session, wallet: str, limit: int, cursor: int | None) -> dict:
-    statement = select(Payout).where(Payout.wallet == wallet)
-    if cursor is not None:
-        statement = statement.where(Payout.id < cursor)
-    rows = list(session.exec(statement.order_by(Payout.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    totals: dict[str, int] = {}
-    for row in session.exec(select(Payout).where(Payout.wallet == wallet)):
-        if row.kind in ("paid", "credited", "fee", "refund"):
-            totals[row.token] = totals.get(row.token, 0) + int(row.amount)
-    return {
-        "wallet": wallet,
-        "items": [payout_public(row) for row in rows],
-        "next_cursor": str(rows[-1].id) if more else None,
-        "totals": {token: str(amount) for token, amount in sorted(totals.items())},
-    }
-
-
 # ------------------------------------------------------------------------------ transactions
 
 WHO_MAY = {
@@ -340,7 +321,9 @@ STATUS_NEEDED = {
 }
 
 
-def _unsigned(tx: dict, sender: str | None, gas: int | None = None) -> UnsignedTransaction:
+def unsigned_transaction(
+    tx: dict, sender: str | None, gas: int | None = None
+) -> UnsignedTransaction:
     return UnsignedTransaction(
         to=tx["to"],
         data=tx["data"],
@@ -392,7 +375,7 @@ def build_transaction(
             allowance = chain.call(token.allowance, sender, chain.escrow_address)
             if allowance < int(collaboration.amount):
                 requires.append(
-                    _unsigned(
+                    unsigned_transaction(
                         token.build_approve(chain.escrow_address, int(collaboration.amount)), sender
                     )
                 )
@@ -432,7 +415,7 @@ def build_transaction(
     return TransactionPublic(
         action=action,
         collaboration_id=collaboration.id,
-        transaction=_unsigned(tx, sender, gas),
+        transaction=unsigned_transaction(tx, sender, gas),
         requires=requires,
         note=note,
     )

@@ -377,3 +377,45 @@ def test_only_one_indexer_applies_a_batch_on_postgresql(deal_client, chain, wall
             holder.commit()
     assert worker.catch_up() >= 1
     assert deal.state()["status"] == "funded"
+
+
+def test_a_payee_that_refuses_payment_is_credited_and_withdraws(deal_client, chain, wallets):
+    """A designer's wallet is a contract that reverts on receive: the others are paid, its
+    share is credited, and it withdraws with the transaction the API gives."""
+    from tests.api.deals import Wallets
+
+    _, w3, deployment = chain
+    refusing = bindings.deploy(w3, "RevertingPayee", private_key=wallets.deployer)
+    with_refuser = Wallets(**{**wallets.__dict__, "designers": [refusing, wallets.designers[1]]})
+    amount = 10**18
+    deal = make_deal(deal_client, w3, with_refuser, amount=amount)
+    deal.accept()
+    deal.fund()
+    deal.deliver()
+    deal.act(deal.brand, "approve", wallets.brand)
+    state = deal.state()
+    assert state["status"] == "released"
+    kinds = {p["wallet"]: p["kind"] for p in state["payouts"] if p["kind"] != "fee"}
+    assert kinds[refusing] == "credited"
+    assert kinds[wallets.designers[1]] == "paid"
+    _, shares = expected_split(amount, [p["share_bps"] for p in state["payees"]])
+
+    credits = deal_client.get(f"/v1/wallets/{refusing}/credits").json()
+    assert credits["credits"]["ETH"] == str(shares[1])
+    withdrawal = credits["withdrawals"][0]["transaction"]
+    assert withdrawal["to"] == deployment.escrow_address and withdrawal["from"] == refusing
+
+    payee = w3.eth.contract(address=refusing, abi=bindings.abi_of("RevertingPayee"))
+    for call in (
+        payee.functions.setAccepting(True),
+        payee.functions.execute(withdrawal["to"], withdrawal["data"]),
+    ):
+        tx = call.build_transaction({"from": address(wallets.deployer), "gas": 300_000})
+        tx = {"to": tx["to"], "data": tx["data"], "value": 0, "chainId": tx["chainId"]}
+        bindings.send(w3, tx, wallets.deployer)
+    assert w3.eth.get_balance(refusing) == shares[1]
+    index(deal_client)
+    after = deal_client.get(f"/v1/wallets/{refusing}/credits").json()
+    assert after["credits"]["ETH"] == "0" and after["withdrawals"] == []
+    kinds = [p["kind"] for p in deal_client.get(f"/v1/wallets/{refusing}/payouts").json()["items"]]
+    assert sorted(kinds) == ["credited", "withdrawn"]
