@@ -117,7 +117,11 @@ class Anvil:
                 err = self._stderr.read().decode(errors="replace")
                 raise AnvilError(f"anvil exited early: {err.strip()[-500:]}")
             if is_rpc_up(self.rpc_url):
-                return self
+                # Another node may already answer on this port while ours fails to bind.
+                time.sleep(0.1)
+                if self.process.poll() is None:
+                    return self
+                continue
             time.sleep(0.05)
         self.stop()
         raise AnvilError(f"anvil did not answer on {self.rpc_url} within {timeout}s")
