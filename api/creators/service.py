@@ -17,6 +17,8 @@ from api.idempotency import utcnow
 from api.match_index import SharedIndex, creator_profile, on_commit
 from api.types import new_id
 
+NULLABLE = frozenset({"operator"})
+
 
 def to_public(creator: Creator) -> CreatorPublic:
     return CreatorPublic.model_validate(creator, from_attributes=True)
@@ -54,17 +56,17 @@ def get_creator(*, session: Session, creator_id: str) -> Creator:
 def update_creator(
     *, session: Session, index: SharedIndex, creator: Creator, data: CreatorUpdate
 ) -> Creator:
-    changes = {k: v for k, v in data.model_dump(mode="json", exclude_unset=True).items()}
-    merged = to_public(creator).model_dump(mode="json") | {
-        k: v for k, v in changes.items() if v is not None or k == "operator"
+    # An explicit null clears only what may be empty (the operator); elsewhere it is ignored.
+    changes = {
+        field: value
+        for field, value in data.model_dump(mode="json", exclude_unset=True).items()
+        if value is not None or field in NULLABLE
     }
     try:
-        check_creator(merged)
+        check_creator(to_public(creator).model_dump(mode="json") | changes)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     for field, value in changes.items():
-        if value is None and field != "operator":
-            continue
         setattr(creator, field, value)
     creator.updated_at = utcnow()
     session.add(creator)

@@ -151,3 +151,12 @@ def test_values_taxonomy_is_public(client) -> None:
     assert {"animal-welfare", "animal-testing", "lgbtq-rights"} <= slugs
     assert len(items) >= 40
     assert all(item["labels"]["fr"] and item["labels"]["en"] for item in items)
+
+
+def test_virtual_creator_operator_rules_on_update(client) -> None:
+    creator = register_creator(client, is_virtual=True, operator="Studio Lumen SAS")
+    assert creator.patch("/v1/creators/me", json={"operator": None}).status_code == 422
+    response = creator.patch("/v1/creators/me", json={"is_virtual": False, "operator": None})
+    assert response.status_code == 200
+    assert response.json()["operator"] is None
+    assert creator.patch("/v1/creators/me", json={"bio": None}).json()["bio"] != ""
