@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     offer_ttl_seconds: int = Field(7 * 24 * 3600, gt=0)
     chain_timeout_seconds: float = Field(5.0, gt=0, le=120)
     seed_demo: bool = False
+    worker_threads: int = Field(40, ge=1, le=400, description="threads serving sync routes")
     index_refresh_seconds: float = Field(
         2.0, ge=0, le=3600, description="how often the matching index picks up others' changes"
     )
