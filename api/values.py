@@ -11,24 +11,16 @@ from matching import UnknownValueError, load_taxonomy
 
 
 def resolve_terms(terms: list[str]) -> list[str]:
-    taxonomy = load_taxonomy()
-    slugs: list[str] = []
-    unknown: list[str] = []
-    for term in terms:
-        try:
-            slug = taxonomy.resolve(term)
-        except UnknownValueError as exc:
-            suggestions = ", ".join(list(getattr(exc, "suggestions", []))[:5])
-            hint = f" (closest: {suggestions})" if suggestions else ""
-            unknown.append(f"{term!r}{hint}")
-            continue
-        if slug not in slugs:
-            slugs.append(slug)
-    if unknown:
+    try:
+        return load_taxonomy().resolve_many(terms)
+    except UnknownValueError as exc:
+        unknown = [
+            f"{term!r} (closest: {', '.join(suggestions[:5])})" if suggestions else repr(term)
+            for term, suggestions in exc.unknown.items()
+        ]
         raise ValueError(
             "unknown value " + "; ".join(unknown) + " — see GET /v1/values for the taxonomy"
-        )
-    return slugs
+        ) from None
 
 
 ValueTerms = Annotated[
@@ -42,18 +34,5 @@ router = APIRouter(prefix="/v1/values", tags=["values"])
 
 @router.get("")
 def list_values() -> dict:
-    """The value taxonomy: slugs, FR/EN labels, synonyms, parents and conflicts."""
-    taxonomy = load_taxonomy()
-    return {
-        "items": [
-            {
-                "slug": entry.slug,
-                "kind": entry.kind,
-                "labels": entry.labels,
-                "synonyms": entry.synonyms,
-                "parents": list(entry.parents),
-                "conflicts": list(entry.conflicts),
-            }
-            for entry in taxonomy.entries
-        ]
-    }
+    """The value taxonomy: slugs, FR/EN labels, synonyms, hashtags, parents and conflicts."""
+    return {"items": load_taxonomy().to_dict()["entries"]}

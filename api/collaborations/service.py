@@ -40,10 +40,6 @@ from contracts.errors import ContractRevert
 ETH = "ETH"
 
 
-def _unix(value: datetime) -> int:
-    return int((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
-
-
 def require_chain(chain: ChainClient | None) -> ChainClient:
     if chain is None or not chain.escrow_address:
         raise ChainUnavailable("no chain or escrow contract is configured")
@@ -85,11 +81,11 @@ def _terms(
         payees=tuple(p["wallet"] for p in payees),
         shares_bps=tuple(p["share_bps"] for p in payees),
         platform_fee_bps=offer.platform_fee_bps,
-        deliver_by=_unix(offer.deliver_by),
+        deliver_by=int(offer.deliver_by.timestamp()),
         review_period=offer.review_period_seconds,
         terms_hash=keccak(text=offer.terms_text),
         is_virtual=is_virtual,
-        signature_expiry=_unix(offer.expires_at),
+        signature_expiry=int(offer.expires_at.timestamp()),
     )
 
 

@@ -27,13 +27,9 @@ ALIGNMENT_COMPONENT = "alignment"
 ACTIVE = ("sent", "accepted")
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def effective_status(offer: Offer, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
-    if offer.status == "sent" and _aware(offer.expires_at) <= now:
+    if offer.status == "sent" and offer.expires_at <= now:
         return "expired"
     return offer.status
 
@@ -127,7 +123,7 @@ def create_offer(
             f"amount {data.amount} is below this creator's minimum fee {fees[token]} in {token}",
             errors=[{"field": "amount", "message": "below the creator's minimum fee"}],
         )
-    if _aware(data.deliver_by) > datetime.now(UTC) + timedelta(days=366):
+    if data.deliver_by > datetime.now(UTC) + timedelta(days=366):
         raise InvalidInput(
             "deliver_by must be within a year",
             errors=[{"field": "deliver_by", "message": "more than a year away"}],

@@ -24,7 +24,7 @@ from matching import Brief, detect_language, load_taxonomy, tag_text
 def to_public(row: CollabRequest) -> RequestPublic:
     taxonomy = load_taxonomy()
     tagged = [
-        TaggedValue(slug=slug, weight=round(weight, 4), label=taxonomy.get(slug).labels[row.lang])
+        TaggedValue(slug=slug, weight=round(weight, 4), label=taxonomy.label(slug, row.lang))
         for slug, weight in sorted(row.target_values.items(), key=lambda kv: -kv[1])
     ]
     return RequestPublic(
