@@ -89,17 +89,26 @@ def _terms(
     )
 
 
-def offer_terms(*, session: Session, offer: Offer) -> bindings.DealTerms:
-    """The deal terms as they stand now: the brand's wallet and the creator's current split."""
+def offer_terms(*, session: Session, offer: Offer) -> tuple[bindings.DealTerms, list[dict]]:
+    """The deal terms as they stand now (the brand's wallet and the creator's current split),
+    with the payee snapshot they were built from."""
     brand = session.get(Brand, offer.brand_id)
     creator = session.get(Creator, offer.creator_id)
-    return _terms(
+    payees = payee_snapshot(creator)
+    terms = _terms(
         offer=offer,
         brand_wallet=brand.wallet,
         creator_wallet=creator.wallet,
-        payees=payee_snapshot(creator),
+        payees=payees,
         is_virtual=creator.is_virtual,
     )
+    return terms, payees
+
+
+def _require_sent(offer: Offer, verb: str) -> None:
+    status = effective_status(offer)
+    if status != "sent":
+        raise Conflict(f"offer {offer.id} is {status}; only a sent offer can be {verb}")
 
 
 def collaboration_terms(*, session: Session, collaboration: Collaboration) -> bindings.DealTerms:
@@ -129,16 +138,12 @@ def _json_safe(value):
 
 def typed_data(*, session: Session, chain: ChainClient | None, offer: Offer) -> dict:
     chain = require_chain(chain)
-    status = effective_status(offer)
-    if status != "sent":
-        raise Conflict(f"offer {offer.id} is {status}; only a sent offer can be signed")
-    terms = offer_terms(session=session, offer=offer)
+    _require_sent(offer, "signed")
+    terms, _ = offer_terms(session=session, offer=offer)
     data = terms.typed_data(chain.chain_id, chain.escrow_address)
-    message = _json_safe(data["message"])
-    domain = dict(data["domain"])
     return {
         "offer_id": offer.id,
-        "typed_data": {**data, "message": message, "domain": domain},
+        "typed_data": {**data, "message": _json_safe(data["message"])},
         "terms_text": offer.terms_text,
         "note": "sign with eth_signTypedData_v4, then POST the signature to /accept",
     }
@@ -148,19 +153,8 @@ def accept_offer(
     *, session: Session, chain: ChainClient | None, offer: Offer, signature: str
 ) -> AcceptResult:
     chain = require_chain(chain)
-    status = effective_status(offer)
-    if status != "sent":
-        raise Conflict(f"offer {offer.id} is {status}; only a sent offer can be accepted")
-    brand = session.get(Brand, offer.brand_id)
-    creator = session.get(Creator, offer.creator_id)
-    payees = payee_snapshot(creator)
-    terms = _terms(
-        offer=offer,
-        brand_wallet=brand.wallet,
-        creator_wallet=creator.wallet,
-        payees=payees,
-        is_virtual=creator.is_virtual,
-    )
+    _require_sent(offer, "accepted")
+    terms, payees = offer_terms(session=session, offer=offer)
     chain_id = chain.chain_id
     valid = chain.call(
         bindings.verify_creator_signature,
