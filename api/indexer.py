@@ -72,16 +72,29 @@ class Indexer:
 
     def run_once(self) -> int:
         """Apply the next batch of confirmed events; returns how many were applied."""
+        return self._step()[0]
+
+    def catch_up(self) -> int:
+        """Apply batches until the confirmed head; returns how many events were applied."""
+        total = 0
+        while True:
+            applied, advanced = self._step()
+            total += applied
+            if not advanced:
+                return total
+
+    def _step(self) -> tuple[int, bool]:
+        """One batch: (events applied, whether the cursor moved)."""
         head = self.chain.call(lambda: self.chain.w3.eth.block_number)
         safe_head = head - self.confirmations
         with Session(self.engine) as session:
             if not self._lock(session):
-                return 0
+                return 0, False
             cursor = session.get(IndexerCursor, self.cursor_name)
             if cursor is None:
                 cursor = IndexerCursor(name=self.cursor_name, next_block=self.start_block)
             if cursor.next_block > safe_head:
-                return 0
+                return 0, False
             to_block = min(safe_head, cursor.next_block + self.batch_blocks - 1)
             events = self.chain.call(
                 bindings.fetch_events,
@@ -98,19 +111,7 @@ class Indexer:
             cursor.updated_at = utcnow()
             session.add(cursor)
             session.commit()
-            return applied
-
-    def catch_up(self) -> int:
-        total = 0
-        while True:
-            with Session(self.engine) as session:
-                cursor = session.get(IndexerCursor, self.cursor_name)
-                before = cursor.next_block if cursor else None
-            total += self.run_once()
-            with Session(self.engine) as session:
-                cursor = session.get(IndexerCursor, self.cursor_name)
-                if cursor is None or cursor.next_block == before:
-                    return total
+            return applied, True
 
     def _apply(self, session: Session, chain_id: int, event: bindings.ContractEvent) -> int:
         seen = session.exec(
@@ -203,7 +204,8 @@ class Indexer:
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         while not stop.is_set():
             try:
-                if self.run_once() == 0:
+                # Wait only at the head: a batch of blocks without events is no reason to.
+                if not self._step()[1]:
                     stop.wait(poll_seconds)
             except (ChainUnavailable, *NODE_DOWN_ERRORS) as exc:
                 log.warning("chain unreachable, retrying: %s", exc)
