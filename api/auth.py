@@ -37,6 +37,15 @@ def new_api_key(role: Role, *, derive_from: tuple[str, str] | None = None) -> st
     return KEY_PREFIX[role] + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def registration_key(request: Request, idempotency, role: Role) -> str | None:
+    """With an Idempotency-Key, the new account's key is derived from it, so a retry returns
+    the same key without the key ever being stored."""
+    if idempotency.key is None:
+        return None
+    seed = f"{idempotency.scope}|{idempotency.key}"
+    return new_api_key(role, derive_from=(request.app.state.settings.secret_key, seed))
+
+
 def hash_api_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 

@@ -151,13 +151,10 @@ def dev_sign_typed_data(
     key_index: int = typer.Option(..., help="anvil development key number, 0 to 9"),
 ) -> None:
     """Sign the JSON of GET /v1/offers/{id}/typed-data (on stdin); print the signature."""
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
+    from contracts.bindings import sign_typed_data
 
     body = _stdin_json()
-    typed_data = body.get("typed_data", body)
-    signed = Account.sign_message(encode_typed_data(full_message=typed_data), _dev_key(key_index))
-    typer.echo("0x" + bytes(signed.signature).hex())
+    typer.echo(sign_typed_data(body.get("typed_data", body), _dev_key(key_index)))
 
 
 @dev_app.command("send")
@@ -171,6 +168,7 @@ def dev_send(
 
     from web3 import Web3
 
+    from api.collaborations.models import UnsignedTransaction
     from contracts import bindings
     from contracts.errors import ContractRevert
 
@@ -182,14 +180,8 @@ def dev_send(
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
     key = _dev_key(key_index)
     for tx in [*body.get("requires", []), body["transaction"]]:
-        unsigned = {
-            "to": tx["to"],
-            "data": tx["data"],
-            "value": int(tx["value"]),
-            "chainId": int(tx["chain_id"]),
-        }
         try:
-            receipt = bindings.send(w3, unsigned, key)
+            receipt = bindings.send(w3, UnsignedTransaction.model_validate(tx).for_signing(), key)
         except ContractRevert as exc:
             typer.echo(f"collab: the chain rejected the transaction: {exc}", err=True)
             raise typer.Exit(code=1) from None

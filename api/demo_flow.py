@@ -12,12 +12,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from sqlmodel import Session
 from web3 import Web3
 
 from api.app import create_app
+from api.collaborations.models import UnsignedTransaction
 from api.db import make_engine
 from api.demo import DemoAccount, seed_demo, wait_for
 from api.match_index import SharedIndex
@@ -79,16 +78,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         return bindings.Erc20(w3, token).balance_of(wallet)
 
     def send(tx: dict, key: str) -> str:
-        receipt = bindings.send(
-            w3,
-            {
-                "to": tx["to"],
-                "data": tx["data"],
-                "value": int(tx["value"]),
-                "chainId": tx["chain_id"],
-            },
-            key,
-        )
+        receipt = bindings.send(w3, UnsignedTransaction.model_validate(tx).for_signing(), key)
         return "0x" + bytes(receipt["transactionHash"]).hex()
 
     echo(f"Local chain {settings.chain_rpc_url}, escrow {settings.escrow_address}")
@@ -148,8 +138,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         echo(f"3. Offer {offer['id']} to {luna.name}: {offer['status']}")
 
         typed = call("GET", f"/v1/offers/{offer['id']}/typed-data", as_luna)["typed_data"]
-        signed = Account.sign_message(encode_typed_data(full_message=typed), creator_key)
-        signature = "0x" + bytes(signed.signature).hex()
+        signature = bindings.sign_typed_data(typed, creator_key)
         accepted = call(
             "POST", f"/v1/offers/{offer['id']}/accept", as_luna, json={"signature": signature}
         )

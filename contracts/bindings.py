@@ -268,6 +268,13 @@ class DealTerms:
         return self.amount * self.platform_fee_bps // BPS
 
 
+def sign_typed_data(typed_data: dict[str, Any], private_key: str) -> str:
+    """An EOA's EIP-712 signature of full typed data, 0x-hex (what eth_signTypedData_v4 gives);
+    for the local dev wallet, the demo and tests."""
+    signed = Account.sign_message(encode_typed_data(full_message=typed_data), private_key)
+    return "0x" + bytes(signed.signature).hex()
+
+
 def recover_signer(typed_data: dict[str, Any], signature: bytes | str) -> str:
     """The EOA that produced ``signature`` over ``typed_data`` (checksummed)."""
     signable = encode_typed_data(full_message=typed_data)

@@ -2,21 +2,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.auth import CurrentBrand, new_api_key
+from api.auth import CurrentBrand, registration_key
 from api.brands import service
 from api.brands.models import BrandCreate, BrandPublic, BrandRegistered, BrandUpdate
 from api.db import SessionDep
 from api.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/v1/brands", tags=["brands"])
-
-
-def registration_key(request: Request, idempotency, role: str) -> str | None:
-    """With an Idempotency-Key, the key is derived from it so a retry returns the same key."""
-    if idempotency.key is None:
-        return None
-    seed = f"{idempotency.scope}|{idempotency.key}"
-    return new_api_key(role, derive_from=(request.app.state.settings.secret_key, seed))
 
 
 @router.post("", status_code=201, response_model=BrandRegistered)

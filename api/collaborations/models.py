@@ -155,6 +155,15 @@ class UnsignedTransaction(BaseModel):
     from_: str | None = Field(default=None, alias="from", serialization_alias="from")
     gas: str | None = None
 
+    def for_signing(self) -> dict:
+        """In the shape a wallet (here `bindings.send`) signs: integers, EIP-155 chainId."""
+        return {
+            "to": self.to,
+            "data": self.data,
+            "value": int(self.value),
+            "chainId": self.chain_id,
+        }
+
 
 class TransactionPublic(BaseModel):
     action: Action

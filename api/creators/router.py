@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.auth import CurrentCreator
-from api.brands.router import registration_key
+from api.auth import CurrentCreator, registration_key
 from api.creators import service
 from api.creators.models import CreatorCreate, CreatorPublic, CreatorRegistered, CreatorUpdate
 from api.db import SessionDep

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from web3 import Web3
 
+from api.collaborations.models import UnsignedTransaction
 from contracts import bindings
+from contracts.bindings import sign_typed_data
 from contracts.testing import advance
 from tests.factories import (
     Actor,
@@ -44,17 +45,9 @@ def address(key: str) -> str:
     return Account.from_key(key).address
 
 
-def sign_typed_data(typed_data: dict, key: str) -> str:
-    signed = Account.sign_message(encode_typed_data(full_message=typed_data), key)
-    return "0x" + bytes(signed.signature).hex()
-
-
 def send(w3: Web3, tx: dict, key: str):
-    return bindings.send(
-        w3,
-        {"to": tx["to"], "data": tx["data"], "value": int(tx["value"]), "chainId": tx["chain_id"]},
-        key,
-    )
+    """Sign and send a transaction as the API returned it, as a wallet would."""
+    return bindings.send(w3, UnsignedTransaction.model_validate(tx).for_signing(), key)
 
 
 def index(client) -> int:
