@@ -7,7 +7,6 @@ leaves neither, and a retry with the same key and body replays the stored respon
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -54,15 +53,16 @@ class Idempotency:
             )
         ).first()
 
-    def _replay(self, record: IdempotencyRecord) -> JSONResponse:
+    def _replay(
+        self, record: IdempotencyRecord, restore: Callable[[dict], dict] | None
+    ) -> JSONResponse:
         if record.request_sha256 != self.request_sha256:
             raise IdempotencyConflict(
                 f"Idempotency-Key {self.key!r} was already used with a different request body"
             )
+        body = restore(record.response_body) if restore else record.response_body
         return JSONResponse(
-            record.response_body,
-            status_code=record.status_code,
-            headers={"Idempotency-Replayed": "true"},
+            body, status_code=record.status_code, headers={"Idempotency-Replayed": "true"}
         )
 
     def run(
@@ -78,11 +78,7 @@ class Idempotency:
             result = create()
             return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
         if (record := self._stored()) is not None:
-            response = self._replay(record)
-            if restore is not None:
-                body = restore(json.loads(response.body))
-                return JSONResponse(body, status_code=record.status_code, headers=response.headers)
-            return response
+            return self._replay(record, restore)
         result = create()
         body = result.model_dump(mode="json")
         record = IdempotencyRecord(
