@@ -19,6 +19,7 @@ from web3 import Web3
 
 from api.db import make_engine
 from api.migrate import upgrade
+from api.settings import Settings
 from contracts.localchain import DEV_PRIVATE_KEYS, Anvil
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -46,10 +47,8 @@ def dev_keys() -> tuple[str, ...]:
 
 
 def postgres_url() -> str:
-    url = TEST_DATABASE_URL or ""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
+    """TEST_DATABASE_URL as the app would read it (postgresql:// gets the psycopg 3 driver)."""
+    return Settings(database_url=TEST_DATABASE_URL, _env_file=None).database_url
 
 
 @pytest.fixture(scope="session")
