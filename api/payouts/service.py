@@ -19,10 +19,13 @@ def wallet_payouts(*, session: Session, wallet: str, limit: int, cursor: int | N
     rows = list(session.exec(statement.order_by(Payout.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
+    # Summed in Python: amounts are exact decimal strings (uint256 exceeds SQL integer types).
     totals: dict[str, int] = {}
-    for row in session.exec(select(Payout).where(Payout.wallet == wallet)):
-        if row.kind in RECEIVED:
-            totals[row.token] = totals.get(row.token, 0) + int(row.amount)
+    received = select(Payout.token, Payout.amount).where(
+        Payout.wallet == wallet, Payout.kind.in_(RECEIVED)
+    )
+    for token, amount in session.exec(received):
+        totals[token] = totals.get(token, 0) + int(amount)
     return {
         "wallet": wallet,
         "items": [payout_public(row) for row in rows],
