@@ -19,11 +19,14 @@ from api.creators.router import router as creators_router
 from api.db import make_engine
 from api.errors import install_handlers
 from api.indexer import start_background, stop_background
+from api.keys.router import router as keys_router
+from api.limits import BodyLimit, RateLimits
 from api.match_index import build_index, start_refresh, stop_refresh
 from api.offers.router import router as offers_router
 from api.openapi import install_openapi
 from api.payouts.router import router as payouts_router
 from api.requests.router import router as requests_router
+from api.security import SecurityHeaders
 from api.settings import Settings
 
 log = logging.getLogger("collab")
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         brands_router,
         creators_router,
         accounts.router,
+        keys_router,
         values.router,
         requests_router,
         offers_router,
@@ -74,6 +78,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     ):
         app.include_router(router)
     install_openapi(app)
+    # The last added runs first: headers on every answer, then limits before any body is read.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_limits_enabled:
+        app.add_middleware(RateLimits, settings=settings)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/health", tags=["health"])
     def health(request: Request) -> dict:

@@ -1,7 +1,9 @@
 """API keys and the caller's identity.
 
-Keys are random, shown once, stored as SHA-256 digests (they carry 256 bits of entropy, so a
-slow hash adds nothing) and compared in constant time. The prefix says the role.
+Keys are random (never derived from anything a client sends), shown once, stored as SHA-256
+digests (they carry 256 bits of entropy, so a slow hash adds nothing) and compared in constant
+time. The prefix says the role. A lost key is replaced, and the old one revoked, by a signature
+of the account's wallet (`api/keys`).
 """
 
 from __future__ import annotations
@@ -26,24 +28,9 @@ KEY_PREFIX = {"brand": "ck_brand_", "creator": "ck_creator_"}
 bearer = HTTPBearer(auto_error=False, description="the api_key returned at registration")
 
 
-def new_api_key(role: Role, *, derive_from: tuple[str, str] | None = None) -> str:
-    """A fresh key; with `derive_from=(secret, seed)` the same seed gives the same key, so an
-    idempotent retry of a registration can return the key without it ever being stored."""
-    if derive_from is None:
-        raw = secrets.token_bytes(32)
-    else:
-        secret, seed = derive_from
-        raw = hmac.new(secret.encode(), f"api-key|{seed}".encode(), hashlib.sha256).digest()
-    return KEY_PREFIX[role] + base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def registration_key(request: Request, idempotency, role: Role) -> str | None:
-    """With an Idempotency-Key, the new account's key is derived from it, so a retry returns
-    the same key without the key ever being stored."""
-    if idempotency.key is None:
-        return None
-    seed = f"{idempotency.scope}|{idempotency.key}"
-    return new_api_key(role, derive_from=(request.app.state.settings.secret_key, seed))
+def new_api_key(role: Role) -> str:
+    """A fresh random key (256 bits). It is never derived from anything a client sends."""
+    return KEY_PREFIX[role] + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
 def hash_api_key(api_key: str) -> str:
@@ -75,24 +62,38 @@ def _lookup(session: Session, api_key: str) -> Principal | None:
     return Principal(role="brand" if model is Brand else "creator", id=row.id, wallet=row.wallet)
 
 
-def get_principal(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("send `Authorization: Bearer <api_key>`")
-    api_key = credentials.credentials
+def _resolve(request: Request, session: Session, api_key: str) -> Principal | None:
     operator_key = request.app.state.settings.operator_api_key
     if operator_key and hmac.compare_digest(api_key.encode(), operator_key.encode()):
         return Principal(role="operator", id="operator")
-    principal = _lookup(session, api_key)
+    return _lookup(session, api_key)
+
+
+def get_optional_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal | None:
+    """Who sent the request, or None (no key, or a key that is not valid): resolved once per
+    request, shared by auth and the idempotency scope."""
+    if credentials is None:  # HTTPBearer already ignores the case of the scheme
+        return None
+    return _resolve(request, session, credentials.credentials)
+
+
+def get_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("send `Authorization: Bearer <api_key>`")
     if principal is None:
         raise Unauthorized("the API key is not valid")
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
 def require(role: Role):

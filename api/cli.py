@@ -41,12 +41,14 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.security import check_start
     from contracts.localchain import die_with_parent
 
     die_with_parent()  # if `make run` itself is killed, the server (and so anvil) goes too
     try:
         settings = load_settings()
         _logging(settings.log_level)
+        check_start(settings)
         with local_stack(settings) as ready:
             base_url = f"http://{host or ready.host}:{port or ready.port}"
             if ready.dev_signer or ready.seed_demo:

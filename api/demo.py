@@ -176,24 +176,26 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
 
 
 def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> list[DemoAccount]:
-    """Create the demo accounts once; their keys derive from SECRET_KEY, so every start can print
-    them again without storing them."""
+    """Create the demo accounts once, and give each a fresh random key at every call (the previous
+    key stops working): every start prints keys that work, and none derives from public values."""
     accounts: list[DemoAccount] = []
     for handle, key_index, body in _brands():
-        api_key = new_api_key("brand", derive_from=(settings.secret_key, f"demo|{handle}"))
-        row = session.exec(select(Brand).where(Brand.api_key_hash == hash_api_key(api_key))).first()
+        api_key, wallet = new_api_key("brand"), dev_address(key_index)
+        row = session.exec(
+            select(Brand).where(Brand.wallet == wallet, Brand.name == body["name"])
+        ).first()
         if row is None:
-            data = BrandCreate(**body, wallet=dev_address(key_index))
+            data = BrandCreate(**body, wallet=wallet)
             brand_id = brands.register_brand(session=session, data=data, api_key=api_key).id
         else:
+            row.api_key_hash = hash_api_key(api_key)
+            session.add(row)
             brand_id = row.id
         accounts.append(
-            DemoAccount(
-                "brand", handle, body["name"], brand_id, api_key, dev_address(key_index), key_index
-            )
+            DemoAccount("brand", handle, body["name"], brand_id, api_key, wallet, key_index)
         )
     for handle, key_index, body in _creators(settings.stablecoin_address):
-        api_key = new_api_key("creator", derive_from=(settings.secret_key, f"demo|{handle}"))
+        api_key = new_api_key("creator")
         wallet = dev_address(key_index) if key_index is not None else _sports_couple_wallet()
         row = session.exec(select(Creator).where(Creator.handle == handle)).first()
         if row is None:
@@ -202,6 +204,8 @@ def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> li
                 session=session, index=index, data=data, api_key=api_key
             ).id
         else:
+            row.api_key_hash = hash_api_key(api_key)
+            session.add(row)
             creator_id = row.id
         accounts.append(
             DemoAccount(
@@ -216,7 +220,11 @@ def try_it_text(accounts: list[DemoAccount], base_url: str) -> str:
     brand = next(a for a in accounts if a.role == "brand")
     creator = next(a for a in accounts if a.handle == "luna_verde")
     deadline = (datetime.now(UTC) + timedelta(days=60)).strftime("%Y-%m-%dT00:00:00Z")
-    lines = ["", "Demo accounts (local chain only; keys are anvil's public development keys):"]
+    lines = [
+        "",
+        "Demo accounts (local chain only; wallets are anvil's public development keys; the API"
+        " keys are new at every start):",
+    ]
     for account in accounts:
         key = f"dev key #{account.key_index}" if account.key_index is not None else "no key"
         lines.append(

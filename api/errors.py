@@ -69,6 +69,21 @@ class IdempotencyConflict(ProblemError):
     status, type, title = 409, "idempotency-key-reused", "Idempotency-Key reused with another body"
 
 
+class SignInRejected(ProblemError):
+    status, type, title = 401, "sign-in-rejected", "Sign-In with Ethereum rejected"
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail, reason=reason)
+
+
+class PayloadTooLarge(ProblemError):
+    status, type, title = 413, "payload-too-large", "Request body too large"
+
+
+class RateLimited(ProblemError):
+    status, type, title = 429, "rate-limited", "Too many requests"
+
+
 class ChainUnavailable(ProblemError):
     status, type, title = 503, "chain-unavailable", "The blockchain node is unreachable"
 

@@ -4,5 +4,6 @@ from api.brands.models import Brand  # noqa: F401
 from api.collaborations.models import ChainEvent, Collaboration, IndexerCursor, Payout  # noqa: F401
 from api.creators.models import Creator  # noqa: F401
 from api.idempotency import IdempotencyRecord  # noqa: F401
+from api.keys.models import SiweNonce  # noqa: F401
 from api.offers.models import Offer  # noqa: F401
 from api.requests.models import CollabRequest  # noqa: F401

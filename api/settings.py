@@ -57,6 +57,31 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/?#\s]+/?$",
+        description="the API's address as clients reach it (its host is the Sign-In with "
+        "Ethereum domain); unset = http://HOST:PORT",
+    )
+    siwe_nonce_ttl_seconds: int = Field(600, ge=30, le=3600, description="a sign-in nonce's life")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="larger request bodies get 413")
+    redis_url: str | None = Field(
+        None, description="Redis for rate limits shared by every worker; unset = in memory"
+    )
+    rate_limits_enabled: bool = True
+    rate_limit_per_address: str = Field(
+        "60000/minute", description="requests per client address (all /v1 routes)"
+    )
+    rate_limit_per_key: str = Field("6000/minute", description="requests per API key")
+    rate_limit_registration: str = Field(
+        "30/minute;300/hour", description="registrations per client address"
+    )
+    rate_limit_key_rotation: str = Field(
+        "10/minute;60/hour", description="sign-in nonces and key rotations per client address"
+    )
+    rate_limit_prefix: str = Field(
+        "collab", min_length=1, max_length=64, description="Redis key prefix of the rate limits"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -73,6 +98,33 @@ class Settings(BaseSettings):
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         return _checksum(value)
+
+    @field_validator(
+        "rate_limit_per_address",
+        "rate_limit_per_key",
+        "rate_limit_registration",
+        "rate_limit_key_rotation",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit such as '100/minute' or '10/second;500/hour'"
+            ) from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
 
     @field_validator("database_url")
     @classmethod

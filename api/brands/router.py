@@ -1,27 +1,32 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from api.auth import CurrentBrand, registration_key
+from api.auth import CurrentBrand
 from api.brands import service
-from api.brands.models import BrandCreate, BrandPublic, BrandRegistered, BrandUpdate
+from api.brands.models import BrandCreate, BrandPublic, BrandUpdate
 from api.db import SessionDep
 from api.idempotency import IdempotencyDep
+from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
 
 router = APIRouter(prefix="/v1/brands", tags=["brands"])
+NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.post("", status_code=201, response_model=BrandRegistered)
-def register_brand(
-    body: BrandCreate, request: Request, session: SessionDep, idempotency: IdempotencyDep
-):
-    """Register a brand. The response carries its API key, shown once."""
-    api_key = registration_key(request, idempotency, "brand")
-    return idempotency.run(
-        lambda: service.register_brand(session=session, data=body, api_key=api_key),
-        redact=lambda body: {**body, "api_key": None},
-        restore=lambda body: {**body, "api_key": api_key},
-    )
+class BrandRegistration(BrandPublic, IssuedKey):
+    """The new brand and its API key (shown once; null in a replay)."""
+
+
+@router.post("", status_code=201, response_model=BrandRegistration)
+def register_brand(body: BrandCreate, session: SessionDep, idempotency: IdempotencyDep):
+    """Register a brand. The response carries its API key, shown once: an idempotent replay
+    returns the profile without it (see `api_key_note`)."""
+
+    def create() -> BrandRegistration:
+        brand = service.register_brand(session=session, data=body)
+        return BrandRegistration(**brand.model_dump(), api_key_note=KEY_SHOWN_ONCE)
+
+    return idempotency.run(create, redact=without_key, headers=NO_STORE)
 
 
 @router.patch("/me", response_model=BrandPublic)

@@ -1,32 +1,35 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from api.auth import CurrentCreator, registration_key
+from api.auth import CurrentCreator
 from api.creators import service
-from api.creators.models import CreatorCreate, CreatorPublic, CreatorRegistered, CreatorUpdate
+from api.creators.models import CreatorCreate, CreatorPublic, CreatorUpdate
 from api.db import SessionDep
 from api.idempotency import IdempotencyDep
+from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
 from api.match_index import IndexDep
 
 router = APIRouter(prefix="/v1/creators", tags=["creators"])
+NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.post("", status_code=201, response_model=CreatorRegistered)
+class CreatorRegistration(CreatorPublic, IssuedKey):
+    """The new creator and its API key (shown once; null in a replay)."""
+
+
+@router.post("", status_code=201, response_model=CreatorRegistration)
 def register_creator(
-    body: CreatorCreate,
-    request: Request,
-    session: SessionDep,
-    index: IndexDep,
-    idempotency: IdempotencyDep,
+    body: CreatorCreate, session: SessionDep, index: IndexDep, idempotency: IdempotencyDep
 ):
-    """Register a creator (human or virtual). The response carries its API key, shown once."""
-    api_key = registration_key(request, idempotency, "creator")
-    return idempotency.run(
-        lambda: service.register_creator(session=session, index=index, data=body, api_key=api_key),
-        redact=lambda body: {**body, "api_key": None},
-        restore=lambda body: {**body, "api_key": api_key},
-    )
+    """Register a creator (human or virtual). The response carries its API key, shown once: an
+    idempotent replay returns the profile without it (see `api_key_note`)."""
+
+    def create() -> CreatorRegistration:
+        creator = service.register_creator(session=session, index=index, data=body)
+        return CreatorRegistration(**creator.model_dump(), api_key_note=KEY_SHOWN_ONCE)
+
+    return idempotency.run(create, redact=without_key, headers=NO_STORE)
 
 
 @router.patch("/me", response_model=CreatorPublic)

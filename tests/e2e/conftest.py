@@ -5,6 +5,7 @@ here move chain time and kill processes."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,8 +25,12 @@ from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS, Anvil, free_port
 from tests.conftest import BACKENDS, postgres_url
 
-OPERATOR_KEY = "e2e-operator-key-0123456789"
+OPERATOR_KEY = "e2e-operator-key-0123456789-abcdefghij"
 SECRET_KEY = "e2e-secret-key-0123456789"
+# Bearer headers of the seeded demo accounts, read from what `collab serve` prints at each start
+# (their keys are new at every start): filled in place, so importers always see the latest.
+BRAND: dict[str, str] = {}
+LUNA: dict[str, str] = {}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -69,7 +74,7 @@ class Stack:
             [sys.executable, "-m", "api.cli", "serve"],
             cwd=self.tmp,
             env=self.env(),
-            stdout=subprocess.DEVNULL,
+            stdout=open(self.tmp / "api.out", "wb"),  # noqa: SIM115 - the process owns it
             stderr=open(self.tmp / "api.log", "ab"),  # noqa: SIM115 - the process owns it
         )
         deadline = time.monotonic() + timeout
@@ -78,11 +83,19 @@ class Stack:
                 raise RuntimeError((self.tmp / "api.log").read_text())
             try:
                 if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                    self._read_demo_keys()
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         raise RuntimeError("the API did not start")
+
+    def _read_demo_keys(self) -> None:
+        printed = (self.tmp / "api.out").read_text()
+        for headers, name in ((BRAND, "Douce Nature"), (LUNA, "Luna Verde")):
+            key = re.search(rf" {name} +api_key=(\S+)", printed).group(1)
+            headers.clear()
+            headers["Authorization"] = f"Bearer {key}"
 
     def kill_api(self, sig: int = signal.SIGKILL) -> None:
         if self.process and self.process.poll() is None:

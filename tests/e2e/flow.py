@@ -10,11 +10,10 @@ import httpx
 from eth_account import Account
 from web3 import Web3
 
-from api.auth import new_api_key
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
 from tests.api.deals import send, sign_typed_data
-from tests.e2e.conftest import SECRET_KEY
+from tests.e2e.conftest import BRAND, LUNA
 
 BRAND_KEY, CREATOR_KEY, ARBITER_KEY = DEV_PRIVATE_KEYS[1], DEV_PRIVATE_KEYS[2], DEV_PRIVATE_KEYS[0]
 DESIGNERS = [
@@ -26,15 +25,6 @@ CHARITY = Account.from_key(DEV_PRIVATE_KEYS[5]).address
 
 def bearer(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"}
-
-
-def demo_headers(role: str, handle: str) -> dict[str, str]:
-    """The seeded demo accounts' keys derive from the server's secret."""
-    return bearer(new_api_key(role, derive_from=(SECRET_KEY, f"demo|{handle}")))
-
-
-BRAND = demo_headers("brand", "douce-nature")
-LUNA = demo_headers("creator", "luna_verde")
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict:
