@@ -1,10 +1,18 @@
-"""Chain events -> database, once each, resumable.
+"""Chain events -> database, once each, checked, resumable, and undone by a reorg.
 
-Each batch runs in one database transaction: the events (unique by chain, tx hash, log index),
-their effects on collaborations and payouts, and the cursor. A crash loses the whole batch or
-none of it; a restart resumes at the cursor. Only events `confirmations` blocks deep are read.
-On PostgreSQL a transaction-level advisory lock keeps a second indexer from applying the same
-batch at the same time.
+Each step runs in one database transaction: the events (unique by chain, tx hash, log index),
+their effects on collaborations and payouts, the hashes of the blocks scanned and the cursor.
+A crash loses the whole step or none of it; a restart resumes at the cursor. Only events
+`confirmations` blocks deep are read. On PostgreSQL a transaction-level advisory lock keeps a
+second indexer from applying the same batch at the same time; on SQLite the step takes the
+database's write lock first, so a second indexer waits and then finds the work done.
+
+Every event is checked against the collaboration it names (same chain and escrow, the signed
+terms for `DealCreated`, a status it can follow); one that does not fit is recorded with the
+reason and changes nothing. Each step first checks that the last scanned block is still on the
+chain; when it is not, the indexer walks back to the fork point, deletes what the orphaned
+blocks brought, rebuilds the collaborations they touched from the events that remain, and scans
+the new canonical blocks.
 """
 
 from __future__ import annotations
@@ -12,14 +20,21 @@ from __future__ import annotations
 import logging
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import delete, func, or_, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from web3.exceptions import BlockNotFound
 
 from api.chain import NODE_DOWN_ERRORS, ChainClient
-from api.collaborations.models import ChainEvent, Collaboration, IndexerCursor, Payout
+from api.collaborations.models import (
+    ChainEvent,
+    Collaboration,
+    IndexerBlock,
+    IndexerCursor,
+    Payout,
+)
 from api.creators.models import Creator
 from api.errors import ChainUnavailable
 from api.idempotency import utcnow
@@ -27,15 +42,33 @@ from contracts import bindings
 
 log = logging.getLogger("collab.indexer")
 
-STATUS_BY_EVENT = {
-    "DealCreated": ("funded", "fund"),
-    "Delivered": ("delivered", "deliver"),
-    "Approved": (None, "approve"),
-    "Released": ("released", "release"),
-    "Refunded": ("refunded", "refund"),
-    "Disputed": ("disputed", "dispute"),
-    "Resolved": ("resolved", "resolve"),
+LOCAL_CHAIN_ID = 31337  # anvil: blocks are final the moment they are mined
+PUBLIC_CONFIRMATIONS = 12
+BLOCK_WINDOW = 256  # block hashes kept per cursor: reorgs deeper than this are not undone
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What a status event needs to find, and what it leaves."""
+
+    after: frozenset[str]
+    status: str | None
+    action: str | None
+
+
+TRANSITIONS = {
+    # A drafted deal marked expired or cancelled off chain is funded all the same if the chain
+    # says so: the chain is the truth about money.
+    "DealCreated": Transition(frozenset({"drafted", "expired", "cancelled"}), "funded", "fund"),
+    "Delivered": Transition(frozenset({"funded"}), "delivered", "deliver"),
+    "Approved": Transition(frozenset({"delivered"}), None, "approve"),
+    "Released": Transition(frozenset({"delivered"}), "released", "release"),
+    "Refunded": Transition(frozenset({"funded"}), "refunded", "refund"),
+    "Disputed": Transition(frozenset({"delivered"}), "disputed", "dispute"),
+    "DisputeTimedOut": Transition(frozenset({"disputed"}), None, None),  # a Resolved follows
+    "Resolved": Transition(frozenset({"disputed"}), "resolved", "resolve"),
 }
+ACTIONS = {t.action for t in TRANSITIONS.values() if t.action}
 PAYOUT_KIND = {
     "PayoutPaid": ("paid", "payee"),
     "PayoutCredited": ("credited", "payee"),
@@ -44,6 +77,17 @@ PAYOUT_KIND = {
     "RefundPaid": ("refund", "brand"),
     "RefundCredited": ("refund", "brand"),
 }
+# DealCreated argument -> the collaboration field it must equal, as a comparable value
+DEAL_CREATED_FIELDS = (
+    ("brand", "brand_wallet"),
+    ("creator", "creator_wallet"),
+    ("token", "token"),
+    ("amount", "amount"),
+    ("termsHash", "terms_hash"),
+    ("deliverBy", "deliver_by"),
+    ("reviewPeriod", "review_period_seconds"),
+    ("platformFeeBps", "platform_fee_bps"),
+)
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
@@ -51,69 +95,297 @@ def _token(address: str) -> str:
     return "ETH" if address == ZERO else address
 
 
+def _same(value, expected) -> bool:
+    """Addresses and hashes compare without case, numbers as integers, address(0) as ETH."""
+    if isinstance(value, str) and value.lower() == ZERO:
+        value = "ETH"
+    if isinstance(value, int) or isinstance(expected, int):
+        try:
+            return int(value) == int(expected)
+        except (TypeError, ValueError):
+            return False
+    return str(value).lower() == str(expected).lower()
+
+
+def confirmation_depth(configured: int | None, chain_id: int) -> int:
+    """An explicit CONFIRMATIONS wins; unset means 0 on the local chain and 12 elsewhere."""
+    if configured is not None:
+        return configured
+    return 0 if chain_id == LOCAL_CHAIN_ID else PUBLIC_CONFIRMATIONS
+
+
+class ChainMoved(Exception):
+    """The chain changed while a step read it; the step is dropped and tried again."""
+
+
+def apply_effects(collaboration: Collaboration, name: str, args: dict, tx_hash: str) -> None:
+    """A fitting status event's effect on its collaboration; args as decoded or as stored."""
+    transition = TRANSITIONS[name]
+    if transition.action:
+        collaboration.transactions = {**collaboration.transactions, transition.action: tx_hash}
+    if transition.status:
+        collaboration.status = transition.status
+    if name == "Delivered":
+        collaboration.deliverable_hash = args["deliverableHash"]
+        collaboration.delivered_at = int(args["deliveredAt"])
+    if name == "Resolved":
+        collaboration.resolution = {
+            "payee_share_bps": int(args["payeeShareBps"]),
+            "to_payees": str(args["toPayees"]),
+            "to_brand": str(args["toBrand"]),
+        }
+
+
 @dataclass
 class Indexer:
     engine: Engine
     chain: ChainClient
-    confirmations: int = 0
+    confirmations: int | None = None  # None: confirmation_depth's default for the chain
     start_block: int = 0
     batch_blocks: int = 2_000
     match_index: object | None = None
+    _chain_id: int | None = field(default=None, init=False, repr=False)
 
     @property
     def cursor_name(self) -> str:
         return f"escrow:{self.chain.escrow_address}"
 
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = self.chain.chain_id
+        return self._chain_id
+
+    @property
+    def depth(self) -> int:
+        return confirmation_depth(self.confirmations, self.chain_id)
+
     def _lock(self, session: Session) -> bool:
-        if self.engine.dialect.name != "postgresql":
-            return True  # SQLite serialises writers itself
+        """One indexer per cursor at a time, for the whole step (its reads included)."""
+        if self.engine.dialect.name == "sqlite":
+            # A write first takes SQLite's single write lock now rather than at the first
+            # insert: a second indexer waits for this step, then reads what it left.
+            session.execute(
+                text("UPDATE indexer_cursor SET name = name WHERE name = :name"),
+                {"name": self.cursor_name},
+            )
+            return True
         key = zlib.crc32(self.cursor_name.encode())
         return bool(session.execute(text(f"SELECT pg_try_advisory_xact_lock({key})")).scalar())
 
     def run_once(self) -> int:
-        """Apply the next batch of confirmed events; returns how many were applied."""
+        """Take the next step; returns how many new events it recorded."""
         return self._step()[0]
 
     def catch_up(self) -> int:
-        """Apply batches until the confirmed head; returns how many events were applied."""
+        """Step until the confirmed head; returns how many new events were recorded."""
         total = 0
         while True:
-            applied, advanced = self._step()
-            total += applied
+            recorded, advanced = self._step()
+            total += recorded
             if not advanced:
                 return total
 
+    # ------------------------------------------------------------------ one step
+
     def _step(self) -> tuple[int, bool]:
-        """One batch: (events applied, whether the cursor moved)."""
+        """One batch: (new events recorded, whether the cursor moved)."""
+        try:
+            return self._try_step()
+        except ChainMoved as exc:
+            log.info("the chain moved during a step, trying again: %s", exc)
+            return 0, False
+
+    def _try_step(self) -> tuple[int, bool]:
         head = self.chain.call(lambda: self.chain.w3.eth.block_number)
-        safe_head = head - self.confirmations
+        safe_head = head - self.depth
         with Session(self.engine) as session:
             if not self._lock(session):
                 return 0, False
             cursor = session.get(IndexerCursor, self.cursor_name)
             if cursor is None:
                 cursor = IndexerCursor(name=self.cursor_name, next_block=self.start_block)
+            moved = self._undo_reorg(session, cursor)
             if cursor.next_block > safe_head:
-                return 0, False
-            to_block = min(safe_head, cursor.next_block + self.batch_blocks - 1)
+                if moved:
+                    self._save(session, cursor)
+                return 0, moved
+            from_block = cursor.next_block
+            to_block = min(safe_head, from_block + self.batch_blocks - 1)
+            anchor = self._header(to_block)
             events = self.chain.call(
                 bindings.fetch_events,
                 self.chain.w3,
                 self.chain.escrow_address,
-                cursor.next_block,
+                from_block,
                 to_block,
             )
-            chain_id = self.chain.chain_id
-            applied = 0
-            for event in events:
-                applied += self._apply(session, chain_id, event)
+            self._remember_blocks(session, from_block, to_block, anchor)
+            recorded = sum(self._record(session, event) for event in events)
             cursor.next_block = to_block + 1
-            cursor.updated_at = utcnow()
-            session.add(cursor)
-            session.commit()
-            return applied, True
+            self._save(session, cursor)
+            return recorded, True
 
-    def _apply(self, session: Session, chain_id: int, event: bindings.ContractEvent) -> int:
+    def _save(self, session: Session, cursor: IndexerCursor) -> None:
+        cursor.updated_at = utcnow()
+        session.add(cursor)
+        session.commit()
+
+    # ------------------------------------------------------------------ block hashes
+
+    def _header(self, number: int) -> tuple[str, str] | None:
+        """(hash, parent hash) of a canonical block, or None when the chain is shorter."""
+        try:
+            block = self.chain.call(self.chain.w3.eth.get_block, number)
+        except BlockNotFound:
+            return None
+        return "0x" + bytes(block["hash"]).hex(), "0x" + bytes(block["parentHash"]).hex()
+
+    def _remember_blocks(
+        self, session: Session, from_block: int, to_block: int, anchor: tuple[str, str] | None
+    ) -> None:
+        """Store the hashes of the scanned blocks in the recent window (always the last one),
+        checking that they link up with each other, with the block scanned before, and with
+        the hash the last one had before the logs were read."""
+        first = max(from_block, to_block - BLOCK_WINDOW + 1)
+        headers = {number: self._header(number) for number in range(first, to_block + 1)}
+        if anchor is None or headers[to_block] != anchor:
+            raise ChainMoved(f"block {to_block} changed while its logs were read")
+        for number in range(first + 1, to_block + 1):
+            if headers[number] is None or headers[number][1] != headers[number - 1][0]:
+                raise ChainMoved(f"block {number} does not follow block {number - 1}")
+        if first == from_block:
+            before = session.get(IndexerBlock, (self.cursor_name, from_block - 1))
+            if before is not None and headers[first][1] != before.hash:
+                raise ChainMoved(f"block {from_block} does not follow the block scanned before")
+        for number, (block_hash, _) in headers.items():
+            row = session.get(IndexerBlock, (self.cursor_name, number))
+            if row is None:
+                row = IndexerBlock(cursor=self.cursor_name, number=number, hash=block_hash)
+            row.hash = block_hash
+            session.add(row)
+        session.execute(
+            delete(IndexerBlock).where(
+                IndexerBlock.cursor == self.cursor_name,
+                IndexerBlock.number <= to_block - BLOCK_WINDOW,
+            )
+        )
+
+    # ------------------------------------------------------------------ reorgs
+
+    def _undo_reorg(self, session: Session, cursor: IndexerCursor) -> bool:
+        """When the last scanned block is no longer on the chain, roll back to the fork point;
+        returns whether the cursor moved."""
+        last = cursor.next_block - 1
+        stored = session.get(IndexerBlock, (self.cursor_name, last))
+        if stored is None or self._hash(last) == stored.hash:
+            return False
+        rows = session.exec(
+            select(IndexerBlock)
+            .where(IndexerBlock.cursor == self.cursor_name, IndexerBlock.number <= last)
+            .order_by(IndexerBlock.number.desc())
+        ).all()
+        fork = None
+        for row in rows:
+            if self._hash(row.number) == row.hash:
+                fork = row.number
+                break
+        if fork is None:
+            fork = rows[-1].number - 1
+            log.error("reorg deeper than the %d blocks kept; rolling back to %d", len(rows), fork)
+        fork = max(fork, self.start_block - 1)
+        log.warning("reorg: blocks %d..%d left the chain; rolling back", fork + 1, last)
+        self._roll_back(session, fork)
+        cursor.next_block = fork + 1
+        return True
+
+    def _hash(self, number: int) -> str | None:
+        header = self._header(number)
+        return header[0] if header else None
+
+    def _roll_back(self, session: Session, fork: int) -> None:
+        """Forget every event and payout above `fork` and rebuild what they touched."""
+        orphaned = session.exec(
+            select(ChainEvent).where(
+                ChainEvent.chain_id == self.chain_id,
+                ChainEvent.block_number > fork,
+                or_(
+                    ChainEvent.address == self.chain.escrow_address,
+                    ChainEvent.address.is_(None),
+                ),
+            )
+        ).all()
+        touched = {
+            event.deal_id for event in orphaned if event.applied and event.name in TRANSITIONS
+        }
+        starts = {deal_id: self._status_before_chain(session, deal_id) for deal_id in touched}
+        for event in orphaned:
+            session.execute(
+                delete(Payout).where(
+                    Payout.chain_id == event.chain_id,
+                    Payout.tx_hash == event.tx_hash,
+                    Payout.log_index == event.log_index,
+                )
+            )
+            session.delete(event)
+        session.execute(
+            delete(IndexerBlock).where(
+                IndexerBlock.cursor == self.cursor_name, IndexerBlock.number > fork
+            )
+        )
+        session.flush()
+        creators = set()
+        for deal_id, start in starts.items():
+            collaboration = self._collaboration(session, deal_id)
+            if collaboration is not None:
+                self._rebuild(session, collaboration, start)
+                creators.add(collaboration.creator_id)
+        session.flush()
+        for creator_id in creators:
+            self._recount_completed(session, creator_id)
+
+    def _status_before_chain(self, session: Session, deal_id: str) -> str:
+        """The status a collaboration had before its first applied event."""
+        first = session.exec(
+            select(ChainEvent.status_before)
+            .where(
+                ChainEvent.chain_id == self.chain_id,
+                ChainEvent.deal_id == deal_id,
+                ChainEvent.applied.is_(True),
+                ChainEvent.name.in_(TRANSITIONS),
+            )
+            .order_by(ChainEvent.block_number, ChainEvent.log_index)
+        ).first()
+        return first or "drafted"
+
+    def _rebuild(self, session: Session, collaboration: Collaboration, start: str) -> None:
+        """Replay the applied events that remain: they are the prefix of what was applied."""
+        collaboration.status = start
+        collaboration.deliverable_hash = None
+        collaboration.delivered_at = None
+        collaboration.resolution = None
+        collaboration.transactions = {
+            action: tx for action, tx in collaboration.transactions.items() if action not in ACTIONS
+        }
+        remaining = session.exec(
+            select(ChainEvent)
+            .where(
+                ChainEvent.chain_id == collaboration.chain_id,
+                ChainEvent.deal_id == collaboration.deal_id,
+                ChainEvent.applied.is_(True),
+                ChainEvent.name.in_(TRANSITIONS),
+            )
+            .order_by(ChainEvent.block_number, ChainEvent.log_index)
+        ).all()
+        for event in remaining:
+            apply_effects(collaboration, event.name, event.args, event.tx_hash)
+        collaboration.updated_at = utcnow()
+        session.add(collaboration)
+
+    # ------------------------------------------------------------------ events
+
+    def _record(self, session: Session, event: bindings.ContractEvent) -> int:
+        chain_id = self.chain_id
         seen = session.exec(
             select(ChainEvent.id).where(
                 ChainEvent.chain_id == chain_id,
@@ -124,34 +396,107 @@ class Indexer:
         if seen is not None:
             return 0
         deal_id = event.args.get("dealId")
-        session.add(
-            ChainEvent(
-                chain_id=chain_id,
-                block_number=event.block_number,
-                tx_hash=event.tx_hash,
-                log_index=event.log_index,
-                name=event.name,
-                deal_id=deal_id,
-                args={
-                    k: (str(v) if isinstance(v, int) and not isinstance(v, bool) else v)
-                    for k, v in event.args.items()
-                },
-            )
+        record = ChainEvent(
+            chain_id=chain_id,
+            address=event.address,
+            block_number=event.block_number,
+            tx_hash=event.tx_hash,
+            log_index=event.log_index,
+            name=event.name,
+            deal_id=deal_id,
+            args={
+                k: (str(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+                for k, v in event.args.items()
+            },
         )
-        if event.name in PAYOUT_KIND:
-            kind, wallet_arg = PAYOUT_KIND[event.name]
-            self._payout(session, chain_id, event, kind, event.args[wallet_arg], deal_id)
+        if event.name in TRANSITIONS or event.name in PAYOUT_KIND:
+            self._apply_deal_event(session, record, event)
         elif event.name == "Withdrawn":
-            self._payout(session, chain_id, event, "withdrawn", event.args["account"], None)
-        elif event.name in STATUS_BY_EVENT:
-            self._transition(session, event, deal_id)
-        session.flush()
+            self._payout(session, event, "withdrawn", event.args["account"], None)
+        session.add(record)
+        session.flush()  # a later event of this batch (a payout) looks for this one
         return 1
 
-    def _payout(self, session, chain_id, event, kind, wallet, deal_id) -> None:
+    def _apply_deal_event(
+        self, session: Session, record: ChainEvent, event: bindings.ContractEvent
+    ) -> None:
+        collaboration = self._collaboration(session, record.deal_id)
+        if collaboration is None:
+            if event.name in PAYOUT_KIND:  # money that moved all the same, for the wallet
+                kind, wallet_arg = PAYOUT_KIND[event.name]
+                self._payout(session, event, kind, event.args[wallet_arg], record.deal_id)
+                record.note = "deal made outside Collab"
+            else:
+                record.applied = False
+                record.note = "no collaboration has this deal id"
+            return
+        problem = self._misfit(session, collaboration, event)
+        if problem:
+            record.applied = False
+            record.note = problem[:300]
+            log.warning(
+                "%s in tx %s not applied to collaboration %s: %s",
+                event.name,
+                event.tx_hash,
+                collaboration.id,
+                problem,
+            )
+            return
+        if event.name in PAYOUT_KIND:
+            kind, wallet_arg = PAYOUT_KIND[event.name]
+            self._payout(session, event, kind, event.args[wallet_arg], record.deal_id)
+            return
+        record.status_before = collaboration.status
+        apply_effects(collaboration, event.name, event.args, event.tx_hash)
+        collaboration.updated_at = utcnow()
+        session.add(collaboration)
+        if event.name == "Released":
+            session.flush()
+            self._recount_completed(session, collaboration.creator_id)
+
+    def _misfit(
+        self, session: Session, collaboration: Collaboration, event: bindings.ContractEvent
+    ) -> str | None:
+        """Why the event cannot change this collaboration, or None when it fits."""
+        if self.chain_id != collaboration.chain_id:
+            return f"from chain {self.chain_id}, the collaboration is on {collaboration.chain_id}"
+        escrow = collaboration.escrow_address
+        if event.address.lower() != escrow.lower():
+            return f"from escrow {event.address}, the collaboration's is {escrow}"
+        if event.name == "DealCreated":
+            differ = [
+                arg
+                for arg, column in DEAL_CREATED_FIELDS
+                if not _same(event.args.get(arg), getattr(collaboration, column))
+            ]
+            if differ:
+                return "terms differ from the collaboration's: " + ", ".join(differ)
+        if event.name in TRANSITIONS:
+            transition = TRANSITIONS[event.name]
+            if collaboration.status not in transition.after:
+                return f"{event.name} cannot follow status {collaboration.status}"
+            return None
+        funded = session.exec(
+            select(ChainEvent.id).where(
+                ChainEvent.chain_id == collaboration.chain_id,
+                ChainEvent.deal_id == collaboration.deal_id,
+                ChainEvent.name == "DealCreated",
+                ChainEvent.applied.is_(True),
+            )
+        ).first()
+        if funded is None:
+            return "the deal on chain under this id is not the collaboration's"
+        return None
+
+    def _collaboration(self, session: Session, deal_id: str | None) -> Collaboration | None:
+        if deal_id is None:
+            return None
+        return session.exec(select(Collaboration).where(Collaboration.deal_id == deal_id)).first()
+
+    def _payout(self, session, event, kind, wallet, deal_id) -> None:
         session.add(
             Payout(
-                chain_id=chain_id,
+                chain_id=self.chain_id,
                 deal_id=deal_id,
                 wallet=wallet,
                 token=_token(event.args["token"]),
@@ -163,36 +508,19 @@ class Indexer:
             )
         )
 
-    def _transition(self, session: Session, event: bindings.ContractEvent, deal_id: str) -> None:
-        collaboration = session.exec(
-            select(Collaboration).where(Collaboration.deal_id == deal_id)
-        ).first()
-        if collaboration is None:
-            log.info("%s for a deal made outside Collab: %s", event.name, deal_id)
-            return
-        status, action = STATUS_BY_EVENT[event.name]
-        collaboration.transactions = {**collaboration.transactions, action: event.tx_hash}
-        if status:
-            collaboration.status = status
-        if event.name == "Delivered":
-            collaboration.deliverable_hash = event.args["deliverableHash"]
-            collaboration.delivered_at = int(event.args["deliveredAt"])
-        if event.name == "Resolved":
-            collaboration.resolution = {
-                "payee_share_bps": int(event.args["payeeShareBps"]),
-                "to_payees": str(event.args["toPayees"]),
-                "to_brand": str(event.args["toBrand"]),
-            }
-        if event.name == "Released":
-            self._count_completed(session, collaboration.creator_id)
-        collaboration.updated_at = utcnow()
-        session.add(collaboration)
-
-    def _count_completed(self, session: Session, creator_id: str) -> None:
+    def _recount_completed(self, session: Session, creator_id: str) -> None:
+        """completed_deals is the number of the creator's released collaborations."""
         creator = session.get(Creator, creator_id)
         if creator is None:
             return
-        creator.completed_deals += 1
+        released = session.exec(
+            select(func.count())
+            .select_from(Collaboration)
+            .where(Collaboration.creator_id == creator_id, Collaboration.status == "released")
+        ).one()
+        if creator.completed_deals == released:
+            return
+        creator.completed_deals = released
         creator.updated_at = utcnow()  # so other processes' matching indexes pick it up
         session.add(creator)
         if self.match_index is not None:
@@ -200,6 +528,8 @@ class Indexer:
 
             profile = creator_profile(creator)
             on_commit(session, lambda: self.match_index.upsert(profile))
+
+    # ------------------------------------------------------------------ background
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         while not stop.is_set():

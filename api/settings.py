@@ -43,7 +43,12 @@ class Settings(BaseSettings):
     )
     dev_signer: bool = Field(False, description="allow anvil's well-known keys (local demo only)")
     deployer_private_key: str | None = Field(None, description="key that deploys on a local chain")
-    confirmations: int = Field(0, ge=0, le=100, description="blocks before an event is applied")
+    confirmations: int | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="blocks before an event is applied; unset = 0 on anvil (31337), else 12",
+    )
     indexer_poll_seconds: float = Field(1.0, gt=0, le=60)
     indexer_enabled: bool = True
     indexer_start_block: int = Field(0, ge=0)
