@@ -220,7 +220,7 @@ class Indexer:
                 from_block,
                 to_block,
             )
-            self._remember_blocks(session, from_block, to_block, anchor)
+            self._remember_blocks(session, from_block, to_block, head, anchor)
             recorded = sum(self._record(session, event) for event in events)
             cursor.next_block = to_block + 1
             self._save(session, cursor)
@@ -242,12 +242,18 @@ class Indexer:
         return "0x" + bytes(block["hash"]).hex(), "0x" + bytes(block["parentHash"]).hex()
 
     def _remember_blocks(
-        self, session: Session, from_block: int, to_block: int, anchor: tuple[str, str] | None
+        self,
+        session: Session,
+        from_block: int,
+        to_block: int,
+        head: int,
+        anchor: tuple[str, str] | None,
     ) -> None:
-        """Store the hashes of the scanned blocks in the recent window (always the last one),
-        checking that they link up with each other, with the block scanned before, and with
-        the hash the last one had before the logs were read."""
-        first = max(from_block, to_block - BLOCK_WINDOW + 1)
+        """Store the hashes of the scanned blocks within BLOCK_WINDOW of the head (and always
+        the last one), checking that they link up with each other, with the block scanned
+        before, and with the hash the last one had before the logs were read. Catching up from
+        far behind costs one header per batch."""
+        first = max(from_block, min(to_block, head - BLOCK_WINDOW + 1))
         headers = {number: self._header(number) for number in range(first, to_block + 1)}
         if anchor is None or headers[to_block] != anchor:
             raise ChainMoved(f"block {to_block} changed while its logs were read")

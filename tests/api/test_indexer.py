@@ -340,6 +340,30 @@ def test_block_hashes_are_kept_for_the_recent_window_only(deal_client, chain, wa
     assert newest.hash == "0x" + bytes(w3.eth.get_block(head)["hash"]).hex()
 
 
+def test_catching_up_from_far_behind_reads_one_header_per_batch(deal_client, chain) -> None:
+    _, w3, _ = chain
+    state = deal_client.app.state
+    w3.provider.make_request("anvil_mine", [hex(1_000)])
+    worker = Indexer(
+        engine=state.engine,
+        chain=state.chain,
+        start_block=state.settings.indexer_start_block,
+        batch_blocks=100,
+    )
+    headers = []
+    read = worker._header
+    worker._header = lambda number: headers.append(number) or read(number)
+    worker.catch_up()
+
+    head = w3.eth.block_number
+    batches = -(-(head + 1 - state.settings.indexer_start_block) // 100)
+    window = set(range(head - BLOCK_WINDOW + 1, head + 1))
+    assert window <= set(headers)
+    # per batch: the last block scanned before is still there; the new last block before and
+    # after its logs are read
+    assert len([n for n in headers if n not in window]) <= 3 * batches
+
+
 @pytest.mark.parametrize(
     ("configured", "chain_id", "depth"),
     [(None, 31337, 0), (None, 11155111, 12), (None, 1, 12), (3, 31337, 3), (0, 1, 0)],
