@@ -7,6 +7,11 @@ signs and sends. Reads are typed methods. ``DealTerms.typed_data`` is the EIP-71
 signs (``eth_signTypedData_v4`` / ``eth_account.messages.encode_typed_data(full_message=...)``).
 ``fetch_events`` decodes the escrow's logs for the indexer. Reverts surface as the typed exceptions
 of ``contracts.errors``.
+
+A deal's id is the EIP-712 struct hash of its terms (``DealTerms.deal_id``); ``salt`` is the random
+per-offer field that makes two identical offers two deals. Signatures: ``normalize_signature`` gives
+the form the escrow accepts, ``verify_creator_signature`` checks exactly as the escrow will, and
+``simulate_create_deal`` runs the whole ``createDeal`` as an ``eth_call``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
 
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import keccak, to_checksum_address
@@ -36,13 +42,17 @@ ETH = ZERO_ADDRESS  # the escrow and the splitter use address(0) for native ETH
 BPS = 10_000
 MAX_PAYEES = 16
 ERC1271_MAGIC_VALUE = bytes.fromhex("1626ba7e")
+DISPUTE_TIMEOUT = 30 * 24 * 60 * 60  # CollabEscrow.DISPUTE_TIMEOUT
+STALE_DISPUTE_PAYEE_SHARE_BPS = 5_000  # CollabEscrow.STALE_DISPUTE_PAYEE_SHARE_BPS
+MAX_UINT256 = 2**256 - 1
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 ESCROW_EIP712_NAME = "CollabEscrow"
 ESCROW_EIP712_VERSION = "1"
 
 # Keep in step with CollabEscrow.DealTerms (same names, types and order).
 DEAL_TERMS_FIELDS: tuple[tuple[str, str], ...] = (
-    ("dealId", "bytes32"),
+    ("salt", "bytes32"),
     ("brand", "address"),
     ("creator", "address"),
     ("token", "address"),
@@ -109,8 +119,8 @@ def normalize_token(token: str | None) -> str:
     return to_checksum_address(token)
 
 
-def new_deal_id() -> bytes:
-    """A fresh random 32-byte deal id (ids are chosen off chain and used once)."""
+def new_salt() -> bytes:
+    """A fresh random 32-byte salt: one per offer, so two identical offers make two deals."""
     return secrets.token_bytes(32)
 
 
@@ -134,9 +144,10 @@ class DealTerms:
     """The terms a creator signs and a brand funds. Amounts in the token's smallest unit.
 
     ``token`` accepts ``"ETH"``; ``payees[0]`` must be the creator; ``shares_bps`` sum to 10,000.
+    ``salt`` is random per offer; the deal's id on the escrow is ``deal_id``, the struct hash.
     """
 
-    deal_id: bytes
+    salt: bytes
     brand: str
     creator: str
     token: str
@@ -152,7 +163,7 @@ class DealTerms:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "deal_id", _bytes32(self.deal_id))
+        set_(self, "salt", _bytes32(self.salt))
         set_(self, "terms_hash", _bytes32(self.terms_hash))
         set_(self, "brand", to_checksum_address(self.brand))
         set_(self, "creator", to_checksum_address(self.creator))
@@ -167,6 +178,11 @@ class DealTerms:
     @property
     def is_eth(self) -> bool:
         return self.token == ZERO_ADDRESS
+
+    @property
+    def deal_id(self) -> bytes:
+        """The id the escrow keys this deal by: the EIP-712 struct hash of these terms."""
+        return self.struct_hash()
 
     def validate(self) -> None:
         """The checks ``createDeal`` makes on the terms alone (raises ValueError)."""
@@ -189,7 +205,7 @@ class DealTerms:
     def message(self) -> dict[str, Any]:
         """The EIP-712 message: JSON-able (bytes32 as 0x-hex), integers as ints."""
         return {
-            "dealId": _hex(self.deal_id),
+            "salt": _hex(self.salt),
             "brand": self.brand,
             "creator": self.creator,
             "token": self.token,
@@ -225,7 +241,7 @@ class DealTerms:
         return encode_typed_data(full_message=self.typed_data(chain_id, escrow_address))
 
     def struct_hash(self) -> bytes:
-        """EIP-712 ``hashStruct(terms)``; the escrow stores its leading 26 bytes per deal."""
+        """EIP-712 ``hashStruct(terms)``: the deal id (``CollabEscrow.dealIdOf``)."""
         return bytes(self.signable(1, ZERO_ADDRESS).body)
 
     def digest(self, chain_id: int, escrow_address: str) -> bytes:
@@ -240,7 +256,7 @@ class DealTerms:
     def as_abi(self) -> tuple[Any, ...]:
         """The Solidity struct as a tuple in field order, for ABI encoding."""
         return (
-            self.deal_id,
+            self.salt,
             self.brand,
             self.creator,
             self.token,
@@ -267,6 +283,14 @@ class DealTerms:
     def fee_amount(self) -> int:
         return self.amount * self.platform_fee_bps // BPS
 
+    def resolution(self, payee_share_bps: int) -> tuple[int, list[int], int]:
+        """``(fee, payouts, to_brand)`` of ``resolve(terms, payee_share_bps)`` (and of a stale
+        dispute's settlement at ``STALE_DISPUTE_PAYEE_SHARE_BPS``): the fee on the awarded part,
+        the payees by share out of the rest, the remainder of the amount back to the brand."""
+        awarded = self.amount * int(payee_share_bps) // BPS
+        fee = awarded * self.platform_fee_bps // BPS
+        return fee, self.payouts(awarded - fee), self.amount - awarded
+
 
 def sign_typed_data(typed_data: dict[str, Any], private_key: str) -> str:
     """An EOA's EIP-712 signature of full typed data, 0x-hex (what eth_signTypedData_v4 gives);
@@ -281,36 +305,123 @@ def recover_signer(typed_data: dict[str, Any], signature: bytes | str) -> str:
     return to_checksum_address(Account.recover_message(signable, signature=signature))
 
 
+def signature_bytes(signature: bytes | str) -> bytes:
+    """Signature bytes from bytes or (0x-)hex text; ValueError when the text is not hex."""
+    if isinstance(signature, str):
+        return bytes.fromhex(signature.removeprefix("0x"))
+    return bytes(signature)
+
+
+def normalize_signature(signature: bytes | str) -> bytes:
+    """The form of a 65-byte ECDSA signature the escrow accepts (OpenZeppelin ECDSA): v in {0, 1}
+    becomes {27, 28}; a high s (s > n/2, the malleated twin) becomes n - s with v flipped. Any other
+    length (an ERC-1271 contract wallet's signature) is returned unchanged. ValueError when the
+    signature is malformed: not hex, another v, r or s outside [1, n - 1]."""
+    raw = signature_bytes(signature)
+    if len(raw) != 65:
+        return raw
+    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+    if v in (0, 1):
+        v += 27
+    if v not in (27, 28):
+        raise ValueError(f"signature v must be 0, 1, 27 or 28, not {v}")
+    if not (0 < r < SECP256K1_N and 0 < s < SECP256K1_N):
+        raise ValueError("signature r and s must be between 1 and n - 1")
+    if s > SECP256K1_N // 2:
+        s, v = SECP256K1_N - s, 55 - v  # 27 <-> 28
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+
+
+def _ecdsa_signer(signable: SignableMessage, signature: bytes) -> str | None:
+    """The signer as OpenZeppelin's ``ECDSA.tryRecover`` sees it: 65 bytes, s in the lower half
+    of the order, v in {27, 28}; None where it reports an error."""
+    if len(signature) != 65:
+        return None
+    r, s, v = (
+        int.from_bytes(signature[:32], "big"),
+        int.from_bytes(signature[32:64], "big"),
+        signature[64],
+    )
+    if v not in (27, 28) or s > SECP256K1_N // 2 or not (0 < r < SECP256K1_N) or s == 0:
+        return None
+    try:
+        return to_checksum_address(Account.recover_message(signable, signature=signature))
+    except Exception:  # no point on the curve for this r: ecrecover returns zero
+        return None
+
+
+def _erc1271_accepts(w3: Web3, wallet: str, digest: bytes, signature: bytes) -> bool:
+    """OpenZeppelin's ``SignatureChecker.isValidERC1271SignatureNow``: the call succeeds and its
+    first 32 bytes are the magic value (left-aligned)."""
+    data = ERC1271_MAGIC_VALUE + abi_encode(["bytes32", "bytes"], [digest, signature])
+    try:
+        result = bytes(w3.eth.call({"to": wallet, "data": _hex(data)}))
+    except ContractLogicError:
+        return False
+    return len(result) >= 32 and result[:32] == ERC1271_MAGIC_VALUE.ljust(32, b"\x00")
+
+
 def verify_creator_signature(
     w3: Web3, terms: DealTerms, signature: bytes | str, *, escrow_address: str, chain_id: int
 ) -> bool:
-    """Would ``createDeal`` accept this signature? EOA recovery, or ERC-1271 when the creator
-    address holds code (contract wallet), exactly like OpenZeppelin's SignatureChecker."""
-    sig = bytes.fromhex(signature.removeprefix("0x")) if isinstance(signature, str) else signature
-    if w3.eth.get_code(terms.creator):
-        wallet = w3.eth.contract(address=terms.creator, abi=_ERC1271_ABI)
-        try:
-            result = wallet.functions.isValidSignature(
-                terms.digest(chain_id, escrow_address), sig
-            ).call()
-        except (ContractLogicError, ValueError):
-            return False
-        return bytes(result) == ERC1271_MAGIC_VALUE
+    """Would ``createDeal`` accept this signature? Exactly the escrow's rule: OpenZeppelin ECDSA
+    (65 bytes, low s, v in {27, 28}) recovering the creator, else ERC-1271 ``isValidSignature``
+    when the creator address holds code (contract wallet). A high-s or v in {0, 1} signature is
+    refused: pass it through ``normalize_signature`` first."""
     try:
-        return recover_signer(terms.typed_data(chain_id, escrow_address), sig) == terms.creator
-    except Exception:  # malformed signature bytes
+        sig = signature_bytes(signature)
+    except ValueError:
         return False
+    signable = terms.signable(chain_id, escrow_address)
+    if _ecdsa_signer(signable, sig) == terms.creator:
+        return True
+    if not w3.eth.get_code(terms.creator):
+        return False
+    return _erc1271_accepts(w3, terms.creator, _signable_digest(signable), sig)
 
 
-_ERC1271_ABI = [
-    {
-        "type": "function",
-        "name": "isValidSignature",
-        "stateMutability": "view",
-        "inputs": [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],
-        "outputs": [{"name": "", "type": "bytes4"}],
+# The tokens' own refusals: the escrow pulls ERC-20 funds only after checking terms and signature.
+_TOKEN_PULL_ERRORS = ("ERC20InsufficientAllowance", "ERC20InsufficientBalance")
+_TOKEN_PULL_REASONS = (
+    "ERC20: insufficient allowance",
+    "ERC20: transfer amount exceeds allowance",
+    "ERC20: transfer amount exceeds balance",
+)
+
+
+def simulate_create_deal(
+    w3: Web3, escrow_address: str, terms: DealTerms, signature: bytes | str
+) -> None:
+    """Run ``createDeal(terms, signature)`` as an ``eth_call`` from the brand; raises the typed
+    ContractRevert when the escrow would refuse it. An ETH deal runs with a state override giving
+    the brand the amount, so only the terms and the signature are judged. An ERC-20 deal whose
+    brand has not approved or does not hold the amount yet reverts in the token's pull, which
+    comes after every check of terms and signature: that refusal counts as success."""
+    escrow = EscrowContract(w3, escrow_address)
+    tx = escrow.build_create_deal(terms, signature)
+    call: dict[str, Any] = {
+        "from": terms.brand,
+        "to": tx["to"],
+        "data": tx["data"],
+        "value": tx["value"],
     }
-]
+    state_override = None
+    if terms.is_eth:
+        balance = min(terms.amount + 10**18, MAX_UINT256)  # the amount, and gas money
+        state_override = {terms.brand: {"balance": hex(balance)}}
+    try:
+        w3.eth.call(call, "latest", state_override)
+    except ContractLogicError as exc:
+        revert = errors.from_web3_error(exc) or errors.UnknownRevert()
+        if not terms.is_eth and _is_token_pull_refusal(revert):
+            return
+        raise revert from exc
+
+
+def _is_token_pull_refusal(revert: errors.ContractRevert) -> bool:
+    if revert.name in _TOKEN_PULL_ERRORS:
+        return True
+    return isinstance(revert, errors.RevertReason) and revert.args[0] in _TOKEN_PULL_REASONS
 
 
 # ---------------------------------------------------------------------------------- wrappers
@@ -332,15 +443,19 @@ class DealStatus(IntEnum):
 
 @dataclass(frozen=True)
 class DealState:
-    """What the escrow stores per deal: status, delivery time (0 until delivered) and the leading
-    26 bytes of the EIP-712 struct hash of the terms (see ``DealTerms.struct_hash``)."""
+    """What the escrow stores per deal (keyed by ``DealTerms.deal_id``): status, delivery time and
+    dispute time (each 0 until it happens)."""
 
     status: DealStatus
     delivered_at: int
-    terms_digest: bytes
+    disputed_at: int
 
-    def matches(self, terms: DealTerms) -> bool:
-        return self.terms_digest == terms.struct_hash()[:26]
+    @property
+    def stale_dispute_after(self) -> int | None:
+        """When anyone may settle the dispute by the default rule (None unless disputed)."""
+        if self.status is not DealStatus.DISPUTED:
+            return None
+        return self.disputed_at + DISPUTE_TIMEOUT
 
 
 class _Wrapper:
@@ -375,8 +490,13 @@ class EscrowContract(_Wrapper):
 
     # reads
     def deal_state(self, deal_id: bytes | str) -> DealState:
-        digest, delivered_at, status = self._read("getDeal", _bytes32(deal_id))
-        return DealState(DealStatus(status), int(delivered_at), bytes(digest))
+        """The stored state of the deal with this id (``DealTerms.deal_id``)."""
+        delivered_at, disputed_at, status = self._read("getDeal", _bytes32(deal_id))
+        return DealState(DealStatus(status), int(delivered_at), int(disputed_at))
+
+    def deal_id_of(self, terms: DealTerms) -> bytes:
+        """The escrow's own computation of ``terms.deal_id`` (for cross-checks)."""
+        return bytes(self._read("dealIdOf", terms.as_abi()))
 
     def credit_of(self, account: str, token: str | None = None) -> int:
         return self._read("creditOf", to_checksum_address(account), normalize_token(token))
@@ -411,11 +531,7 @@ class EscrowContract(_Wrapper):
     # deal actions (unsigned transactions)
     def build_create_deal(self, terms: DealTerms, creator_signature: bytes | str) -> UnsignedTx:
         """Brand: fund the deal (ETH as value; ERC-20 needs ``Erc20.build_approve`` first)."""
-        signature = (
-            bytes.fromhex(creator_signature.removeprefix("0x"))
-            if isinstance(creator_signature, str)
-            else bytes(creator_signature)
-        )
+        signature = signature_bytes(creator_signature)
         value = terms.amount if terms.is_eth else 0
         return self._tx("createDeal", terms.as_abi(), signature, value=value)
 
@@ -437,6 +553,10 @@ class EscrowContract(_Wrapper):
 
     def build_resolve(self, terms: DealTerms, payee_share_bps: int) -> UnsignedTx:
         return self._tx("resolve", terms.as_abi(), int(payee_share_bps))
+
+    def build_settle_stale_dispute(self, terms: DealTerms) -> UnsignedTx:
+        """Anyone, ``DISPUTE_TIMEOUT`` after the dispute: the default rule (an even split)."""
+        return self._tx("settleStaleDispute", terms.as_abi())
 
     def build_withdraw(self, token: str | None = None) -> UnsignedTx:
         return self._tx("withdraw", normalize_token(token))

@@ -81,10 +81,9 @@ def _named(name: str, doc: str) -> type[ContractRevert]:
 NotBrand = _named("NotBrand", "Only the deal's brand may do this.")
 NotCreator = _named("NotCreator", "Only the deal's creator may do this.")
 NotArbiter = _named("NotArbiter", "Only the arbiter may resolve a dispute.")
-DealAlreadyExists = _named("DealAlreadyExists", "This deal id was used already (signature replay).")
-UnknownDeal = _named("UnknownDeal", "No deal with this id.")
+DealAlreadyExists = _named("DealAlreadyExists", "These exact terms were funded already (replay).")
+UnknownDeal = _named("UnknownDeal", "No deal with this id (no deal was funded on these terms).")
 WrongStatus = _named("WrongStatus", "The deal is not in the status this action needs.")
-TermsMismatch = _named("TermsMismatch", "The terms passed differ from the ones the deal holds.")
 SignatureExpired = _named("SignatureExpired", "The creator's signature is past its expiry.")
 InvalidSignature = _named("InvalidSignature", "The signature is not the creator's for these terms.")
 InvalidPayees = _named("InvalidPayees", "Payees empty, too many, zero, or not creator first.")
@@ -98,6 +97,9 @@ DeliveryDeadlinePassed = _named("DeliveryDeadlinePassed", "Too late to mark deli
 DeliveryDeadlineNotPassed = _named("DeliveryDeadlineNotPassed", "Too early to refund.")
 ReviewPeriodNotOver = _named("ReviewPeriodNotOver", "Too early to release without approval.")
 ReviewPeriodOver = _named("ReviewPeriodOver", "Too late to dispute.")
+DisputeTimeoutNotOver = _named(
+    "DisputeTimeoutNotOver", "The arbiter's time is not over: too early to settle the dispute."
+)
 InvalidShareBps = _named("InvalidShareBps", "The arbiter's share is above 10,000 bps.")
 NothingToWithdraw = _named("NothingToWithdraw", "No credited balance in this token.")
 ZeroAddress = _named("ZeroAddress", "The zero address is not allowed here.")

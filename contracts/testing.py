@@ -76,7 +76,7 @@ class Env:
         """Default deal: 1 ETH, creator 70% + two designers 10% each + a charity 10%, 2.5% fee."""
         now = self.now()
         values: dict[str, Any] = {
-            "deal_id": bindings.new_deal_id(),
+            "salt": bindings.new_salt(),
             "brand": self.brand.address,
             "creator": self.creator.address,
             "token": "ETH",
@@ -127,6 +127,11 @@ def mine(w3: Web3) -> None:
 def advance(w3: Web3, seconds: int) -> None:
     w3.provider.make_request("evm_increaseTime", [int(seconds)])
     mine(w3)
+
+
+def set_eth_balance(w3: Web3, address: str, wei: int) -> None:
+    """Give an account any ETH balance (anvil), e.g. for amounts beyond the dev accounts' 10,000."""
+    w3.provider.make_request("anvil_setBalance", [Web3.to_checksum_address(address), hex(wei)])
 
 
 def gas_cost(receipt: Any) -> int:

@@ -73,7 +73,7 @@ def _terms(
     is_virtual: bool,
 ) -> bindings.DealTerms:
     return bindings.DealTerms(
-        deal_id=offer.deal_id,
+        salt=offer.deal_id,
         brand=brand_wallet,
         creator=creator_wallet,
         token=offer.token,
@@ -180,7 +180,7 @@ def accept_offer(
         creator_id=offer.creator_id,
         chain_id=chain_id,
         escrow_address=chain.escrow_address,
-        deal_id=offer.deal_id,
+        deal_id="0x" + terms.deal_id.hex(),
         brand_wallet=terms.brand,
         creator_wallet=terms.creator,
         token=offer.token,

@@ -10,29 +10,38 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Payouts} from "./Payouts.sol";
 
 /// @title Collab escrow: one contract holds every brand-creator deal on a chain.
 /// @notice A brand funds a deal whose terms the creator signed (EIP-712, ERC-1271 wallets too).
 /// The creator marks it delivered; the brand approves, or anyone releases once the review period
 /// is over; the brand gets a refund when nothing was delivered in time; a dispute goes to the
-/// arbiter. Release pays the platform fee, then every payee by share, dust to the creator.
+/// arbiter, and a dispute the arbiter leaves open for `DISPUTE_TIMEOUT` ends by a default rule that
+/// anyone may apply. Release pays the platform fee, then every payee by share, dust to the creator;
+/// all share arithmetic is full precision (`Math.mulDiv`), so any uint256 amount pays out exactly.
 ///
-/// Storage per deal is ONE slot: the status, the delivery time and the leading 208 bits of the
-/// EIP-712 struct hash of the signed terms. Every later action takes the full terms as calldata and
-/// checks them against that digest, which is far cheaper than storing the terms (payees and shares
-/// included). Forging terms that match a live deal's digest takes a 2^208 second preimage, or 2^104
-/// work for a collision prepared before signing: out of reach, while the one-slot layout saves a
-/// 20,000-gas storage write per deal (bench/gas.py: the ETH lifecycle with four payees costs 2.35x
-/// four plain transfers; it was 2.62x with a second slot holding the full hash).
+/// A deal's id IS the EIP-712 struct hash of the terms the creator signed (`salt` makes two
+/// identical offers two deals). Nobody can take a deal's id: different terms hash to a different
+/// id, and the only terms that hash to this one are the creator-signed ones, which only their
+/// brand may fund (a watcher copying the brand's pending `createDeal` reverts with NotBrand).
+/// Every later action takes the full terms as calldata and recomputes the id from them, which is
+/// far cheaper than storing the terms (payees and shares included); terms altered in any field
+/// name a deal that does not exist. Matching a live deal's id with other terms takes a 2^256
+/// second preimage or 2^128 work for a collision, the usual 128-bit target (the 208-bit digest
+/// this replaces gave 2^104). The slot keeps only what changes: the status, the delivery and the
+/// dispute times, still ONE slot, so the lifecycle costs what it did (bench/gas.py: the ETH
+/// lifecycle with four payees costs about 197,850 gas, 2.36x four plain transfers; 197,530, 2.35x,
+/// before, the difference being the full-precision arithmetic at release).
 contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// What the creator signs. `token` is address(0) for ETH. `payees[0]` is the creator; shares
-    /// are basis points summing to exactly 10,000. Field order is the calldata layout that
+    /// What the creator signs; its EIP-712 struct hash is the deal's id. `salt` is a random value
+    /// per offer. `token` is address(0) for ETH. `payees[0]` is the creator; shares are basis
+    /// points summing to exactly 10,000. Field order is the calldata layout that
     /// `_termsStructHash` relies on: do not reorder without updating it.
     struct DealTerms {
-        bytes32 dealId;
+        bytes32 salt;
         address brand;
         address creator;
         address token;
@@ -57,21 +66,26 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
         Resolved
     }
 
-    /// Everything stored per deal, packed in one slot (208 + 40 + 8 bits).
+    /// Everything stored per deal, packed in one slot (40 + 40 + 8 bits); the terms are its key.
     struct Deal {
-        bytes26 termsDigest;
         uint40 deliveredAt;
+        uint40 disputedAt;
         Status status;
     }
 
     bytes32 public constant DEAL_TERMS_TYPEHASH = keccak256(
-        "DealTerms(bytes32 dealId,address brand,address creator,address token,uint256 amount,"
+        "DealTerms(bytes32 salt,address brand,address creator,address token,uint256 amount,"
         "address[] payees,uint16[] shares,uint16 platformFeeBps,uint64 deliverBy,"
         "uint64 reviewPeriod,bytes32 termsHash,bool isVirtual,uint64 signatureExpiry)"
     );
     uint256 public constant BPS = 10_000;
     uint16 public constant MAX_PLATFORM_FEE_BPS = 1_000;
     uint256 public constant MAX_PAYEES = 16;
+    /// How long the arbiter has to resolve a dispute before anyone may apply the default rule.
+    uint256 public constant DISPUTE_TIMEOUT = 30 days;
+    /// The default rule of a stale dispute: half of the amount to the payee side, as `resolve`
+    /// would award it. Escrow v2 makes this rule part of the signed terms.
+    uint16 public constant STALE_DISPUTE_PAYEE_SHARE_BPS = 5_000;
 
     /// Declared first so it shares a slot with Ownable2Step's pending owner and Pausable's flag:
     /// `createDeal` reads both with one cold storage access.
@@ -98,6 +112,11 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
     event Released(bytes32 indexed dealId, address indexed by, uint256 feeAmount);
     event Refunded(bytes32 indexed dealId, address indexed brand, uint256 amount);
     event Disputed(bytes32 indexed dealId, address indexed brand);
+    /// The arbiter let the dispute run past `DISPUTE_TIMEOUT`; `by` applied the default rule, whose
+    /// outcome follows as a `Resolved` event.
+    /// @param dealId The deal (the struct hash of its terms).
+    /// @param by Whoever called `settleStaleDispute`.
+    event DisputeTimedOut(bytes32 indexed dealId, address indexed by);
     event Resolved(
         bytes32 indexed dealId,
         uint16 payeeShareBps,
@@ -123,7 +142,6 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
     error DealAlreadyExists(bytes32 dealId);
     error UnknownDeal(bytes32 dealId);
     error WrongStatus(bytes32 dealId, Status current, Status required);
-    error TermsMismatch(bytes32 dealId);
     error SignatureExpired(uint64 signatureExpiry);
     error InvalidSignature();
     error InvalidPayees();
@@ -137,6 +155,8 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
     error DeliveryDeadlineNotPassed(uint64 deliverBy);
     error ReviewPeriodNotOver(uint256 endsAt);
     error ReviewPeriodOver(uint256 endedAt);
+    /// @param endsAt When the arbiter's time is over and anyone may settle the dispute.
+    error DisputeTimeoutNotOver(uint256 endsAt);
     error InvalidShareBps(uint16 payeeShareBps);
     error NothingToWithdraw();
     error ZeroAddress();
@@ -167,19 +187,18 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
         whenNotPaused
         nonReentrant
     {
-        bytes32 dealId = terms.dealId;
         if (msg.sender != terms.brand) revert NotBrand(msg.sender);
         if (block.timestamp > terms.signatureExpiry) revert SignatureExpired(terms.signatureExpiry);
+        bytes32 dealId = _termsStructHash(terms);
         if (_deals[dealId].status != Status.None) revert DealAlreadyExists(dealId);
         _validateTerms(terms);
         bool isEth = terms.token == address(0);
         uint256 expectedValue = isEth ? terms.amount : 0;
         if (msg.value != expectedValue) revert WrongValue(expectedValue, msg.value);
 
-        bytes32 structHash = _termsStructHash(terms);
-        _requireCreatorSignature(terms.creator, _hashTypedDataV4(structHash), creatorSignature);
+        _requireCreatorSignature(terms.creator, _hashTypedDataV4(dealId), creatorSignature);
 
-        _deals[dealId] = Deal({termsDigest: bytes26(structHash), deliveredAt: 0, status: Status.Funded});
+        _deals[dealId] = Deal({deliveredAt: 0, disputedAt: 0, status: Status.Funded});
         emit DealCreated(
             dealId,
             terms.brand,
@@ -203,66 +222,77 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
 
     /// Creator: the deliverable is out (`deliverableHash` identifies it off chain).
     function markDelivered(DealTerms calldata terms, bytes32 deliverableHash) external nonReentrant {
-        Deal memory deal = _requireDeal(terms, Status.Funded);
+        (bytes32 dealId, Deal memory deal) = _requireDeal(terms, Status.Funded);
         if (msg.sender != terms.creator) revert NotCreator(msg.sender);
         if (block.timestamp > terms.deliverBy) revert DeliveryDeadlinePassed(terms.deliverBy);
         deal.deliveredAt = uint40(block.timestamp);
-        deal.status = Status.Delivered;
-        _deals[terms.dealId] = deal;
-        emit Delivered(terms.dealId, deliverableHash, uint64(block.timestamp));
+        _setStatus(dealId, deal, Status.Delivered);
+        emit Delivered(dealId, deliverableHash, uint64(block.timestamp));
     }
 
     /// Brand: accept the delivery and release the money now.
     function approve(DealTerms calldata terms) external nonReentrant {
-        Deal memory deal = _requireDeal(terms, Status.Delivered);
+        (bytes32 dealId, Deal memory deal) = _requireDeal(terms, Status.Delivered);
         if (msg.sender != terms.brand) revert NotBrand(msg.sender);
-        emit Approved(terms.dealId, msg.sender);
-        _release(terms, deal);
+        emit Approved(dealId, msg.sender);
+        _release(terms, dealId, deal);
     }
 
     /// Anyone: the review period is over without a dispute, so a silent brand cannot hold the money.
     function release(DealTerms calldata terms) external nonReentrant {
-        Deal memory deal = _requireDeal(terms, Status.Delivered);
+        (bytes32 dealId, Deal memory deal) = _requireDeal(terms, Status.Delivered);
         uint256 reviewEndsAt = uint256(deal.deliveredAt) + terms.reviewPeriod;
         if (block.timestamp < reviewEndsAt) revert ReviewPeriodNotOver(reviewEndsAt);
-        _release(terms, deal);
+        _release(terms, dealId, deal);
     }
 
     /// Brand: the deadline passed without delivery, take the whole amount back (no fee).
     function refund(DealTerms calldata terms) external nonReentrant {
-        Deal memory deal = _requireDeal(terms, Status.Funded);
+        (bytes32 dealId, Deal memory deal) = _requireDeal(terms, Status.Funded);
         if (msg.sender != terms.brand) revert NotBrand(msg.sender);
         if (block.timestamp <= terms.deliverBy) revert DeliveryDeadlineNotPassed(terms.deliverBy);
-        _setStatus(terms.dealId, deal, Status.Refunded);
-        emit Refunded(terms.dealId, terms.brand, terms.amount);
-        _pay(terms.dealId, terms.brand, terms.token, terms.amount, PayoutKind.Refund);
+        _setStatus(dealId, deal, Status.Refunded);
+        emit Refunded(dealId, terms.brand, terms.amount);
+        _pay(dealId, terms.brand, terms.token, terms.amount, PayoutKind.Refund);
     }
 
-    /// Brand: contest the delivery within the review period; the arbiter decides.
+    /// Brand: contest the delivery within the review period; the arbiter decides, or the default
+    /// rule applies once `DISPUTE_TIMEOUT` has passed (see `settleStaleDispute`).
     function dispute(DealTerms calldata terms) external nonReentrant {
-        Deal memory deal = _requireDeal(terms, Status.Delivered);
+        (bytes32 dealId, Deal memory deal) = _requireDeal(terms, Status.Delivered);
         if (msg.sender != terms.brand) revert NotBrand(msg.sender);
         uint256 reviewEndsAt = uint256(deal.deliveredAt) + terms.reviewPeriod;
         if (block.timestamp >= reviewEndsAt) revert ReviewPeriodOver(reviewEndsAt);
-        _setStatus(terms.dealId, deal, Status.Disputed);
-        emit Disputed(terms.dealId, msg.sender);
+        deal.disputedAt = uint40(block.timestamp);
+        _setStatus(dealId, deal, Status.Disputed);
+        emit Disputed(dealId, msg.sender);
     }
 
-    /// Arbiter: award `payeeShareBps` of the deal amount to the payee side. The platform fee is
-    /// taken on that awarded part only; the payees split the rest by their shares (dust to the
-    /// creator) and the remainder of the amount goes back to the brand in full.
+    /// Arbiter: award `payeeShareBps` of the deal amount to the payee side, at any time while the
+    /// deal is disputed (also after `DISPUTE_TIMEOUT`, as long as nobody settled it). The platform
+    /// fee is taken on that awarded part only; the payees split the rest by their shares (dust to
+    /// the creator) and the remainder of the amount goes back to the brand in full.
+    /// @param terms The deal's terms, exactly as signed.
+    /// @param payeeShareBps The part of the amount awarded to the payee side, in basis points.
     function resolve(DealTerms calldata terms, uint16 payeeShareBps) external nonReentrant {
         if (msg.sender != arbiter) revert NotArbiter(msg.sender);
-        Deal memory deal = _requireDeal(terms, Status.Disputed);
+        (bytes32 dealId, Deal memory deal) = _requireDeal(terms, Status.Disputed);
         if (payeeShareBps > BPS) revert InvalidShareBps(payeeShareBps);
-        uint256 awarded = (terms.amount * payeeShareBps) / BPS;
-        uint256 feeAmount = (awarded * terms.platformFeeBps) / BPS;
-        uint256 toBrand = terms.amount - awarded;
-        _setStatus(terms.dealId, deal, Status.Resolved);
-        emit Resolved(terms.dealId, payeeShareBps, awarded - feeAmount, toBrand, feeAmount);
-        if (feeAmount != 0) _pay(terms.dealId, treasury, terms.token, feeAmount, PayoutKind.Fee);
-        _payPayees(terms, awarded - feeAmount);
-        if (toBrand != 0) _pay(terms.dealId, terms.brand, terms.token, toBrand, PayoutKind.Refund);
+        _resolve(terms, dealId, deal, payeeShareBps);
+    }
+
+    /// Anyone: the arbiter left the dispute open for `DISPUTE_TIMEOUT`, so the default rule ends
+    /// it and the money cannot stay locked: `STALE_DISPUTE_PAYEE_SHARE_BPS` (an even split) goes
+    /// to the payee side exactly as `resolve` would award it (fee on the awarded part, payees by
+    /// shares, the rest back to the brand). Emits `DisputeTimedOut`, then `Resolved`. Escrow v2
+    /// makes the rule part of the signed terms.
+    /// @param terms The deal's terms, exactly as signed.
+    function settleStaleDispute(DealTerms calldata terms) external nonReentrant {
+        (bytes32 dealId, Deal memory deal) = _requireDeal(terms, Status.Disputed);
+        uint256 timeoutEndsAt = uint256(deal.disputedAt) + DISPUTE_TIMEOUT;
+        if (block.timestamp < timeoutEndsAt) revert DisputeTimeoutNotOver(timeoutEndsAt);
+        emit DisputeTimedOut(dealId, msg.sender);
+        _resolve(terms, dealId, deal, STALE_DISPUTE_PAYEE_SHARE_BPS);
     }
 
     /// Collect payouts that could not be pushed (the account reverted or the token refused).
@@ -278,9 +308,17 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
 
     // ------------------------------------------------------------------ views
 
-    /// Status, delivery time and the stored leading 26 bytes of the terms' EIP-712 struct hash.
+    /// What the escrow stores for a deal: status, delivery time and dispute time (zero until then).
+    /// @param dealId The EIP-712 struct hash of the deal's terms (see `dealIdOf`).
     function getDeal(bytes32 dealId) external view returns (Deal memory) {
         return _deals[dealId];
+    }
+
+    /// The id of the deal these terms make: their EIP-712 struct hash.
+    /// @param terms The deal's terms.
+    /// @return The deal id used in storage and in every event.
+    function dealIdOf(DealTerms calldata terms) external pure returns (bytes32) {
+        return _termsStructHash(terms);
     }
 
     function creditOf(address account, address token) external view returns (uint256) {
@@ -359,7 +397,7 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
         bytes32 payeesHash = _hashWords(terms.payees.length, _offsetOf(terms.payees));
         bytes32 sharesHash = _hashWords(terms.shares.length, _offsetOf(terms.shares));
         // Raw words are hashed: a non-canonical encoding (dirty high bits) hashes differently from
-        // what the creator signed, so it can neither pass the signature nor match the stored hash.
+        // what the creator signed, so it can neither pass the signature nor name a funded deal.
         bytes32 typeHash = DEAL_TERMS_TYPEHASH;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
@@ -394,18 +432,22 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
         }
     }
 
-    /// The deal these terms belong to, in the `required` status, with terms matching its digest.
-    function _requireDeal(DealTerms calldata terms, Status required) private view returns (Deal memory deal) {
-        bytes32 dealId = terms.dealId;
+    /// The deal these terms name (their struct hash), in the `required` status. Terms altered in
+    /// any field name another id, which no deal holds.
+    function _requireDeal(DealTerms calldata terms, Status required)
+        private
+        view
+        returns (bytes32 dealId, Deal memory deal)
+    {
+        dealId = _termsStructHash(terms);
         deal = _deals[dealId];
         if (deal.status != required) {
             if (deal.status == Status.None) revert UnknownDeal(dealId);
             revert WrongStatus(dealId, deal.status, required);
         }
-        if (deal.termsDigest != bytes26(_termsStructHash(terms))) revert TermsMismatch(dealId);
     }
 
-    /// The slot keeps its digest in every status, so a deal id can never be funded twice.
+    /// A slot never returns to `None`, so the same terms can never be funded twice.
     function _setStatus(bytes32 dealId, Deal memory deal, Status status) private {
         deal.status = status;
         _deals[dealId] = deal;
@@ -419,24 +461,37 @@ contract CollabEscrow is EIP712, Ownable2Step, Pausable, ReentrancyGuardTransien
         if (!SignatureChecker.isValidERC1271SignatureNow(creator, digest, signature)) revert InvalidSignature();
     }
 
-    function _release(DealTerms calldata terms, Deal memory deal) private {
-        _setStatus(terms.dealId, deal, Status.Released);
-        uint256 feeAmount = (terms.amount * terms.platformFeeBps) / BPS;
-        emit Released(terms.dealId, msg.sender, feeAmount);
-        if (feeAmount != 0) _pay(terms.dealId, treasury, terms.token, feeAmount, PayoutKind.Fee);
-        _payPayees(terms, terms.amount - feeAmount);
+    function _release(DealTerms calldata terms, bytes32 dealId, Deal memory deal) private {
+        _setStatus(dealId, deal, Status.Released);
+        uint256 feeAmount = Math.mulDiv(terms.amount, terms.platformFeeBps, BPS);
+        emit Released(dealId, msg.sender, feeAmount);
+        if (feeAmount != 0) _pay(dealId, treasury, terms.token, feeAmount, PayoutKind.Fee);
+        _payPayees(terms, dealId, terms.amount - feeAmount);
     }
 
-    /// Each payee after the first gets floor(total * share / 10,000); the creator (payee 0) gets
-    /// the rest, i.e. its own share plus the rounding dust.
-    function _payPayees(DealTerms calldata terms, uint256 total) private {
-        bytes32 dealId = terms.dealId;
+    /// `awarded` = floor(amount * payeeShareBps / 10,000) to the payee side, the fee taken on it
+    /// alone, the rest of the amount back to the brand.
+    function _resolve(DealTerms calldata terms, bytes32 dealId, Deal memory deal, uint16 payeeShareBps) private {
+        uint256 awarded = Math.mulDiv(terms.amount, payeeShareBps, BPS);
+        uint256 feeAmount = Math.mulDiv(awarded, terms.platformFeeBps, BPS);
+        uint256 toBrand = terms.amount - awarded;
+        _setStatus(dealId, deal, Status.Resolved);
+        emit Resolved(dealId, payeeShareBps, awarded - feeAmount, toBrand, feeAmount);
+        if (feeAmount != 0) _pay(dealId, treasury, terms.token, feeAmount, PayoutKind.Fee);
+        _payPayees(terms, dealId, awarded - feeAmount);
+        if (toBrand != 0) _pay(dealId, terms.brand, terms.token, toBrand, PayoutKind.Refund);
+    }
+
+    /// Each payee after the first gets floor(total * share / 10,000) in full precision (no
+    /// overflow for any uint256 total); the creator (payee 0) gets the rest, i.e. its own share
+    /// plus the rounding dust.
+    function _payPayees(DealTerms calldata terms, bytes32 dealId, uint256 total) private {
         address token = terms.token;
         address[] calldata payees = terms.payees;
         uint16[] calldata shares = terms.shares;
         uint256 paidToOthers;
         for (uint256 i = 1; i < payees.length; ++i) {
-            uint256 payout = (total * shares[i]) / BPS;
+            uint256 payout = Math.mulDiv(total, shares[i], BPS);
             paidToOthers += payout;
             _pay(dealId, payees[i], token, payout, PayoutKind.Payee);
         }

@@ -32,7 +32,7 @@ def test_typed_data_is_json_and_matches_the_contract_digest(env: Env) -> None:
     assert message["token"] == ZERO_ADDRESS
     assert message["payees"] == list(env.payees)
     assert [field["name"] for field in typed["types"]["DealTerms"]][:3] == [
-        "dealId",
+        "salt",
         "brand",
         "creator",
     ]
@@ -59,7 +59,7 @@ def test_sign_recover_and_verify(env: Env) -> None:
 def test_deal_terms_normalise_their_inputs() -> None:
     creator = Account.create().address
     terms = DealTerms(
-        deal_id="0x" + "ab" * 32,
+        salt="0x" + "ab" * 32,
         brand=Account.create().address.lower(),
         creator=creator.lower(),
         token="ETH",
@@ -73,7 +73,8 @@ def test_deal_terms_normalise_their_inputs() -> None:
         is_virtual=0,
         signature_expiry=1_900_000_000,
     )
-    assert terms.deal_id == b"\xab" * 32
+    assert terms.salt == b"\xab" * 32
+    assert terms.deal_id == terms.struct_hash() != terms.with_changes(salt=b"\xac" * 32).deal_id
     assert terms.creator == creator and terms.payees == (creator,)
     assert terms.token == ZERO_ADDRESS and terms.is_eth
     assert terms.amount == 1000 and terms.shares_bps == (10_000,)
@@ -82,14 +83,14 @@ def test_deal_terms_normalise_their_inputs() -> None:
     with pytest.raises(ValueError):
         terms.with_changes(shares_bps=(9_999,)).validate()
     with pytest.raises(ValueError):
-        DealTerms(**{**terms.__dict__, "deal_id": b"\x01" * 31})
+        DealTerms(**{**terms.__dict__, "salt": b"\x01" * 31})
 
 
 def test_payouts_helper_follows_the_contract_rule() -> None:
     creator = Account.create().address
     others = [Account.create().address for _ in range(3)]
     terms = DealTerms(
-        deal_id=b"\x01" * 32,
+        salt=b"\x01" * 32,
         brand=creator,
         creator=creator,
         token="ETH",
@@ -252,12 +253,14 @@ def test_from_web3_error() -> None:
 
 def test_reads_of_unknown_deals(env: Env) -> None:
     state = env.escrow.deal_state(b"\x09" * 32)
-    assert state.status is bindings.DealStatus.NONE and state.status.label == "none"
-    assert state.delivered_at == 0 and state.terms_digest == b"\x00" * 26
+    assert state == bindings.DealState(bindings.DealStatus.NONE, 0, 0)
+    assert state.status.label == "none" and state.stale_dispute_after is None
     terms = env.terms()
+    assert env.escrow.deal_state(terms.deal_id).status is bindings.DealStatus.NONE
     env.create(terms)
     advance(env.w3, 1)
-    assert env.escrow.deal_state(terms.deal_id).terms_digest == terms.struct_hash()[:26]
+    assert env.escrow.deal_id_of(terms) == terms.deal_id
+    assert env.escrow.deal_state(terms.deal_id).status is bindings.DealStatus.FUNDED
 
 
 def test_deploy_cli_prints_the_deployment(env: Env, tmp_path) -> None:
