@@ -159,6 +159,24 @@ def dev_sign_typed_data(
     typer.echo(sign_typed_data(body.get("typed_data", body), _dev_key(key_index)))
 
 
+@dev_app.command("sign-message")
+def dev_sign_message(
+    key_index: int = typer.Option(..., help="anvil development key number, 0 to 9"),
+) -> None:
+    """Sign the `message` of POST /v1/keys/nonce's JSON (on stdin) as personal_sign (EIP-191);
+    print the JSON body of POST /v1/keys/rotate."""
+    import json
+
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    message = _stdin_json().get("message")
+    if not message:
+        raise typer.BadParameter("no `message` on stdin: ask the nonce with a `wallet`")
+    signed = Account.sign_message(encode_defunct(text=message), _dev_key(key_index))
+    typer.echo(json.dumps({"message": message, "signature": "0x" + bytes(signed.signature).hex()}))
+
+
 @dev_app.command("send")
 def dev_send(
     key_index: int = typer.Option(..., help="anvil development key number, 0 to 9"),
@@ -203,6 +221,27 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
         _fail(exc)
     upgrade(settings.database_url, revision)
     typer.echo(f"database at {revision}")
+
+
+@db_app.command("prune")
+def db_prune() -> None:
+    """Delete expired idempotency records and sign-in nonces (requests prune a few as they go)."""
+    from sqlmodel import Session
+
+    from api.db import make_engine
+    from api.idempotency import prune_expired
+    from api.keys.service import prune_nonces
+
+    try:
+        settings = load_settings()
+    except StartupError as exc:
+        _fail(exc)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        records, nonces = prune_expired(session), prune_nonces(session)
+        session.commit()
+    engine.dispose()
+    typer.echo(f"pruned {records} idempotency records and {nonces} sign-in nonces")
 
 
 @db_app.command("downgrade")

@@ -32,6 +32,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:
+    # Errors and logs never show bound values: they hold signatures and key digests.
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,21 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def describe(exc: DBAPIError) -> str:
+    """A database error without any value: its class, SQLSTATE and the names it involves."""
+    orig = exc.orig
+    parts = [type(orig).__name__]
+    if sqlstate := getattr(orig, "sqlstate", None):
+        parts.append(f"SQLSTATE {sqlstate}")
+    diag = getattr(orig, "diag", None)
+    for name in ("table_name", "column_name", "constraint_name"):
+        if diag is not None and (value := getattr(diag, name, None)):
+            parts.append(f"{name.removesuffix('_name')} {value}")
+    if diag is None:  # SQLite names the constraint, never a value
+        parts.append(str(orig).splitlines()[0][:200] if str(orig) else "")
+    return ", ".join(part for part in parts if part)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -117,7 +133,9 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        slug = {404: "not-found", 405: "method-not-allowed", 413: PayloadTooLarge.type}.get(
+            exc.status_code, "http-error"
+        )
         body = {
             "type": TYPE_PREFIX + slug,
             "title": str(exc.detail) if exc.detail else "HTTP error",
@@ -127,9 +145,19 @@ def install_handlers(app: FastAPI) -> None:
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Handled here, not re-raised to the server's log: a PostgreSQL message carries the
+        # offending values (a key digest, a signature) in its DETAIL line.
+        log.error("database error on %s %s: %s", request.method, request.url.path, describe(exc))
+        return await _internal(request)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return await _internal(request)
+
+    async def _internal(request: Request) -> JSONResponse:
         body = {
             "type": TYPE_PREFIX + "internal-error",
             "title": "Internal error",

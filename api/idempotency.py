@@ -124,13 +124,15 @@ class Idempotency:
             return self._replay(record, headers)
         try:
             body = create().model_dump(mode="json")
+            now = utcnow()
             record = IdempotencyRecord(
                 scope=self.scope,
                 key=self.key,
                 request_sha256=self.request_sha256,
                 status_code=status_code,
                 response_body=redact(body) if redact else body,
-                expires_at=utcnow() + RECORD_TTL,
+                created_at=now,
+                expires_at=now + RECORD_TTL,
             )
             self.session.add(record)
             # Flush inside a savepoint: a concurrent twin that committed first wins.

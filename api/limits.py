@@ -180,3 +180,19 @@ class RateLimits:
         if now - self._last_error_log > 60:
             self._last_error_log = now
             log.warning("rate limits not applied, their store failed: %s", type(exc).__name__)
+
+
+def declare_limits(schema: dict, problem: dict) -> None:
+    """Add to the OpenAPI the 413 and 429 answers this middleware gives: 429 on every /v1
+    operation, 413 on those that take a body."""
+    for path, path_item in schema.get("paths", {}).items():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses["413"] = {"description": "Request body too large", "content": problem}
+            if path.startswith("/v1/"):
+                responses["429"] = {
+                    "description": "Too many requests: retry after `Retry-After` seconds",
+                    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+                    "content": problem,
+                }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.limits import declare_limits
+
 PROBLEM_SCHEMA = {
     "title": "Problem",
     "type": "object",
@@ -56,6 +58,7 @@ def install_openapi(app: FastAPI) -> None:
                 responses = operation.setdefault("responses", {})
                 for status, description in ERRORS.items():
                     responses[status] = {"description": description, "content": problem}
+        declare_limits(schema, problem)
         app.openapi_schema = schema
         return schema
 

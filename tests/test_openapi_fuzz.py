@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 import schemathesis
 from eth_account import Account
-from eth_account.messages import encode_typed_data
+from eth_account.messages import encode_defunct, encode_typed_data
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -94,6 +94,7 @@ class World:
     ids: dict[str, list[str]] = field(default_factory=dict)
     creator_ids: list[str] = field(default_factory=list)
     signature: str = ""  # the creator's valid signature of the pending offer
+    signer_key: bytes = b""  # the creator's wallet key
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +171,7 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
             },
             creator_ids=[creator.id, other_creator.id, spare.id],
             signature=_sign(typed.json()["typed_data"], signer.key),
+            signer_key=signer.key,
         )
 
 
@@ -203,9 +205,18 @@ def _httpx_kwargs(case) -> dict:
     return kwargs
 
 
+def _rotation(world: World) -> dict:
+    """A fresh EIP-4361 message for the creator's wallet, signed by it."""
+    wallet = Account.from_key(world.signer_key).address
+    message = world.client.post("/v1/keys/nonce", json={"wallet": wallet}).json()["message"]
+    signed = Account.sign_message(encode_defunct(text=message), world.signer_key)
+    return {"message": message, "signature": "0x" + bytes(signed.signature).hex()}
+
+
 def _valid_input(world: World) -> dict[tuple[str, str], dict]:
     """A well-formed body or query per operation, so the sweep gets past validation."""
     return {
+        ("POST", "/v1/keys/rotate"): {"body": _rotation(world)},
         ("POST", "/v1/brands"): {"body": brand_body()},
         ("POST", "/v1/creators"): {"body": creator_body()},
         ("PATCH", "/v1/brands/me"): {"body": {"description": "Cosmétiques véganes."}},

@@ -51,6 +51,14 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def prune_nonces(session: Session, *, limit: int | None = None) -> int:
+    """Delete expired nonces (at most `limit`); returns how many went."""
+    expired = select(SiweNonce.nonce).where(SiweNonce.expires_at <= utcnow())
+    if limit is not None:
+        expired = expired.limit(limit)
+    return session.exec(delete(SiweNonce).where(SiweNonce.nonce.in_(expired))).rowcount or 0
+
+
 def issue_nonce(
     *, session: Session, public_url: str, chain_id: int, ttl_seconds: int, data: NonceRequest
 ) -> NonceIssued:
@@ -61,8 +69,7 @@ def issue_nonce(
         expires_at=now + timedelta(seconds=ttl_seconds),
     )
     session.add(nonce)
-    expired = select(SiweNonce.nonce).where(SiweNonce.expires_at <= now).limit(PRUNE_BATCH)
-    session.exec(delete(SiweNonce).where(SiweNonce.nonce.in_(expired)))
+    prune_nonces(session, limit=PRUNE_BATCH)
     session.flush()
     domain, uri = site(public_url)
     message = None

@@ -297,3 +297,22 @@ def test_demo_keys_are_random_and_rotate_at_every_seeding(engine, settings) -> N
         luna = second["luna_verde"]
         assert client.get("/v1/me", headers=auth(luna.api_key)).json()["id"] == luna.id
         assert client.get("/v1/me", headers=auth(first["luna_verde"].api_key)).status_code == 401
+
+
+def test_dev_wallet_signs_the_rotation_message(client, dev_keys) -> None:
+    """The README's recipe: nonce answer | collab dev sign-message | POST /v1/keys/rotate."""
+    brand = register_brand(client, wallet=Account.from_key(dev_keys[1]).address)
+    issued = client.post("/v1/keys/nonce", json={"wallet": brand.data["wallet"]})
+    signed = subprocess.run(
+        [sys.executable, "-m", "api.cli", "dev", "sign-message", "--key-index", "1"],
+        input=issued.text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert signed.returncode == 0, signed.stderr
+    response = client.post(
+        "/v1/keys/rotate", content=signed.stdout, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == brand.id
