@@ -5,14 +5,28 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from eth_utils import is_address, to_checksum_address
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    Strict,
+    WithJsonSchema,
+)
 
 MAX_UINT256 = 2**256 - 1
+# The largest amount the API takes, in a token's smallest unit: 10^30 wei is a trillion ETH, far
+# beyond any real deal, and far from where share arithmetic could come near 2^256.
+MAX_AMOUNT = 10**30
+# A date further away than this is a typo or a probe, and some would overflow once in UTC.
+MAX_FUTURE = timedelta(days=10 * 366)
 PLATFORMS = ("instagram", "tiktok", "youtube", "twitch", "x", "linkedin", "twitter", "snapchat")
-_AMOUNT = re.compile(r"^[0-9]{1,78}$")
+_AMOUNT = re.compile(r"^[0-9]{1,31}$")
 
 
 def new_id(prefix: str) -> str:
@@ -39,8 +53,8 @@ def _amount(value: object) -> int:
     if not _AMOUNT.match(value):
         raise ValueError("must be a decimal string of digits (smallest unit, no decimals)")
     amount = int(value)
-    if amount <= 0 or amount > MAX_UINT256:
-        raise ValueError("must be greater than 0 and fit in uint256")
+    if amount <= 0 or amount > MAX_AMOUNT:
+        raise ValueError(f"must be greater than 0 and at most {MAX_AMOUNT} (10^30)")
     return amount
 
 
@@ -71,7 +85,7 @@ Amount = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^[0-9]{1,78}$",
+            "pattern": r"^[0-9]{1,31}$",
             "description": "integer amount in the token's smallest unit, as a decimal string",
             "examples": ["1500000000000000000"],
         }
@@ -93,3 +107,23 @@ def _platform(value: str) -> str:
     if value not in PLATFORMS:
         raise ValueError(f"unknown platform; one of {', '.join(PLATFORMS)}")
     return value
+
+
+def _future_datetime(value: datetime) -> datetime:
+    """An aware datetime in the future and within MAX_FUTURE, returned in UTC."""
+    try:
+        value = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is out of range") from None
+    now = datetime.now(UTC)
+    if value <= now:
+        raise ValueError("must be in the future")
+    if value > now + MAX_FUTURE:
+        raise ValueError("must be within ten years")
+    return value
+
+
+# Aware (with a UTC offset), in the future, at most ten years away; stored and shown in UTC.
+FutureDatetime = Annotated[AwareDatetime, AfterValidator(_future_datetime)]
+# Integers that must arrive as JSON integers: `true` is not 1 and `5000.0` is not 5000.
+StrictInt = Annotated[int, Strict()]
