@@ -120,16 +120,19 @@ def test_retries_with_the_same_idempotency_key_create_nothing_twice(stack, http)
     assert len(ok(http.get("/v1/collaborations", headers=BRAND))["items"]) == 1
 
 
-def test_a_retried_registration_returns_the_same_key_over_http(http) -> None:
-    """The replayed body carries the key again (derived, never stored): a longer body than the
-    stored one, so its length must be that of the body actually sent."""
+def test_a_retried_registration_replays_the_profile_without_the_key_over_http(http) -> None:
+    """The replay answers the same account, never its key (shown once): a shorter body than the
+    first one, so its length must be that of the body actually sent."""
     from tests.factories import brand_body
 
     body = brand_body()
     headers = {"Idempotency-Key": "retry-registration"}
     first = ok(http.post("/v1/brands", json=body, headers=headers), 201)
     again = http.post("/v1/brands", json=body, headers=headers)
-    assert ok(again, 201) == first
+    replayed = ok(again, 201)
+    assert again.headers["idempotency-replayed"] == "true"
+    assert replayed["id"] == first["id"] and first["api_key"]
+    assert replayed["api_key"] is None and replayed["api_key_note"]
     assert int(again.headers["content-length"]) == len(again.content)
     me = ok(http.get("/v1/me", headers={"Authorization": f"Bearer {first['api_key']}"}))
     assert me["id"] == first["id"]
