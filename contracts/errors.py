@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 
@@ -150,16 +150,6 @@ def error_registry() -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]:
     return registry
 
 
-def _normalise(value: Any, abi_type: str) -> Any:
-    if abi_type == "address":
-        return to_checksum_address(value)
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, tuple | list):
-        return type(value)(_normalise(item, "") for item in value)
-    return value
-
-
 def decode_revert_data(data: str | bytes | None) -> ContractRevert:
     """Typed exception for raw revert data (``0x`` + selector + ABI-encoded arguments)."""
     if isinstance(data, bytes):
@@ -176,9 +166,10 @@ def decode_revert_data(data: str | bytes | None) -> ContractRevert:
         values = abi_decode(list(types), bytes.fromhex(data[10:]))
     except Exception:  # malformed arguments: keep the raw data rather than lose the error
         return UnknownRevert(data, named_args={"data": data}, data=data, name=name)
-    values = tuple(
-        _normalise(value, abi_type) for value, abi_type in zip(values, types, strict=True)
-    )
+    # Lazily: the bindings package imports this module.
+    from contracts.bindings.encoding import json_safe
+
+    values = tuple(json_safe(value) for value in values)
     named = dict(zip(names, values, strict=True))
     if name == "Error":
         return RevertReason(*values, named_args=named, data=data)
