@@ -80,35 +80,41 @@ def test_deal_terms_normalise_their_inputs() -> None:
     assert terms.amount == 1000 and terms.shares_bps == (10_000,)
     assert terms.is_virtual is False
     terms.validate()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="sum to exactly 10,000"):
         terms.with_changes(shares_bps=(9_999,)).validate()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected 32 bytes, got 31"):
         DealTerms(**{**terms.__dict__, "salt": b"\x01" * 31})
 
 
-def test_payouts_helper_follows_the_contract_rule() -> None:
-    creator = Account.create().address
-    others = [Account.create().address for _ in range(3)]
-    terms = DealTerms(
-        salt=b"\x01" * 32,
-        brand=creator,
-        creator=creator,
-        token="ETH",
-        amount=10**18 + 7,
-        payees=(creator, *others),
-        shares_bps=(5001, 3333, 1333, 333),
-        platform_fee_bps=250,
-        deliver_by=2,
-        review_period=1,
-        terms_hash=b"\x00" * 32,
-        is_virtual=False,
-        signature_expiry=1,
-    )
-    fee = terms.fee_amount()
-    payouts = terms.payouts()
-    assert fee == (10**18 + 7) * 250 // 10_000
-    assert payouts[1:] == [(10**18 + 7 - fee) * s // 10_000 for s in (3333, 1333, 333)]
-    assert sum(payouts) + fee == terms.amount
+def _paid(receipt) -> tuple[int, dict[str, int], int]:
+    """(fee, payee payouts by wallet, refund to the brand) as the escrow's events report them."""
+    events = bindings.events_in_receipt(receipt)
+    fee = sum(e.args["amount"] for e in events if e.name == "FeePaid")
+    payees = {e.args["payee"]: e.args["amount"] for e in events if e.name == "PayoutPaid"}
+    refund = sum(e.args["amount"] for e in events if e.name == "RefundPaid")
+    return fee, payees, refund
+
+
+@pytest.mark.parametrize("amount", [10**18 + 7, 999_999_999_999, 10_001])
+def test_payouts_helper_matches_what_the_escrow_pays(env: Env, amount: int) -> None:
+    """DealTerms.fee_amount / payouts / resolution against real release and resolve receipts,
+    with shares whose rounding leaves dust for the creator."""
+    shares = (5001, 3333, 1333, 333)
+    released = env.terms(amount=amount, shares_bps=shares)
+    env.create(released)
+    env.deliver(released)
+    receipt = send(env.w3, env.escrow.build_approve(released), env.brand.key)
+    fee, payees, _ = _paid(receipt)
+    assert fee == released.fee_amount()
+    assert payees == dict(zip(released.payees, released.payouts(), strict=True))
+
+    resolved = env.terms(amount=amount, shares_bps=shares)
+    env.create(resolved)
+    env.deliver(resolved)
+    send(env.w3, env.escrow.build_dispute(resolved), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_resolve(resolved, 6_667), env.arbiter.key)
+    fee, payouts, to_brand = resolved.resolution(6_667)
+    assert _paid(receipt) == (fee, dict(zip(resolved.payees, payouts, strict=True)), to_brand)
 
 
 def test_tx_builders_return_unsigned_transactions(env: Env) -> None:

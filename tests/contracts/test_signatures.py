@@ -86,22 +86,27 @@ def test_normalize_signature_keeps_canonical_and_other_lengths() -> None:
         assert normalize_signature("0x" + other.hex()) == other
 
 
+V_RANGE = "v must be 0, 1, 27 or 28"
+R_S_RANGE = "r and s must be between 1 and n - 1"
+NOT_HEX = "non-hexadecimal"
+
+
 @pytest.mark.parametrize(
-    "bad",
+    ("bad", "reason"),
     [
-        _signature(1, 1, 29),
-        _signature(1, 1, 26),
-        _signature(0, 1, 27),
-        _signature(1, 0, 27),
-        _signature(SECP256K1_N, 1, 27),
-        _signature(1, SECP256K1_N, 28),
-        "0x123",
-        "0xzz",
+        (_signature(1, 1, 29), V_RANGE),
+        (_signature(1, 1, 26), V_RANGE),
+        (_signature(0, 1, 27), R_S_RANGE),
+        (_signature(1, 0, 27), R_S_RANGE),
+        (_signature(SECP256K1_N, 1, 27), R_S_RANGE),
+        (_signature(1, SECP256K1_N, 28), R_S_RANGE),
+        ("0x123", NOT_HEX),
+        ("0xzz", NOT_HEX),
     ],
     ids=["v-29", "v-26", "r-zero", "s-zero", "r-n", "s-n", "odd-hex", "not-hex"],
 )
-def test_normalize_signature_rejects_malformed_ones(bad) -> None:
-    with pytest.raises(ValueError):
+def test_normalize_signature_rejects_malformed_ones(bad, reason) -> None:
+    with pytest.raises(ValueError, match=reason):
         normalize_signature(bad)
 
 

@@ -169,9 +169,9 @@ def test_unknown_creator_and_unknown_values(index):
 
 
 def test_money_is_integer_only():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a float"):
         Brief(budget=1.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="min_fee must be >= 0"):
         CreatorProfile("c", min_fee={"ETH": -1})
     assert Brief(budget="5000000000000000000").budget == 5 * ETH
 

@@ -142,7 +142,7 @@ def test_empty_and_neutral_text():
 def test_explicit_language_and_bad_language():
     assert tag_text("bio", lang="fr") == {"organic-food": 1.0}
     assert tag_text("bio", lang="en") == {}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="lang must be 'fr' or 'en'"):
         tag_text("bio", lang="de")
 
 

@@ -98,5 +98,5 @@ def test_bad_taxonomy_is_rejected():
         "labels": {"fr": "a", "en": "a"},
         "parents": ["missing"],
     }
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown parent 'missing'"):
         taxonomy_from_dict({"entries": [entry]})
