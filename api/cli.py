@@ -188,8 +188,7 @@ def dev_send(
 
     from web3 import Web3
 
-    from api.collaborations.models import UnsignedTransaction
-    from contracts import bindings
+    from api.dev.driver import send_unsigned
     from contracts.errors import ContractRevert
 
     body = _stdin_json()
@@ -201,7 +200,7 @@ def dev_send(
     key = _dev_key(key_index)
     for tx in [*body.get("requires", []), body["transaction"]]:
         try:
-            receipt = bindings.send(w3, UnsignedTransaction.model_validate(tx).for_signing(), key)
+            receipt = send_unsigned(w3, tx, key)
         except ContractRevert as exc:
             typer.echo(f"collab: the chain rejected the transaction: {exc}", err=True)
             raise typer.Exit(code=1) from None

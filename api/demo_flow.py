@@ -16,9 +16,9 @@ from sqlmodel import Session
 from web3 import Web3
 
 from api.app import create_app
-from api.collaborations.models import UnsignedTransaction
 from api.db import make_engine
 from api.demo import DemoAccount, seed_demo, wait_for
+from api.dev.driver import DealDriver, token_balance
 from api.match_index import SharedIndex
 from api.runtime import local_stack
 from api.settings import Settings
@@ -73,24 +73,15 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
     brand_key, creator_key = DEV_PRIVATE_KEYS[brand.key_index], DEV_PRIVATE_KEYS[luna.key_index]
 
     def balance(wallet: str) -> int:
-        if token == "ETH":
-            return w3.eth.get_balance(wallet)
-        return bindings.Erc20(w3, token).balance_of(wallet)
-
-    def send(tx: dict, key: str) -> str:
-        receipt = bindings.send(w3, UnsignedTransaction.model_validate(tx).for_signing(), key)
-        return "0x" + bytes(receipt["transactionHash"]).hex()
+        return token_balance(w3, token, wallet)
 
     echo(f"Local chain {settings.chain_rpc_url}, escrow {settings.escrow_address}")
     with _test_client()(create_app(settings)) as client:
         as_brand = {"Authorization": f"Bearer {brand.api_key}"}
         as_luna = {"Authorization": f"Bearer {luna.api_key}"}
 
-        def call(method: str, url: str, headers: dict, **kwargs) -> dict:
-            response = client.request(method, url, headers=headers, **kwargs)
-            if response.status_code >= 400:
-                raise RuntimeError(f"{method} {url}: {response.status_code} {response.text}")
-            return response.json()
+        driver = DealDriver(client, w3)
+        call = driver.call
 
         if token != "ETH":
             coin = bindings.Erc20(w3, token)
@@ -137,11 +128,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         )
         echo(f"3. Offer {offer['id']} to {luna.name}: {offer['status']}")
 
-        typed = call("GET", f"/v1/offers/{offer['id']}/typed-data", as_luna)["typed_data"]
-        signature = bindings.sign_typed_data(typed, creator_key)
-        accepted = call(
-            "POST", f"/v1/offers/{offer['id']}/accept", as_luna, json={"signature": signature}
-        )
+        accepted = driver.accept(offer["id"], as_luna, creator_key)
         collaboration = accepted["collaboration"]
         url = f"/v1/collaborations/{collaboration['id']}"
         echo(f"4. {luna.name} signs the EIP-712 terms in her wallet; collaboration drafted")
@@ -155,28 +142,19 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         def status_is(expected: str) -> bool:
             return call("GET", url, as_brand)["status"] == expected
 
-        fund = call("GET", f"{url}/transactions/fund", as_brand)
-        for required in fund["requires"]:
-            send(required, brand_key)
-            echo("   brand approves the escrow to pull the stablecoin")
-        if fund["requires"]:
-            fund = call("GET", f"{url}/transactions/fund", as_brand)
-        tx_hash = send(fund["transaction"], brand_key)
+        if token != "ETH":
+            echo("   the brand's wallet first approves the escrow to pull the stablecoin")
+        receipt = driver.act(collaboration["id"], "fund", as_brand, brand_key)
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
         wait_for(lambda: status_is("funded"))
         echo(f"5. {brand.name} funds the escrow ({_fmt(amount, token)}), tx {tx_hash}: funded")
 
-        deliver = call(
-            "GET",
-            f"{url}/transactions/deliver",
-            as_luna,
-            params={"deliverable": "https://instagram.com/p/luna-verde-rouge"},
-        )
-        send(deliver["transaction"], creator_key)
+        deliverable = "https://instagram.com/p/luna-verde-rouge"
+        driver.act(collaboration["id"], "deliver", as_luna, creator_key, deliverable=deliverable)
         wait_for(lambda: status_is("delivered"))
         echo(f"6. {luna.name} marks the reels delivered: delivered")
 
-        approve = call("GET", f"{url}/transactions/approve", as_brand)
-        send(approve["transaction"], brand_key)
+        driver.act(collaboration["id"], "approve", as_brand, brand_key)
         wait_for(lambda: status_is("released"))
         final = call("GET", url, as_brand)
         echo("7. The brand approves: released. Payouts from chain events:")

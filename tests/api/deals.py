@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from eth_account import Account
 from web3 import Web3
 
-from api.collaborations.models import UnsignedTransaction
-from contracts import bindings
+from api.dev.driver import DealDriver
+from api.dev.driver import send_unsigned as send
 from contracts.bindings import sign_typed_data
 from contracts.testing import advance
 from tests.factories import (
@@ -45,11 +45,6 @@ def address(key: str) -> str:
     return Account.from_key(key).address
 
 
-def send(w3: Web3, tx: dict, key: str):
-    """Sign and send a transaction as the API returned it, as a wallet would."""
-    return bindings.send(w3, UnsignedTransaction.model_validate(tx).for_signing(), key)
-
-
 def index(client) -> int:
     """Run the indexer to the chain head, as the background task would."""
     from api.indexer import Indexer
@@ -78,32 +73,25 @@ class Deal:
     def collaboration_url(self) -> str:
         return f"/v1/collaborations/{self.collaboration['id']}"
 
+    @property
+    def driver(self) -> DealDriver:
+        return DealDriver(self.client, self.w3)
+
     def typed_data(self) -> dict:
         response = self.creator.get(f"/v1/offers/{self.offer['id']}/typed-data")
         assert response.status_code == 200, response.text
         return response.json()["typed_data"]
 
     def accept(self) -> dict:
-        signature = sign_typed_data(self.typed_data(), self.wallets.creator)
-        response = self.creator.post(
-            f"/v1/offers/{self.offer['id']}/accept", json={"signature": signature}
-        )
-        assert response.status_code == 201, response.text
-        self.collaboration = response.json()["collaboration"]
-        return response.json()
+        accepted = self.driver.accept(self.offer["id"], self.creator.headers, self.wallets.creator)
+        self.collaboration = accepted["collaboration"]
+        return accepted
 
     def transaction(self, actor: Actor, action: str, **params) -> dict:
-        response = actor.get(f"{self.collaboration_url}/transactions/{action}", params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return self.driver.transaction(self.collaboration["id"], action, actor.headers, **params)
 
     def act(self, actor: Actor, action: str, key: str, **params) -> dict:
-        body = self.transaction(actor, action, **params)
-        for required in body["requires"]:
-            send(self.w3, required, key)
-        if body["requires"]:
-            body = self.transaction(actor, action, **params)
-        receipt = send(self.w3, body["transaction"], key)
+        receipt = self.driver.act(self.collaboration["id"], action, actor.headers, key, **params)
         index(self.client)
         return dict(receipt)
 
@@ -156,4 +144,4 @@ def expected_split(amount: int, shares: list[int], fee_bps: int = FEE_BPS) -> tu
     return fee, amounts
 
 
-__all__ = ["advance", "future"]
+__all__ = ["advance", "future", "send", "sign_typed_data"]

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import httpx
 from eth_account import Account
 from web3 import Web3
 
-from contracts import bindings
+from api.dev.driver import DealDriver
 from contracts.localchain import DEV_PRIVATE_KEYS
-from tests.api.deals import send, sign_typed_data
 from tests.e2e.conftest import BRAND, LUNA
+from tests.factories import future
 
 BRAND_KEY, CREATOR_KEY, ARBITER_KEY = DEV_PRIVATE_KEYS[1], DEV_PRIVATE_KEYS[2], DEV_PRIVATE_KEYS[0]
 DESIGNERS = [
@@ -23,17 +22,9 @@ DESIGNERS = [
 CHARITY = Account.from_key(DEV_PRIVATE_KEYS[5]).address
 
 
-def bearer(api_key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_key}"}
-
-
 def ok(response: httpx.Response, status: int = 200) -> dict:
     assert response.status_code == status, (response.request.url, response.text)
     return response.json()
-
-
-def when(days: float) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
 def french_brief(http: httpx.Client, headers=BRAND, *, token: str = "ETH", amount: int = 10**17):
@@ -47,7 +38,7 @@ def french_brief(http: httpx.Client, headers=BRAND, *, token: str = "ETH", amoun
                 "sur les animaux, et cherchons des créateurs engagés pour la cause animale.",
                 "budget": {"amount": str(amount), "token": token},
                 "deliverables": [{"platform": "instagram", "format": "reel", "count": 2}],
-                "deadline": when(40),
+                "deadline": future(40),
                 "audience": {"languages": ["fr"], "platforms": ["instagram"]},
             },
         ),
@@ -81,7 +72,7 @@ class Flow:
                     "creator_id": luna_id(self.http),
                     "amount": str(amount),
                     "token": token,
-                    "deliver_by": when(deliver_days),
+                    "deliver_by": future(deliver_days),
                     "review_period_seconds": review,
                     "terms": "Deux reels.",
                 },
@@ -89,29 +80,19 @@ class Flow:
             201,
         )
         assert offer["status"] == "sent", offer
-        typed = ok(self.http.get(f"/v1/offers/{offer['id']}/typed-data", headers=LUNA))
-        signature = sign_typed_data(typed["typed_data"], CREATOR_KEY)
-        accepted = ok(
-            self.http.post(
-                f"/v1/offers/{offer['id']}/accept", headers=LUNA, json={"signature": signature}
-            ),
-            201,
-        )
+        accepted = DealDriver(self.http, self.w3).accept(offer["id"], LUNA, CREATOR_KEY)
         self.collaboration_id = accepted["collaboration"]["id"]
         return accepted["collaboration"]
 
+    @property
+    def driver(self) -> DealDriver:
+        return DealDriver(self.http, self.w3)
+
     def transaction(self, headers: dict, action: str, **params) -> dict:
-        return ok(
-            self.http.get(f"{self.url}/transactions/{action}", headers=headers, params=params)
-        )
+        return self.driver.transaction(self.collaboration_id, action, headers, **params)
 
     def act(self, headers: dict, action: str, key: str, **params):
-        body = self.transaction(headers, action, **params)
-        for required in body["requires"]:
-            send(self.w3, required, key)
-        if body["requires"]:
-            body = self.transaction(headers, action, **params)
-        return send(self.w3, body["transaction"], key)
+        return self.driver.act(self.collaboration_id, action, headers, key, **params)
 
     def state(self) -> dict:
         return ok(self.http.get(self.url, headers=BRAND))
@@ -124,12 +105,6 @@ class Flow:
                 return state
             time.sleep(0.2)
         raise AssertionError(f"still {self.state()['status']}, expected {status}")
-
-
-def balance(w3: Web3, token: str, wallet: str) -> int:
-    if token == "ETH":
-        return w3.eth.get_balance(wallet)
-    return bindings.Erc20(w3, token).balance_of(wallet)
 
 
 def gas_paid(receipt) -> int:

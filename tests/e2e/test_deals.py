@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from api.dev.driver import token_balance
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
 from contracts.testing import advance
@@ -19,7 +20,6 @@ from tests.e2e.flow import (
     DESIGNERS,
     LUNA,
     Flow,
-    balance,
     gas_paid,
     ok,
 )
@@ -41,7 +41,7 @@ def test_offer_to_payout_moves_exact_shares_into_wallets(stack, http, token_kind
     collaboration = flow.offer_and_accept(token=token, amount=amount)
     wallets = [p["wallet"] for p in collaboration["payees"]]
     assert wallets == [CREATOR, *DESIGNERS, CHARITY]
-    before = [balance(w3, token, wallet) for wallet in wallets]
+    before = [token_balance(w3, token, wallet) for wallet in wallets]
 
     flow.act(BRAND, "fund", BRAND_KEY)
     flow.wait("funded")
@@ -52,7 +52,7 @@ def test_offer_to_payout_moves_exact_shares_into_wallets(stack, http, token_kind
 
     fee, shares = expected_split(amount, [p["share_bps"] for p in collaboration["payees"]])
     creator_gas = gas_paid(deliver_receipt) if token == "ETH" else 0
-    rises = [balance(w3, token, w) - b for w, b in zip(wallets, before, strict=True)]
+    rises = [token_balance(w3, token, w) - b for w, b in zip(wallets, before, strict=True)]
     assert rises == [shares[0] - creator_gas, *shares[1:]]
     paid = {p["wallet"]: int(p["amount"]) for p in state["payouts"] if p["kind"] == "paid"}
     assert [paid[wallet] for wallet in wallets] == shares

@@ -21,8 +21,8 @@ from tests.e2e.flow import (
     french_brief,
     luna_id,
     ok,
-    when,
 )
+from tests.factories import future
 
 
 def _health_becomes(http, status: str, timeout: float = 5.0) -> bool:
@@ -76,7 +76,7 @@ def test_node_down_gives_503_and_everything_recovers(stack, http) -> None:
         http.post(
             f"/v1/requests/{brief['id']}/offers",
             headers=BRAND,
-            json={"creator_id": luna_id(http), "amount": str(10**17), "deliver_by": when(10)},
+            json={"creator_id": luna_id(http), "amount": str(10**17), "deliver_by": future(10)},
         ),
         201,
     )
@@ -104,7 +104,7 @@ def test_node_down_gives_503_and_everything_recovers(stack, http) -> None:
 
 def test_retries_with_the_same_idempotency_key_create_nothing_twice(stack, http) -> None:
     brief = french_brief(http)
-    body = {"creator_id": luna_id(http), "amount": str(10**17), "deliver_by": when(10)}
+    body = {"creator_id": luna_id(http), "amount": str(10**17), "deliver_by": future(10)}
     url = f"/v1/requests/{brief['id']}/offers"
     headers = BRAND | {"Idempotency-Key": "retry-offer"}
     offers = [ok(http.post(url, headers=headers, json=body), 201) for _ in range(3)]

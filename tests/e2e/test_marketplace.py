@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.e2e.flow import BRAND, bearer, french_brief, luna_id, ok, when
-from tests.factories import brand_body, creator_body
+from tests.e2e.flow import BRAND, french_brief, luna_id, ok
+from tests.factories import auth, brand_body, creator_body, future
 
 
 def test_cruelty_free_brand_french_brief_ranks_the_animal_welfare_virtual_creator_first(http):
@@ -49,7 +49,7 @@ def test_creator_refusing_animal_testing_never_appears_for_a_brand_that_tests(ht
         ),
         201,
     )
-    headers = bearer(tester["api_key"])
+    headers = auth(tester["api_key"])
     brief = ok(
         http.post(
             "/v1/requests",
@@ -59,7 +59,7 @@ def test_creator_refusing_animal_testing_never_appears_for_a_brand_that_tests(ht
                 "description": "We want clean beauty creators who love animals and skincare.",
                 "budget": {"amount": str(10**18), "token": "ETH"},
                 "deliverables": [{"platform": "instagram", "format": "post", "count": 1}],
-                "deadline": when(30),
+                "deadline": future(30),
             },
         ),
         201,
@@ -79,10 +79,10 @@ def test_creator_refusing_animal_testing_never_appears_for_a_brand_that_tests(ht
         http.post(
             f"/v1/requests/{brief['id']}/offers",
             headers=headers,
-            json={"creator_id": refuser["id"], "amount": str(10**18), "deliver_by": when(10)},
+            json={"creator_id": refuser["id"], "amount": str(10**18), "deliver_by": future(10)},
         ),
         201,
     )
     assert offer["status"] == "screened_out"
-    inbox = ok(http.get("/v1/offers", headers=bearer(refuser["api_key"])))["items"]
+    inbox = ok(http.get("/v1/offers", headers=auth(refuser["api_key"])))["items"]
     assert inbox == []

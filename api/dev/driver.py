@@ -1,0 +1,68 @@
+"""One way to drive a deal through the API, as a brand's backend and a creator's wallet do.
+
+Ask for the unsigned transaction, send what it requires first (an ERC-20 approval), ask again,
+send it. The demo, the command-line dev wallet and the tests all go through here, signing with
+development keys; real users sign in their own wallets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+
+from api.collaborations.models import UnsignedTransaction
+from contracts import bindings
+
+ETH = "ETH"  # the API's name for native ETH in a token field
+
+
+class DriverError(RuntimeError):
+    """The API answered a problem where the driver expected success."""
+
+
+def send_unsigned(w3: Web3, tx: dict, key: str) -> Any:
+    """Sign and send a transaction exactly as the API returned it; returns the receipt."""
+    return bindings.send(w3, UnsignedTransaction.model_validate(tx).for_signing(), key)
+
+
+def token_balance(w3: Web3, token: str, wallet: str) -> int:
+    """A wallet's balance in ETH (wei) or in an ERC-20 (its smallest unit)."""
+    if token == ETH:
+        return int(w3.eth.get_balance(wallet))
+    return bindings.Erc20(w3, token).balance_of(wallet)
+
+
+@dataclass
+class DealDriver:
+    """`client` is any HTTP client with httpx's `request` (httpx.Client, a TestClient)."""
+
+    client: Any
+    w3: Web3
+
+    def call(self, method: str, url: str, headers: dict, **kwargs: Any) -> dict:
+        response = self.client.request(method, url, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            raise DriverError(f"{method} {url}: {response.status_code} {response.text}")
+        return response.json()
+
+    def accept(self, offer_id: str, headers: dict, key: str) -> dict:
+        """Sign the offer's EIP-712 terms with the creator's key and accept it."""
+        typed = self.call("GET", f"/v1/offers/{offer_id}/typed-data", headers)["typed_data"]
+        signature = bindings.sign_typed_data(typed, key)
+        url = f"/v1/offers/{offer_id}/accept"
+        return self.call("POST", url, headers, json={"signature": signature})
+
+    def transaction(self, collaboration_id: str, action: str, headers: dict, **params) -> dict:
+        url = f"/v1/collaborations/{collaboration_id}/transactions/{action}"
+        return self.call("GET", url, headers, params=params)
+
+    def act(self, collaboration_id: str, action: str, headers: dict, key: str, **params) -> Any:
+        """Send the action's transaction, and first what it requires; returns the receipt."""
+        body = self.transaction(collaboration_id, action, headers, **params)
+        for required in body["requires"]:
+            send_unsigned(self.w3, required, key)
+        if body["requires"]:
+            body = self.transaction(collaboration_id, action, headers, **params)
+        return send_unsigned(self.w3, body["transaction"], key)
