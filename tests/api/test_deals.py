@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from api.dev.driver import token_balance
 from contracts import bindings
 from contracts.testing import advance
 from tests.api.deals import (
-    FEE_BPS,
     address,
     expected_split,
     index,
@@ -16,15 +16,9 @@ from tests.api.deals import (
     send,
     sign_typed_data,
 )
+from tests.conftest import TEST_DATABASE_URL
 
 ODD_AMOUNT = 1_000_000_000_000_000_007  # 1 ETH and 7 wei: the dust must land on the creator
-
-
-def _balances(w3, token: str, wallets: list[str]) -> list[int]:
-    if token == "ETH":
-        return [w3.eth.get_balance(w) for w in wallets]
-    erc20 = bindings.Erc20(w3, token)
-    return [erc20.balance_of(w) for w in wallets]
 
 
 @pytest.mark.parametrize("token_kind", ["ETH", "stablecoin"])
@@ -53,7 +47,7 @@ def test_full_flow_pays_every_payee_exactly(deal_client, chain, wallets, token_k
 
     payee_wallets = [p["wallet"] for p in payees]
     shares = [p["share_bps"] for p in payees]
-    before = _balances(w3, token, payee_wallets[1:])
+    before = [token_balance(w3, token, w) for w in payee_wallets[1:]]
 
     fund = deal.transaction(deal.brand, "fund")
     if token == "ETH":
@@ -72,7 +66,7 @@ def test_full_flow_pays_every_payee_exactly(deal_client, chain, wallets, token_k
     assert state["status"] == "released"
 
     fee, amounts = expected_split(amount, shares)
-    after = _balances(w3, token, payee_wallets[1:])
+    after = [token_balance(w3, token, w) for w in payee_wallets[1:]]
     assert [a - b for a, b in zip(after, before, strict=True)] == amounts[1:]
     paid = {p["wallet"]: int(p["amount"]) for p in state["payouts"] if p["kind"] == "paid"}
     assert [paid[w] for w in payee_wallets] == amounts
@@ -293,10 +287,30 @@ def test_chain_down_answers_503_and_the_rest_works(deal_settings, wallets, chain
         assert client.get("/health").json()["chain"]["ok"] is False
 
 
-def test_fee_is_the_offer_fee(deal_client, chain, wallets) -> None:
+def test_fee_is_the_configured_fee_from_offer_to_chain(deal_settings, chain, wallets) -> None:
+    """PLATFORM_FEE_BPS (not its default) is written into the offer, signed, and taken at
+    release: a setting the service ignored would show the default 100 bps somewhere."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    fee_bps = 237
+    assert fee_bps != type(deal_settings)(_env_file=None).platform_fee_bps
+    settings = deal_settings.model_copy(update={"platform_fee_bps": fee_bps})
     _, w3, _ = chain
-    deal = make_deal(deal_client, w3, wallets, amount=10**17)
-    assert deal.offer["platform_fee_bps"] == FEE_BPS
+    amount = 10**17 + 3
+    with TestClient(create_app(settings)) as client:
+        deal = make_deal(client, w3, wallets, amount=amount)
+        assert deal.offer["platform_fee_bps"] == fee_bps
+        assert deal.typed_data()["message"]["platformFeeBps"] == str(fee_bps)
+        deal.accept()
+        deal.fund()
+        deal.deliver()
+        deal.act(deal.brand, "approve", wallets.brand)
+        state = deal.state()
+    assert state["platform_fee_bps"] == fee_bps
+    fees = [int(p["amount"]) for p in state["payouts"] if p["kind"] == "fee"]
+    assert fees == [amount * fee_bps // 10_000]
 
 
 def test_sender_without_gas_money_still_gets_the_transaction(deal_client, chain, wallets) -> None:
@@ -340,8 +354,11 @@ def test_contract_wallet_creator_signs_with_erc1271(deal_client, chain, wallets)
     assert deal.state()["status"] == "funded"
 
 
-def test_only_one_indexer_applies_a_batch_on_postgresql(deal_client, chain, wallets) -> None:
-    """A second indexer that cannot take the advisory lock applies nothing."""
+def test_two_indexers_at_once_apply_each_event_once(deal_client, chain, wallets) -> None:
+    """Two indexers racing over the same blocks (two API processes): each event is recorded
+    and applied once, and every payout counted once."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import sqlalchemy as sa
 
     from api.indexer import Indexer
@@ -350,33 +367,63 @@ def test_only_one_indexer_applies_a_batch_on_postgresql(deal_client, chain, wall
     _, w3, _ = chain
     deal = make_deal(deal_client, w3, wallets, amount=10**17)
     deal.accept()
-    tx = deal.transaction(deal.brand, "fund")
-    send(w3, tx["transaction"], wallets.brand)
+    deal.fund()
+    deal.deliver()
+    count = sa.text("SELECT count(*) FROM chain_event")
+    with state.engine.connect() as connection:
+        before = connection.execute(count).scalar_one()
+    # Released, its fee and four payouts wait in one block for the racing indexers.
+    send(w3, deal.transaction(deal.brand, "approve")["transaction"], wallets.brand)
 
-    def indexer() -> Indexer:
+    def run() -> int:
         start = state.settings.indexer_start_block
-        return Indexer(engine=state.engine, chain=state.chain, start_block=start)
+        return Indexer(engine=state.engine, chain=state.chain, start_block=start).catch_up()
 
-    if state.engine.dialect.name != "postgresql":
-        # SQLite has one writer at a time; a second indexer finds the work done.
-        assert indexer().catch_up() >= 1
-        assert indexer().catch_up() == 0
+    with ThreadPoolExecutor(2) as pool:
+        recorded = list(pool.map(lambda _: run(), range(2)))
+    with state.engine.connect() as connection:
+        new_rows = connection.execute(count).scalar_one() - before
+    assert sum(recorded) == new_rows >= 6  # what one recorded, the other did not record again
+    final = deal.state()
+    assert final["status"] == "released"
+    paid = [p for p in final["payouts"] if p["kind"] == "paid"]
+    assert len(paid) == len(final["payees"])  # not doubled
+
+
+# PostgreSQL only: on a SQLite-only run it is not collected at all (rather than skipped).
+if TEST_DATABASE_URL:
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    def test_an_indexer_without_the_advisory_lock_applies_nothing(deal_client, chain, wallets):
+        """PostgreSQL: an indexer that cannot take the advisory lock applies nothing, then catches
+        up once the lock is free. (SQLite serialises writers instead: see the test above.)"""
+        import zlib
+
+        import sqlalchemy as sa
+
+        from api.indexer import Indexer
+
+        state = deal_client.app.state
+        assert state.engine.dialect.name == "postgresql"
+        _, w3, _ = chain
+        deal = make_deal(deal_client, w3, wallets, amount=10**17)
+        deal.accept()
+        tx = deal.transaction(deal.brand, "fund")
+        send(w3, tx["transaction"], wallets.brand)
+        worker = Indexer(
+            engine=state.engine, chain=state.chain, start_block=state.settings.indexer_start_block
+        )
+        key = zlib.crc32(worker.cursor_name.encode())
+        with state.engine.connect() as holder:
+            holder.execute(sa.text(f"SELECT pg_advisory_lock({key})"))
+            try:
+                assert worker.run_once() == 0
+                assert deal.state()["status"] == "drafted"
+            finally:
+                holder.execute(sa.text(f"SELECT pg_advisory_unlock({key})"))
+                holder.commit()
+        assert worker.catch_up() >= 1
         assert deal.state()["status"] == "funded"
-        return
-    worker = indexer()
-    import zlib
-
-    key = zlib.crc32(worker.cursor_name.encode())
-    with state.engine.connect() as holder:
-        holder.execute(sa.text(f"SELECT pg_advisory_lock({key})"))
-        try:
-            assert worker.run_once() == 0
-            assert deal.state()["status"] == "drafted"
-        finally:
-            holder.execute(sa.text(f"SELECT pg_advisory_unlock({key})"))
-            holder.commit()
-    assert worker.catch_up() >= 1
-    assert deal.state()["status"] == "funded"
 
 
 def test_a_payee_that_refuses_payment_is_credited_and_withdraws(deal_client, chain, wallets):
