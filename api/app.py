@@ -17,8 +17,10 @@ from api.chain import ChainClient
 from api.collaborations.router import router as collaborations_router
 from api.creators.router import router as creators_router
 from api.db import make_engine
+from api.deployment import DeploymentContext, deployment_at_start
 from api.errors import install_handlers
 from api.indexer import start_background, stop_background
+from api.inputs import RejectNul
 from api.keys.router import router as keys_router
 from api.limits import BodyLimit, RateLimits
 from api.match_index import build_index, start_refresh, stop_refresh
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         app.state.engine = engine or make_engine(settings.database_url)
         app.state.chain = ChainClient.from_settings(settings) if settings.chain_rpc_url else None
+        # Known tokens and reserved addresses; a misconfigured one stops the start-up here.
+        app.state.deployment = deployment_at_start(settings, app.state.chain)
         with Session(app.state.engine) as session:
             app.state.match_index = build_index(session)
         for hook in app.state.startup_hooks:
@@ -78,7 +82,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     ):
         app.include_router(router)
     install_openapi(app)
-    # The last added runs first: headers on every answer, then limits before any body is read.
+    # The last added runs first: headers on every answer, then limits before any body is read,
+    # then text the database cannot store, then the deployment every request is checked against.
+    app.add_middleware(DeploymentContext, state=app.state)
+    app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.rate_limits_enabled:
         app.add_middleware(RateLimits, settings=settings)

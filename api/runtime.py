@@ -121,6 +121,14 @@ def _with_deployment(settings: Settings, saved: dict) -> Settings:
     )
 
 
+def check_deployment(settings: Settings, w3: Web3) -> None:
+    """The configured tokens answer as ERC-20s and the platform fee is within the escrow's cap:
+    said here in one line, before the server starts (the app checks it again as it starts)."""
+    from api.deployment import load_deployment
+
+    load_deployment(settings, w3)
+
+
 LOCAL_PORT = 8545
 
 
@@ -158,5 +166,6 @@ def local_stack(settings: Settings, state_dir: Path | None = None):
             log.warning("local chain (anvil) on %s, chain id 31337", anvil.rpc_url)
         w3 = check_chain(settings)
         settings = deploy_if_needed(settings, w3, state_dir)
+        check_deployment(settings, w3)
         migrate(settings)
         yield settings

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from eth_utils import is_address, to_checksum_address
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'collab.db'}"
@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     escrow_address: str | None = Field(None, description="deployed CollabEscrow; unset = deploy")
     splitter_factory_address: str | None = None
     stablecoin_address: str | None = Field(None, description="ERC-20 test stablecoin, 6 decimals")
+    token_addresses: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="more ERC-20s deals may be made in, besides STABLECOIN_ADDRESS "
+        "(comma-separated addresses)",
+    )
     treasury_address: str | None = Field(None, description="receives platform fees")
     platform_fee_bps: int = Field(100, ge=0, le=1000, description="fee written into new offers")
     operator_api_key: str | None = Field(None, description="bearer key for arbiter actions")
@@ -103,6 +108,15 @@ class Settings(BaseSettings):
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         return _checksum(value)
+
+    @field_validator("token_addresses", mode="before")
+    @classmethod
+    def _addresses(cls, value: str | list[str] | None) -> list[str]:
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return list(dict.fromkeys(_checksum(address) for address in value))
 
     @field_validator(
         "rate_limit_per_address",

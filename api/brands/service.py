@@ -4,6 +4,7 @@ from sqlmodel import Session
 
 from api.auth import hash_api_key, new_api_key
 from api.brands.models import Brand, BrandCreate, BrandPublic, BrandRegistered, BrandUpdate
+from api.deployment import check_inputs
 from api.errors import NotFound
 from api.idempotency import utcnow
 from api.types import new_id
@@ -16,6 +17,7 @@ def to_public(brand: Brand) -> BrandPublic:
 def register_brand(
     *, session: Session, data: BrandCreate, api_key: str | None = None
 ) -> BrandRegistered:
+    check_inputs(payees=[("wallet", data.wallet)])
     api_key = api_key or new_api_key("brand")
     brand = Brand(
         id=new_id("brd"),
@@ -39,6 +41,9 @@ def get_brand(*, session: Session, brand_id: str) -> Brand:
 
 
 def update_brand(*, session: Session, brand: Brand, data: BrandUpdate) -> Brand:
+    # The brand funds deals from this wallet and is refunded to it: never a reserved address.
+    if data.wallet is not None:
+        check_inputs(payees=[("wallet", data.wallet)])
     for field, value in data.model_dump(exclude_unset=True).items():
         if value is None:
             continue

@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
 from sqlalchemy import JSON, Column, Index, func, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.idempotency import utcnow
-from api.types import Address, Amount, Country, Language, Platform, Token
+from api.types import Address, Amount, Country, Language, Platform, StrictInt, Token
 from api.values import ValueTerms
 
 TOTAL_BPS = 10_000
@@ -21,7 +21,7 @@ class Payee(BaseModel):
 
     name: str = Field(min_length=1, max_length=120)
     wallet: Address
-    share_bps: int = Field(ge=1, le=TOTAL_BPS)
+    share_bps: StrictInt = Field(ge=1, le=TOTAL_BPS)
 
 
 class Split(BaseModel):
@@ -29,7 +29,7 @@ class Split(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    creator_share_bps: int = Field(
+    creator_share_bps: StrictInt = Field(
         ge=1, le=TOTAL_BPS, description="the creator is always a payee: it also takes the dust"
     )
     designers: list[Payee] = Field(default_factory=list, max_length=MAX_PAYEES - 1)
@@ -51,8 +51,8 @@ class Split(BaseModel):
 class PlatformAudience(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    followers: int = Field(ge=0, le=10**10)
-    engagement_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    followers: StrictInt = Field(ge=0, le=10**10)
+    engagement_rate: StrictFloat = Field(default=0.0, ge=0.0, le=1.0)
     countries: list[Country] = Field(default_factory=list, max_length=50)
 
 
@@ -66,10 +66,10 @@ class Money(BaseModel):
 class ScreeningPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    min_alignment: float = Field(
+    min_alignment: StrictFloat = Field(
         default=0.2, ge=0.0, le=1.0, description="offers aligning less are declined at once"
     )
-    decline_dealbreakers: bool = Field(
+    decline_dealbreakers: StrictBool = Field(
         default=True, description="always on: offers from brands doing a dealbreaker are declined"
     )
 
@@ -110,7 +110,7 @@ class CreatorFields(BaseModel):
 
     display_name: str = Field(min_length=1, max_length=120)
     bio: str = Field(default="", max_length=5000)
-    is_virtual: bool = False
+    is_virtual: StrictBool = False
     operator: str | None = Field(
         default=None,
         min_length=2,
@@ -158,7 +158,7 @@ class CreatorUpdate(BaseModel):
 
     display_name: str | None = Field(default=None, min_length=1, max_length=120)
     bio: str | None = Field(default=None, max_length=5000)
-    is_virtual: bool | None = None
+    is_virtual: StrictBool | None = None
     operator: str | None = Field(default=None, min_length=2, max_length=200)
     languages: list[Language] | None = Field(default=None, min_length=1, max_length=20)
     audience: dict[Platform, PlatformAudience] | None = Field(default=None, min_length=1)

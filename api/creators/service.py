@@ -12,6 +12,7 @@ from api.creators.models import (
     CreatorUpdate,
     check_creator,
 )
+from api.deployment import check_inputs
 from api.errors import Conflict, InvalidInput, NotFound
 from api.idempotency import utcnow
 from api.match_index import SharedIndex, creator_profile, on_commit
@@ -22,6 +23,23 @@ NULLABLE = frozenset({"operator"})
 
 def to_public(creator: Creator) -> CreatorPublic:
     return CreatorPublic.model_validate(creator, from_attributes=True)
+
+
+def check_tokens_and_payees(fields: dict) -> None:
+    """Minimum fees only in tokens the deployment takes; no payee at a reserved address (the
+    zero address, the escrow, a token contract): its share would be lost or block the deal."""
+    split = fields.get("split") or {}
+    payees = [("wallet", fields["wallet"])] if fields.get("wallet") else []
+    for group in ("designers", "charities"):
+        payees += [
+            (f"split.{group}.{index}.wallet", payee["wallet"])
+            for index, payee in enumerate(split.get(group) or [])
+        ]
+    tokens = [
+        (f"min_fees.{index}.token", fee["token"])
+        for index, fee in enumerate(fields.get("min_fees") or [])
+    ]
+    check_inputs(tokens=tokens, payees=payees)
 
 
 def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
@@ -37,8 +55,9 @@ def register_creator(
     ).first()
     if taken:
         raise Conflict(f"the handle {data.handle!r} is taken")
-    api_key = api_key or new_api_key("creator")
     fields = data.model_dump(mode="json")
+    check_tokens_and_payees(fields)
+    api_key = api_key or new_api_key("creator")
     creator = Creator(id=new_id("crt"), api_key_hash=hash_api_key(api_key), **fields)
     session.add(creator)
     session.flush()
@@ -66,6 +85,7 @@ def update_creator(
         check_creator(to_public(creator).model_dump(mode="json") | changes)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    check_tokens_and_payees(changes)
     for field, value in changes.items():
         setattr(creator, field, value)
     creator.updated_at = utcnow()

@@ -11,31 +11,54 @@ from api.payouts import service
 
 router = APIRouter(prefix="/v1/wallets", tags=["payouts"])
 WalletPath = Annotated[str, Path(max_length=42, description="any Ethereum address")]
+# Payout ids are a 32-bit serial on PostgreSQL: a larger cursor must be a 422, not an overflow.
+MAX_PAYOUT_ID = 2**31 - 1
 
 
-def _wallet(address: str) -> str:
+def _wallet(address: str, field: str = "address") -> str:
     if not is_address(address):
-        raise InvalidInput(f"{address!r} is not an Ethereum address")
+        raise InvalidInput(
+            f"{address!r} is not an Ethereum address",
+            errors=[{"field": field, "message": "not an Ethereum address"}],
+        )
     return to_checksum_address(address)
 
 
 @router.get("/{address}/payouts")
 def wallet_payouts(
     address: WalletPath,
+    request: Request,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_PAYOUT_ID)] = None,
 ) -> dict:
-    """Payouts a wallet received (or was credited), from chain events: public, like the chain."""
+    """Payouts a wallet received (or was credited), from chain events: public, like the chain.
+    Totals count only the tokens this deployment knows, in exact units and in whole tokens."""
     return service.wallet_payouts(
-        session=session, wallet=_wallet(address), limit=limit, cursor=cursor
+        session=session,
+        deployment=request.app.state.deployment,
+        wallet=_wallet(address),
+        limit=limit,
+        cursor=cursor,
     )
 
 
 @router.get("/{address}/credits")
-def wallet_credits(address: WalletPath, request: Request, session: SessionDep) -> dict:
+def wallet_credits(
+    address: WalletPath,
+    request: Request,
+    session: SessionDep,
+    to: Annotated[
+        str | None,
+        Query(max_length=42, description="also build withdrawTo(token, to) transactions"),
+    ] = None,
+) -> dict:
     """What the escrow holds for this wallet after a failed push, with the withdraw
-    transaction to send from it."""
+    transaction to send from it (and, with `to`, one that pays another address)."""
+    if to is not None:
+        to = _wallet(to, "query.to")
+        if problem := request.app.state.deployment.payee_error(to):
+            raise InvalidInput(f"to: {problem}", errors=[{"field": "query.to", "message": problem}])
     return service.wallet_credits(
-        session=session, chain=request.app.state.chain, wallet=_wallet(address)
+        session=session, chain=request.app.state.chain, wallet=_wallet(address), to=to
     )

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, Column
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.creators.models import Money
 from api.idempotency import utcnow
-from api.types import Country, Language, Platform
+from api.types import Country, FutureDatetime, Language, Platform, StrictInt
 from api.values import ValueTerms
 
 Format = Literal["post", "story", "reel", "short", "video", "live", "article", "podcast"]
@@ -21,13 +21,13 @@ class Deliverable(BaseModel):
 
     platform: Platform
     format: Format
-    count: int = Field(default=1, ge=1, le=100)
+    count: StrictInt = Field(default=1, ge=1, le=100)
 
 
 class AudienceConstraints(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    min_followers: int = Field(default=0, ge=0, le=10**10)
+    min_followers: StrictInt = Field(default=0, ge=0, le=10**10)
     languages: list[Language] = Field(default_factory=list, max_length=20)
     countries: list[Country] = Field(default_factory=list, max_length=50)
     platforms: list[Platform] = Field(default_factory=list, max_length=10)
@@ -63,15 +63,8 @@ class RequestCreate(BaseModel):
     lang: Literal["fr", "en"] | None = Field(default=None, description="omitted = detected")
     budget: Money
     deliverables: list[Deliverable] = Field(min_length=1, max_length=20)
-    deadline: AwareDatetime
+    deadline: FutureDatetime
     audience: AudienceConstraints = Field(default_factory=AudienceConstraints)
-
-    @field_validator("deadline")
-    @classmethod
-    def _future(cls, value: datetime) -> datetime:
-        if value <= datetime.now(UTC):
-            raise ValueError("must be in the future")
-        return value
 
 
 class TaggedValue(BaseModel):

@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 from api.auth import Principal
 from api.brands.models import Brand
 from api.creators.models import Creator
+from api.deployment import check_inputs
 from api.errors import InvalidInput, NotFound
 from api.match_index import SharedIndex
 from api.pagination import Page, PageParams, page_of, paginate
@@ -45,6 +46,7 @@ def to_public(row: CollabRequest) -> RequestPublic:
 
 
 def create_request(*, session: Session, brand: Principal, data: RequestCreate) -> RequestPublic:
+    check_inputs(tokens=[("budget.token", data.budget.token)])
     text = f"{data.title}\n{data.description}"
     lang = data.lang or detect_language(text)
     if data.target_values:
