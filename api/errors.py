@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,19 @@ def describe(exc: DBAPIError) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def clash(exc: IntegrityError) -> str:
+    """What a constraint violation clashed on, by name only: never the values (a handle, a key
+    digest, a signature), which PostgreSQL would quote in its DETAIL line."""
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # PostgreSQL names the constraint
+        return getattr(diag, "constraint_name", None) or "a uniqueness or integrity rule"
+    # SQLite: "UNIQUE constraint failed: creator.handle": table and column names, no values
+    message = str(orig).splitlines()[0] if str(orig) else ""
+    _, _, names = message.partition(": ")
+    return names[:200] or "a uniqueness or integrity rule"
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -144,6 +157,18 @@ def install_handlers(app: FastAPI) -> None:
             "instance": request.url.path,
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A concurrent request made the same row first (a handle, an open offer, a
+        # collaboration): the unit of work was rolled back by the session dependency, so this
+        # is a conflict with the current state, not a server failure.
+        log.info("conflict on %s %s: %s", request.method, request.url.path, describe(exc))
+        problem = Conflict(
+            f"this clashes with a row just created by another request ({clash(exc)}); "
+            "read the current state and retry if still needed"
+        )
+        return problem_response(problem.status, problem.body(request.url.path))
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, case
 from sqlalchemy import true as sa_true
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
@@ -14,8 +14,19 @@ from api.idempotency import utcnow
 from api.offers.models import OfferPublic
 
 CollaborationStatus = Literal[
-    "drafted", "funded", "delivered", "released", "refunded", "disputed", "resolved"
+    "drafted",
+    "expired",
+    "cancelled",
+    "funded",
+    "delivered",
+    "released",
+    "refunded",
+    "disputed",
+    "resolved",
 ]
+# Nothing escrowed yet. `expired` (the creator's signature expired before funding) and
+# `cancelled` (by the brand) are off-chain decisions; a DealCreated from the chain still wins.
+UNFUNDED = ("drafted", "expired", "cancelled")
 Action = Literal["fund", "deliver", "approve", "release", "refund", "dispute", "resolve"]
 
 
@@ -49,6 +60,32 @@ class Collaboration(SQLModel, table=True):
     resolution: dict[str, Any] | None = DBField(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = DBField(default_factory=utcnow)
     updated_at: datetime = DBField(default_factory=utcnow)
+
+
+def deal_expired(collaboration: Collaboration, now: datetime) -> bool:
+    """A drafted deal past the creator's signature expiry: the escrow refuses to fund it."""
+    return collaboration.status == "drafted" and collaboration.signature_expiry < int(
+        now.timestamp()
+    )
+
+
+def effective_status(collaboration: Collaboration, now: datetime | None = None) -> str:
+    """What the status is now: a stored `drafted` past the signature expiry reads `expired`."""
+    return "expired" if deal_expired(collaboration, now or utcnow()) else collaboration.status
+
+
+def effective_status_sql(now: datetime):
+    """`effective_status` in SQL, for filters that must agree with what reads show."""
+    return case(
+        (
+            and_(
+                Collaboration.status == "drafted",
+                Collaboration.signature_expiry < int(now.timestamp()),
+            ),
+            "expired",
+        ),
+        else_=Collaboration.status,
+    )
 
 
 class ChainEvent(SQLModel, table=True):
@@ -118,7 +155,8 @@ class AcceptBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     signature: str = Field(
-        pattern=r"^0x[0-9a-fA-F]{130,1990}$",
+        # Whole bytes only: 65 for an ECDSA signature, more for a contract wallet's (ERC-1271).
+        pattern=r"^0x([0-9a-fA-F]{2}){65,995}$",
         description="the creator's EIP-712 signature of GET /v1/offers/{id}/typed-data",
     )
 

@@ -40,7 +40,13 @@ def accept_offer(
     session: SessionDep,
     idempotency: IdempotencyDep,
 ):
-    """Accept with the creator wallet's signature: offer `accepted`, collaboration `drafted`."""
+    """Accept with the creator wallet's signature: offer `accepted`, collaboration `drafted`.
+
+    The signature is checked exactly as the escrow will check it when the brand funds the deal:
+    a high-s or v in {0, 1} signature is normalised (low s, v in {27, 28}) and stored so; then
+    the whole `createDeal` is simulated, and a revert is a 422 naming it. Of parallel accepts
+    and declines of one offer exactly one succeeds; the others get 409 with the offer's state
+    (or, with the same Idempotency-Key, the replayed answer)."""
     offer = get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
 
     return idempotency.run(
@@ -70,6 +76,27 @@ def get_collaboration(
         session=session, principal=principal, collaboration_id=collaboration_id
     )
     return service.to_public(session=session, collaboration=row)
+
+
+@router.post(
+    "/v1/collaborations/{collaboration_id}/cancel",
+    response_model=CollaborationPublic,
+)
+def cancel_collaboration(
+    collaboration_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> CollaborationPublic:
+    """Cancel a deal the brand has not funded yet (status `drafted`): the collaboration and its
+    offer become `cancelled`, and the brand may send that creator a new offer for the request.
+    Only the collaboration's brand may cancel; 409 once it is funded or expired. If the deal is
+    funded on chain all the same, the collaboration follows the chain and shows `funded`.
+
+    A drafted deal also expires by itself: once the creator's signature has expired
+    (`signature_expiry`, the offer's `expires_at`) it can no longer be funded and reads
+    `expired`, and its offer too."""
+    row = service.get_collaboration(
+        session=session, principal=principal, collaboration_id=collaboration_id
+    )
+    return service.cancel_collaboration(session=session, principal=principal, collaboration=row)
 
 
 @router.get(

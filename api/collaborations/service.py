@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from eth_utils import keccak
+from sqlalchemy import update
 from sqlmodel import Session, select
 from web3.exceptions import Web3Exception
 
@@ -25,13 +26,16 @@ from api.collaborations.models import (
     PayoutPublic,
     TransactionPublic,
     UnsignedTransaction,
+    effective_status,
+    effective_status_sql,
 )
 from api.creators.models import Creator
 from api.errors import ChainUnavailable, Conflict, Forbidden, InvalidInput, NotFound
 from api.idempotency import utcnow
 from api.offers.models import Offer
-from api.offers.service import effective_status
+from api.offers.service import current_status as offer_status
 from api.offers.service import to_public as offer_public
+from api.offers.service import transition
 from api.pagination import Page, PageParams, page_of, paginate
 from api.types import new_id
 from contracts import bindings
@@ -105,8 +109,9 @@ def offer_terms(*, session: Session, offer: Offer) -> tuple[bindings.DealTerms, 
     return terms, payees
 
 
-def _require_sent(offer: Offer, verb: str) -> None:
-    status = effective_status(offer)
+def _require_sent(session: Session, offer: Offer, verb: str) -> None:
+    """The early answer before any chain call; the transition itself is compare-and-set."""
+    status = offer_status(session=session, offer=offer)
     if status != "sent":
         raise Conflict(f"offer {offer.id} is {status}; only a sent offer can be {verb}")
 
@@ -138,7 +143,7 @@ def _json_safe(value):
 
 def typed_data(*, session: Session, chain: ChainClient | None, offer: Offer) -> dict:
     chain = require_chain(chain)
-    _require_sent(offer, "signed")
+    _require_sent(session, offer, "signed")
     terms, _ = offer_terms(session=session, offer=offer)
     data = terms.typed_data(chain.chain_id, chain.escrow_address)
     return {
@@ -153,32 +158,18 @@ def accept_offer(
     *, session: Session, chain: ChainClient | None, offer: Offer, signature: str
 ) -> AcceptResult:
     chain = require_chain(chain)
-    _require_sent(offer, "accepted")
+    _require_sent(session, offer, "accepted")
     terms, payees = offer_terms(session=session, offer=offer)
-    chain_id = chain.chain_id
-    valid = chain.call(
-        bindings.verify_creator_signature,
-        chain.w3,
-        terms,
-        signature,
-        escrow_address=chain.escrow_address,
-        chain_id=chain_id,
-    )
-    if not valid:
-        raise InvalidInput(
-            "the signature is not the creator wallet's signature of these deal terms; "
-            "sign the typed data from GET /v1/offers/{id}/typed-data",
-            errors=[{"field": "signature", "message": "does not match the deal terms"}],
-        )
-    offer.status = "accepted"
-    offer.updated_at = utcnow()
+    signature = _fundable_signature(chain=chain, terms=terms, signature=signature)
+    # Only the request whose compare-and-set wins goes on to create the collaboration.
+    transition(session=session, offer=offer, to="accepted", verb="accepted")
     collaboration = Collaboration(
         id=new_id("col"),
         offer_id=offer.id,
         request_id=offer.request_id,
         brand_id=offer.brand_id,
         creator_id=offer.creator_id,
-        chain_id=chain_id,
+        chain_id=chain.chain_id,
         escrow_address=chain.escrow_address,
         deal_id="0x" + terms.deal_id.hex(),
         brand_wallet=terms.brand,
@@ -194,13 +185,85 @@ def accept_offer(
         creator_signature=signature,
         payees=payees,
     )
-    session.add(offer)
     session.add(collaboration)
     session.flush()
     return AcceptResult(
-        offer=offer_public(offer),
+        offer=offer_public(offer, session=session),
         collaboration=to_public(session=session, collaboration=collaboration),
     )
+
+
+def _fundable_signature(*, chain: ChainClient, terms: bindings.DealTerms, signature: str) -> str:
+    """The signature in the one form the escrow accepts, checked exactly as `createDeal` will
+    check it, so an accepted offer is always fundable: normalised (low s, v in {27, 28}; the
+    malleated twin and v in {0, 1} are the same signature to a wallet but not to OpenZeppelin's
+    ECDSA), verified against the creator's wallet, then the whole call simulated."""
+    try:
+        normalised = "0x" + bindings.normalize_signature(signature).hex()
+    except ValueError as exc:
+        raise InvalidInput(
+            f"malformed signature: {exc}",
+            errors=[{"field": "signature", "message": "not an ECDSA signature"}],
+        ) from None
+    valid = chain.call(
+        bindings.verify_creator_signature,
+        chain.w3,
+        terms,
+        normalised,
+        escrow_address=chain.escrow_address,
+        chain_id=chain.chain_id,
+    )
+    if not valid:
+        raise InvalidInput(
+            "the signature is not the creator wallet's signature of these deal terms; "
+            "sign the typed data from GET /v1/offers/{id}/typed-data",
+            errors=[{"field": "signature", "message": "does not match the deal terms"}],
+        )
+    try:
+        chain.call(bindings.simulate_create_deal, chain.w3, chain.escrow_address, terms, normalised)
+    except ContractRevert as exc:
+        raise InvalidInput(
+            f"the escrow would refuse to fund this deal: {exc}",
+            errors=[{"field": "signature", "message": f"createDeal reverts with {exc.name}"}],
+        ) from None
+    return normalised
+
+
+def cancel_collaboration(
+    *, session: Session, principal: Principal, collaboration: Collaboration
+) -> CollaborationPublic:
+    """The brand withdraws a deal it has not funded: the collaboration and its offer become
+    `cancelled` (compare-and-set, so a cancel never overwrites a status the indexer just
+    wrote), which frees the creator and request for a new offer. Funding the deal on chain
+    anyway is still seen: the indexer follows the chain."""
+    if principal.role != "brand":
+        raise Forbidden(f"a {principal.role} may not cancel this collaboration")
+    now = utcnow()
+    result = session.execute(
+        update(Collaboration)
+        .where(
+            Collaboration.id == collaboration.id,
+            Collaboration.status == "drafted",
+            Collaboration.signature_expiry >= int(now.timestamp()),
+        )
+        .values(status="cancelled", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(collaboration)
+    if result.rowcount != 1:
+        status = effective_status(collaboration)
+        raise Conflict(
+            f"collaboration {collaboration.id} is {status}; only a drafted (unfunded) "
+            "collaboration can be cancelled",
+            state=status,
+        )
+    session.execute(
+        update(Offer)
+        .where(Offer.id == collaboration.offer_id, Offer.status == "accepted")
+        .values(status="cancelled", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return to_public(session=session, collaboration=collaboration)
 
 
 # ------------------------------------------------------------------------------------ reads
@@ -236,7 +299,7 @@ def to_public(*, session: Session, collaboration: Collaboration) -> Collaboratio
         request_id=collaboration.request_id,
         brand_id=collaboration.brand_id,
         creator_id=collaboration.creator_id,
-        status=collaboration.status,
+        status=effective_status(collaboration),
         chain_id=collaboration.chain_id,
         escrow_address=collaboration.escrow_address,
         deal_id=collaboration.deal_id,
@@ -284,7 +347,7 @@ def list_collaborations(
 ) -> Page:
     statement = select(Collaboration).where(_visible(principal))
     if status:
-        statement = statement.where(Collaboration.status == status)
+        statement = statement.where(effective_status_sql(utcnow()) == status)
     rows = list(session.exec(paginate(statement, Collaboration.id, params)))
     return page_of(rows, params, lambda row: to_public(session=session, collaboration=row))
 
@@ -337,10 +400,9 @@ def build_transaction(
     chain = require_chain(chain)
     if principal.role not in WHO_MAY[action]:
         raise Forbidden(f"a {principal.role} may not {action} this collaboration")
-    if collaboration.status != STATUS_NEEDED[action]:
-        raise Conflict(
-            f"collaboration is {collaboration.status}; {action} needs it {STATUS_NEEDED[action]}"
-        )
+    status = effective_status(collaboration)
+    if status != STATUS_NEEDED[action]:
+        raise Conflict(f"collaboration is {status}; {action} needs it {STATUS_NEEDED[action]}")
     now = chain.call(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
     review_ends = (collaboration.delivered_at or 0) + collaboration.review_period_seconds
     timing = {

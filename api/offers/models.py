@@ -1,23 +1,38 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import JSON, Column
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.creators.models import Money
 from api.idempotency import utcnow
-from api.types import Amount, Token
+from api.types import Amount, FutureDatetime, StrictInt, Token
 
-OfferStatus = Literal["sent", "screened_out", "declined", "accepted", "expired"]
+OfferStatus = Literal["sent", "screened_out", "declined", "accepted", "expired", "cancelled"]
+# An offer is open while it is sent or accepted: at most one per creator and request, held by a
+# partial unique index (a screened-out, declined, expired or cancelled offer does not count).
+OPEN_OFFER_STATUSES = ("sent", "accepted")
+OPEN_OFFER_WHERE = text("status IN ('sent', 'accepted')")
 MIN_REVIEW_SECONDS = 60
 MAX_REVIEW_SECONDS = 30 * 24 * 3600
 
 
 class Offer(SQLModel, table=True):
+    __table_args__ = (
+        Index(
+            "uq_offer_open_request_creator",
+            "request_id",
+            "creator_id",
+            unique=True,
+            sqlite_where=OPEN_OFFER_WHERE,
+            postgresql_where=OPEN_OFFER_WHERE,
+        ),
+    )
+
     id: str = DBField(primary_key=True, max_length=40)
     request_id: str = DBField(foreign_key="collab_request.id", index=True, max_length=40)
     brand_id: str = DBField(foreign_key="brand.id", index=True, max_length=40)
@@ -47,18 +62,11 @@ class OfferCreate(BaseModel):
     creator_id: str = Field(min_length=1, max_length=40)
     amount: Amount
     token: Token | None = Field(default=None, description="omitted = the request's budget token")
-    deliver_by: AwareDatetime
-    review_period_seconds: int = Field(
+    deliver_by: FutureDatetime
+    review_period_seconds: StrictInt = Field(
         default=3 * 24 * 3600, ge=MIN_REVIEW_SECONDS, le=MAX_REVIEW_SECONDS
     )
     terms: str = Field(default="", max_length=10_000, description="the brand's own terms")
-
-    @field_validator("deliver_by")
-    @classmethod
-    def _future(cls, value: datetime) -> datetime:
-        if value <= datetime.now(UTC):
-            raise ValueError("must be in the future")
-        return value
 
 
 class OfferDecline(BaseModel):

@@ -27,7 +27,9 @@ def create_offer(
     idempotency: IdempotencyDep,
 ):
     """Offer a deal to one creator. Their screening policy applies at once: the answer is
-    `sent`, or `screened_out` with the reasons."""
+    `sent`, or `screened_out` with the reasons. One open (sent or accepted) offer per creator
+    and request, enforced by the database: another one is a 409, until the open one is declined,
+    expires or its collaboration is cancelled."""
     row = get_own_request(session=session, brand=brand, request_id=request_id)
     return idempotency.run(
         lambda: service.create_offer(
@@ -48,19 +50,23 @@ def list_offers(
     page: PageDep,
     status: Annotated[OfferStatus | None, Query()] = None,
 ) -> Page[OfferPublic]:
-    """A brand's sent offers, or a creator's inbox."""
+    """A brand's sent offers, or a creator's inbox. `status` filters by the status the offers
+    show now: a sent offer past `expires_at` is `expired`, and so is an accepted one whose deal
+    was not funded before the signature expired."""
     return service.list_offers(session=session, principal=principal, status=status, params=page)
 
 
 @router.get("/v1/offers/{offer_id}", response_model=OfferPublic)
 def get_offer(offer_id: str, principal: CurrentPrincipal, session: SessionDep) -> OfferPublic:
     offer = service.get_visible_offer(session=session, principal=principal, offer_id=offer_id)
-    return service.to_public(offer)
+    return service.to_public(offer, session=session)
 
 
 @router.post("/v1/offers/{offer_id}/decline", response_model=OfferPublic)
 def decline_offer(
     offer_id: str, creator: CurrentCreator, session: SessionDep, body: OfferDecline | None = None
 ) -> OfferPublic:
+    """Decline a sent offer. Compare-and-set: racing an accept, exactly one wins; the other
+    gets 409 with the offer's state."""
     offer = service.get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
     return service.decline_offer(session=session, offer=offer, reason=body.reason if body else None)

@@ -3,15 +3,18 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, case, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.auth import Principal
+from api.collaborations.models import UNFUNDED, Collaboration, deal_expired
 from api.creators.models import Creator
+from api.deployment import check_inputs
 from api.errors import Conflict, InvalidInput, NotFound
 from api.idempotency import utcnow
 from api.match_index import SharedIndex, creator_profile
-from api.offers.models import Offer, OfferCreate, OfferPublic, Screening
+from api.offers.models import OPEN_OFFER_STATUSES, Offer, OfferCreate, OfferPublic, Screening
 from api.offers.terms import build_terms_text
 from api.pagination import Page, PageParams, page_of, paginate
 from api.requests.models import CollabRequest
@@ -24,17 +27,112 @@ from matching import FilterReason
 # brand's own wishes: a brand may still choose to make an offer outside them.
 SCREENING_CODES = {"dealbreaker", "value_conflict"}
 ALIGNMENT_COMPONENT = "alignment"
-ACTIVE = ("sent", "accepted")
 
 
-def effective_status(offer: Offer, now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
+# ------------------------------------------------------------------------------------ status
+#
+# An offer's stored status changes on writes only; reads show its effective status, so time
+# never needs a background job: a sent offer past `expires_at` is expired, and so is an accepted
+# offer whose deal is still unfunded after the signature's expiry (the escrow would refuse it).
+# A deal the chain funded all the same (after a cancel, say) makes its offer accepted again:
+# the chain is the truth about money.
+
+
+def effective_status(
+    offer: Offer, collaboration: Collaboration | None = None, now: datetime | None = None
+) -> str:
+    now = now or utcnow()
+    if collaboration is not None and collaboration.status not in UNFUNDED:
+        return "accepted"
     if offer.status == "sent" and offer.expires_at <= now:
+        return "expired"
+    if offer.status == "accepted" and collaboration and deal_expired(collaboration, now):
         return "expired"
     return offer.status
 
 
-def to_public(offer: Offer) -> OfferPublic:
+def effective_status_sql(now: datetime):
+    """`effective_status` in SQL, for a query that outer-joins the offer's collaboration."""
+    return case(
+        (
+            and_(Collaboration.status.is_not(None), Collaboration.status.not_in(UNFUNDED)),
+            "accepted",
+        ),
+        (and_(Offer.status == "sent", Offer.expires_at <= now), "expired"),
+        (
+            and_(
+                Offer.status == "accepted",
+                Collaboration.status == "drafted",
+                Collaboration.signature_expiry < int(now.timestamp()),
+            ),
+            "expired",
+        ),
+        else_=Offer.status,
+    )
+
+
+def _with_collaboration(statement):
+    return statement.outerjoin(Collaboration, Collaboration.offer_id == Offer.id)
+
+
+def collaboration_of(*, session: Session, offer: Offer) -> Collaboration | None:
+    if offer.status in ("sent", "screened_out", "declined"):
+        return None  # never accepted: no deal
+    return session.exec(select(Collaboration).where(Collaboration.offer_id == offer.id)).first()
+
+
+def current_status(*, session: Session, offer: Offer) -> str:
+    return effective_status(offer, collaboration_of(session=session, offer=offer))
+
+
+def expire_stale_offers(*, session: Session, request_id: str, creator_id: str) -> None:
+    """Write down what time already decided for one (request, creator) pair: sent offers past
+    their expiry, and accepted offers whose deal was never funded in time, become `expired`
+    (with their collaboration), so the pair's open-offer slot is free for a new offer."""
+    now = utcnow()
+    stale_deals = and_(
+        Collaboration.request_id == request_id,
+        Collaboration.creator_id == creator_id,
+        Collaboration.status == "drafted",
+        Collaboration.signature_expiry < int(now.timestamp()),
+    )
+    pair = and_(Offer.request_id == request_id, Offer.creator_id == creator_id)
+    for statement in (
+        update(Offer)
+        .where(pair, Offer.status == "sent", Offer.expires_at <= now)
+        .values(status="expired", updated_at=now),
+        update(Offer)
+        .where(
+            pair,
+            Offer.status == "accepted",
+            Offer.id.in_(select(Collaboration.offer_id).where(stale_deals)),
+        )
+        .values(status="expired", updated_at=now),
+        update(Collaboration).where(stale_deals).values(status="expired", updated_at=now),
+    ):
+        session.execute(statement.execution_options(synchronize_session=False))
+
+
+def transition(*, session: Session, offer: Offer, to: str, verb: str, **values) -> None:
+    """Move a sent offer to `to`, compare-and-set in the database: the row changes only if it is
+    still sent and unexpired when the UPDATE runs, so of two racing transitions one wins and the
+    other gets a 409 naming the state the winner left."""
+    now = utcnow()
+    result = session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id, Offer.status == "sent", Offer.expires_at > now)
+        .values(status=to, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(offer)
+    if result.rowcount != 1:
+        status = current_status(session=session, offer=offer)
+        raise Conflict(
+            f"offer {offer.id} is {status}; only a sent offer can be {verb}", state=status
+        )
+
+
+def to_public(offer: Offer, *, session: Session) -> OfferPublic:
     return OfferPublic(
         id=offer.id,
         request_id=offer.request_id,
@@ -46,7 +144,7 @@ def to_public(offer: Offer) -> OfferPublic:
         platform_fee_bps=offer.platform_fee_bps,
         deal_id=offer.deal_id,
         terms_text=offer.terms_text,
-        status=effective_status(offer),
+        status=current_status(session=session, offer=offer),
         screening=Screening(**offer.screening),
         decline_reason=offer.decline_reason,
         expires_at=offer.expires_at,
@@ -118,6 +216,7 @@ def create_offer(
             f"this creator is not paid in {token}; accepted: {', '.join(sorted(fees))}",
             errors=[{"field": "token", "message": "not accepted by the creator"}],
         )
+    check_inputs(tokens=[("token", token)])
     if data.amount < fees[token]:
         raise InvalidInput(
             f"amount {data.amount} is below this creator's minimum fee {fees[token]} in {token}",
@@ -128,19 +227,11 @@ def create_offer(
             "deliver_by must be within a year",
             errors=[{"field": "deliver_by", "message": "more than a year away"}],
         )
-    pending = session.exec(
-        select(Offer.id).where(
-            Offer.request_id == row.id,
-            Offer.creator_id == creator.id,
-            Offer.status.in_(ACTIVE),
-            or_(Offer.status == "accepted", Offer.expires_at > utcnow()),
-        )
-    ).first()
-    if pending:
-        raise Conflict(f"offer {pending} to this creator for this request is still open")
+    _require_no_open_offer(session=session, request_id=row.id, creator_id=creator.id)
     status, screening = screen(
         session=session, index=index, row=row, creator=creator, amount=data.amount, token=token
     )
+    expire_stale_offers(session=session, request_id=row.id, creator_id=creator.id)
     now = utcnow()
     offer = Offer(
         id=new_id("off"),
@@ -165,9 +256,29 @@ def create_offer(
         screening=screening.model_dump(),
         expires_at=min(now + timedelta(seconds=settings.offer_ttl_seconds), data.deliver_by),
     )
-    session.add(offer)
-    session.flush()
-    return to_public(offer)
+    # The partial unique index decides between racing offers: the loser's insert fails here.
+    try:
+        with session.begin_nested():
+            session.add(offer)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "another offer to this creator for this request is open (sent at the same time)"
+        ) from None
+    return to_public(offer, session=session)
+
+
+def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str) -> None:
+    """The early, friendly answer (it names the open offer); the schema has the last word."""
+    pending = session.exec(
+        _with_collaboration(select(Offer.id)).where(
+            Offer.request_id == request_id,
+            Offer.creator_id == creator_id,
+            effective_status_sql(utcnow()).in_(OPEN_OFFER_STATUSES),
+        )
+    ).first()
+    if pending:
+        raise Conflict(f"offer {pending} to this creator for this request is still open")
 
 
 def _visible(principal: Principal):
@@ -183,17 +294,10 @@ def list_offers(
     *, session: Session, principal: Principal, status: str | None, params: PageParams
 ) -> Page:
     statement = select(Offer).where(_visible(principal))
-    now = utcnow()
-    if status == "expired":
-        statement = statement.where(
-            or_(Offer.status == "expired", and_(Offer.status == "sent", Offer.expires_at <= now))
-        )
-    elif status == "sent":
-        statement = statement.where(Offer.status == "sent", Offer.expires_at > now)
-    elif status:
-        statement = statement.where(Offer.status == status)
+    if status:
+        statement = _with_collaboration(statement).where(effective_status_sql(utcnow()) == status)
     rows = list(session.exec(paginate(statement, Offer.id, params)))
-    return page_of(rows, params, to_public)
+    return page_of(rows, params, lambda offer: to_public(offer, session=session))
 
 
 def get_visible_offer(*, session: Session, principal: Principal, offer_id: str) -> Offer:
@@ -212,12 +316,5 @@ def get_inbox_offer(*, session: Session, creator: Principal, offer_id: str) -> O
 
 
 def decline_offer(*, session: Session, offer: Offer, reason: str | None) -> OfferPublic:
-    status = effective_status(offer)
-    if status != "sent":
-        raise Conflict(f"offer {offer.id} is {status}; only a sent offer can be declined")
-    offer.status = "declined"
-    offer.decline_reason = reason
-    offer.updated_at = utcnow()
-    session.add(offer)
-    session.flush()
-    return to_public(offer)
+    transition(session=session, offer=offer, to="declined", verb="declined", decline_reason=reason)
+    return to_public(offer, session=session)

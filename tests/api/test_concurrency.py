@@ -1,0 +1,142 @@
+"""Races against the served app (uvicorn in a thread, httpx from many threads), on SQLite and
+PostgreSQL: one transition wins, one offer stays open, and nobody gets a 5xx."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from api.settings import Settings
+from contracts.bindings import sign_typed_data
+from tests.api.deals import make_deal
+from tests.api.test_limits import served
+from tests.factories import creator_body, offer_body, post_request, register_brand, register_creator
+
+THREADS = 30
+PROBLEM = "application/problem+json"
+
+
+def _http(settings: Settings) -> Iterator[httpx.Client]:
+    # Many requests from one address on purpose: the rate limits are not under test here.
+    quiet = settings.model_copy(update={"rate_limits_enabled": False})
+    with served(quiet) as address, httpx.Client(base_url=f"http://{address}", timeout=120) as http:
+        yield http
+
+
+@pytest.fixture
+def http(settings: Settings) -> Iterator[httpx.Client]:
+    yield from _http(settings)
+
+
+@pytest.fixture
+def deal_http(deal_settings: Settings) -> Iterator[httpx.Client]:
+    yield from _http(deal_settings)
+
+
+def race(call: Callable[[int], httpx.Response], n: int = THREADS) -> list[httpx.Response]:
+    with ThreadPoolExecutor(n) as pool:
+        answers = list(pool.map(call, range(n)))
+    server_errors = [a.text for a in answers if a.status_code >= 500]
+    assert not server_errors, server_errors
+    for answer in answers:
+        if answer.status_code == 409:
+            assert answer.headers["content-type"] == PROBLEM
+    return answers
+
+
+def _count(database_url: str, sql: str, **params) -> int:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text(sql), params).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_accept_and_decline_of_one_offer_one_wins(deal_http, chain, wallets, database_url):
+    _, w3, _ = chain
+    deal = make_deal(deal_http, w3, wallets, amount=10**17)
+    url = f"/v1/offers/{deal.offer['id']}"
+    signature = sign_typed_data(deal.typed_data(), wallets.creator)
+
+    def act(i: int) -> httpx.Response:
+        if i % 2:
+            return deal.creator.post(f"{url}/decline", json={"reason": "no"})
+        return deal.creator.post(f"{url}/accept", json={"signature": signature})
+
+    answers = race(act)
+    codes = Counter(a.status_code for a in answers)
+    assert codes[409] == THREADS - 1, codes
+    (winner,) = [a for a in answers if a.status_code in (200, 201)]
+    final = deal.brand.get(url).json()["status"]
+    collaborations = _count(
+        database_url, "SELECT count(*) FROM collaboration WHERE offer_id = :id", id=deal.offer["id"]
+    )
+    if winner.status_code == 201:
+        assert final == "accepted" and collaborations == 1
+    else:
+        assert final == "declined" and collaborations == 0
+    losers = {a.json()["detail"] for a in answers if a.status_code == 409}
+    assert all(final in detail for detail in losers), losers
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "accept-once"])
+def test_parallel_accepts_with_one_signature(
+    deal_http, chain, wallets, database_url, idempotency_key
+):
+    _, w3, _ = chain
+    deal = make_deal(deal_http, w3, wallets, amount=10**17)
+    signature = sign_typed_data(deal.typed_data(), wallets.creator)
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+
+    answers = race(
+        lambda _: deal.creator.post(
+            f"/v1/offers/{deal.offer['id']}/accept", json={"signature": signature}, headers=headers
+        )
+    )
+    created = [a for a in answers if a.status_code == 201]
+    assert {a.status_code for a in answers} <= {201, 409}
+    originals = [a for a in created if "idempotency-replayed" not in a.headers]
+    assert len(originals) == 1
+    if idempotency_key is None:
+        assert len(created) == 1
+    assert {a.json()["collaboration"]["id"] for a in created} == {
+        originals[0].json()["collaboration"]["id"]
+    }
+    assert _count(database_url, "SELECT count(*) FROM collaboration") == 1
+
+
+def test_parallel_offers_to_one_creator_leave_one_open(http, database_url) -> None:
+    brand = register_brand(http)
+    creator = register_creator(http)
+    request = post_request(brand)
+
+    answers = race(
+        lambda i: brand.post(
+            f"/v1/requests/{request['id']}/offers",
+            json=offer_body(creator.id, amount=str(10**17 + i)),
+        )
+    )
+    assert Counter(a.status_code for a in answers) == {201: 1, 409: THREADS - 1}
+    open_offers = _count(
+        database_url,
+        "SELECT count(*) FROM offer WHERE creator_id = :creator AND status IN ('sent', 'accepted')",
+        creator=creator.id,
+    )
+    assert open_offers == 1
+
+
+def test_parallel_registrations_of_one_handle(http, database_url) -> None:
+    bodies = [creator_body(handle="one_and_only") for _ in range(THREADS)]
+
+    answers = race(lambda i: http.post("/v1/creators", json=bodies[i]))
+    assert Counter(a.status_code for a in answers) == {201: 1, 409: THREADS - 1}
+    assert {a.json()["type"] for a in answers if a.status_code == 409} == {
+        "urn:collab:problem:conflict"
+    }
+    assert _count(database_url, "SELECT count(*) FROM creator") == 1
