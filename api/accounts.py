@@ -11,11 +11,12 @@ from api.creators import service as creators
 from api.creators.models import CreatorPublic
 from api.db import SessionDep
 from api.errors import NotFound
+from api.openapi import errors
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
-@router.get("/me", response_model=BrandPublic | CreatorPublic)
+@router.get("/me", responses=errors(404), response_model=BrandPublic | CreatorPublic)
 def read_me(principal: CurrentPrincipal, session: SessionDep):
     if principal.role == "brand":
         return brands.to_public(brands.get_brand(session=session, brand_id=principal.id))

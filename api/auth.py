@@ -102,6 +102,7 @@ def require(role: Role):
             raise Forbidden(f"this action is for a {role} account, not a {principal.role}")
         return principal
 
+    dependency.required_role = role  # read by the OpenAPI to declare the 403
     return dependency
 
 

@@ -146,6 +146,14 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot even decode (not UTF-8, say): invalid input
+            # like any other, so the same 422 problem as a body that is not valid JSON.
+            problem = InvalidInput(
+                f"the request body cannot be read: {exc.detail}",
+                errors=[{"field": "body", "message": "not a readable JSON document"}],
+            )
+            return problem_response(problem.status, problem.body(request.url.path))
         slug = {404: "not-found", 405: "method-not-allowed", 413: PayloadTooLarge.type}.get(
             exc.status_code, "http-error"
         )

@@ -8,6 +8,7 @@ from api.brands.models import BrandCreate, BrandPublic, BrandUpdate
 from api.db import SessionDep
 from api.idempotency import IdempotencyDep
 from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
+from api.openapi import errors
 
 router = APIRouter(prefix="/v1/brands", tags=["brands"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -17,7 +18,7 @@ class BrandRegistration(BrandPublic, IssuedKey):
     """The new brand and its API key (shown once; null in a replay)."""
 
 
-@router.post("", status_code=201, response_model=BrandRegistration)
+@router.post("", responses=errors(409), status_code=201, response_model=BrandRegistration)
 def register_brand(body: BrandCreate, session: SessionDep, idempotency: IdempotencyDep):
     """Register a brand. The response carries its API key, shown once: an idempotent replay
     returns the profile without it (see `api_key_note`)."""
@@ -29,7 +30,7 @@ def register_brand(body: BrandCreate, session: SessionDep, idempotency: Idempote
     return idempotency.run(create, redact=without_key, headers=NO_STORE)
 
 
-@router.patch("/me", response_model=BrandPublic)
+@router.patch("/me", responses=errors(404, 409), response_model=BrandPublic)
 def update_my_brand(body: BrandUpdate, brand: CurrentBrand, session: SessionDep) -> BrandPublic:
     row = service.get_brand(session=session, brand_id=brand.id)
     return service.to_public(service.update_brand(session=session, brand=row, data=body))

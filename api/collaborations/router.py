@@ -17,12 +17,13 @@ from api.collaborations.models import (
 from api.db import SessionDep
 from api.idempotency import IdempotencyDep
 from api.offers.service import get_inbox_offer
+from api.openapi import errors
 from api.pagination import Page, PageDep
 
 router = APIRouter(tags=["collaborations"])
 
 
-@router.get("/v1/offers/{offer_id}/typed-data")
+@router.get("/v1/offers/{offer_id}/typed-data", responses=errors(404, 409, 503))
 def get_typed_data(
     offer_id: str, request: Request, creator: CurrentCreator, session: SessionDep
 ) -> dict:
@@ -31,7 +32,12 @@ def get_typed_data(
     return service.typed_data(session=session, chain=request.app.state.chain, offer=offer)
 
 
-@router.post("/v1/offers/{offer_id}/accept", status_code=201, response_model=AcceptResult)
+@router.post(
+    "/v1/offers/{offer_id}/accept",
+    responses=errors(404, 409, 503),
+    status_code=201,
+    response_model=AcceptResult,
+)
 def accept_offer(
     offer_id: str,
     body: AcceptBody,
@@ -68,7 +74,11 @@ def list_collaborations(
     )
 
 
-@router.get("/v1/collaborations/{collaboration_id}", response_model=CollaborationPublic)
+@router.get(
+    "/v1/collaborations/{collaboration_id}",
+    responses=errors(404),
+    response_model=CollaborationPublic,
+)
 def get_collaboration(
     collaboration_id: str, principal: CurrentPrincipal, session: SessionDep
 ) -> CollaborationPublic:
@@ -81,6 +91,7 @@ def get_collaboration(
 @router.post(
     "/v1/collaborations/{collaboration_id}/cancel",
     response_model=CollaborationPublic,
+    responses=errors(403, 404, 409),
 )
 def cancel_collaboration(
     collaboration_id: str, principal: CurrentPrincipal, session: SessionDep
@@ -102,6 +113,7 @@ def cancel_collaboration(
 @router.get(
     "/v1/collaborations/{collaboration_id}/transactions/{action}",
     response_model=TransactionPublic,
+    responses=errors(403, 404, 409, 503),
 )
 def get_transaction(
     collaboration_id: str,

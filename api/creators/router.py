@@ -9,6 +9,7 @@ from api.db import SessionDep
 from api.idempotency import IdempotencyDep
 from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
 from api.match_index import IndexDep
+from api.openapi import errors
 
 router = APIRouter(prefix="/v1/creators", tags=["creators"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -18,7 +19,7 @@ class CreatorRegistration(CreatorPublic, IssuedKey):
     """The new creator and its API key (shown once; null in a replay)."""
 
 
-@router.post("", status_code=201, response_model=CreatorRegistration)
+@router.post("", responses=errors(409), status_code=201, response_model=CreatorRegistration)
 def register_creator(
     body: CreatorCreate, session: SessionDep, index: IndexDep, idempotency: IdempotencyDep
 ):
@@ -32,7 +33,7 @@ def register_creator(
     return idempotency.run(create, redact=without_key, headers=NO_STORE)
 
 
-@router.patch("/me", response_model=CreatorPublic)
+@router.patch("/me", responses=errors(404, 409), response_model=CreatorPublic)
 def update_my_profile(
     body: CreatorUpdate, creator: CurrentCreator, session: SessionDep, index: IndexDep
 ) -> CreatorPublic:

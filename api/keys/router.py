@@ -11,6 +11,7 @@ from api.db import SessionDep
 from api.errors import ChainUnavailable
 from api.keys import service
 from api.keys.models import KeyRotated, NonceIssued, NonceRequest, RotateBody
+from api.openapi import errors
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -30,7 +31,7 @@ def chain_id(request: Request) -> int:
     return request.app.state.chain.chain_id
 
 
-@router.post("/nonce", status_code=201, response_model=NonceIssued)
+@router.post("/nonce", responses=errors(503), status_code=201, response_model=NonceIssued)
 def issue_nonce(
     request: Request,
     session: SessionDep,
@@ -47,7 +48,7 @@ def issue_nonce(
     )
 
 
-@router.post("/rotate", response_model=KeyRotated)
+@router.post("/rotate", responses=errors(401, 409, 503), response_model=KeyRotated)
 def rotate_key(body: RotateBody, request: Request, session: SessionDep) -> JSONResponse:
     """A new API key for the account whose wallet signed the message; the old key is revoked
     at once. The message names the account (Resources: urn:collab:account:<id>) when the wallet

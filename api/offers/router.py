@@ -10,13 +10,19 @@ from api.idempotency import IdempotencyDep
 from api.match_index import IndexDep
 from api.offers import service
 from api.offers.models import OfferCreate, OfferDecline, OfferPublic, OfferStatus
+from api.openapi import errors
 from api.pagination import Page, PageDep
 from api.requests.service import get_own_request
 
 router = APIRouter(tags=["offers"])
 
 
-@router.post("/v1/requests/{request_id}/offers", status_code=201, response_model=OfferPublic)
+@router.post(
+    "/v1/requests/{request_id}/offers",
+    responses=errors(404, 409),
+    status_code=201,
+    response_model=OfferPublic,
+)
 def create_offer(
     request_id: str,
     body: OfferCreate,
@@ -56,13 +62,15 @@ def list_offers(
     return service.list_offers(session=session, principal=principal, status=status, params=page)
 
 
-@router.get("/v1/offers/{offer_id}", response_model=OfferPublic)
+@router.get("/v1/offers/{offer_id}", responses=errors(404), response_model=OfferPublic)
 def get_offer(offer_id: str, principal: CurrentPrincipal, session: SessionDep) -> OfferPublic:
     offer = service.get_visible_offer(session=session, principal=principal, offer_id=offer_id)
     return service.to_public(offer, session=session)
 
 
-@router.post("/v1/offers/{offer_id}/decline", response_model=OfferPublic)
+@router.post(
+    "/v1/offers/{offer_id}/decline", responses=errors(404, 409), response_model=OfferPublic
+)
 def decline_offer(
     offer_id: str, creator: CurrentCreator, session: SessionDep, body: OfferDecline | None = None
 ) -> OfferPublic:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from api.db import SessionDep
 from api.errors import InvalidInput
+from api.openapi import errors
 from api.payouts import service
 
 router = APIRouter(prefix="/v1/wallets", tags=["payouts"])
@@ -43,7 +44,7 @@ def wallet_payouts(
     )
 
 
-@router.get("/{address}/credits")
+@router.get("/{address}/credits", responses=errors(503))
 def wallet_credits(
     address: WalletPath,
     request: Request,

@@ -8,6 +8,7 @@ from api.auth import CurrentBrand
 from api.db import SessionDep
 from api.idempotency import IdempotencyDep
 from api.match_index import IndexDep
+from api.openapi import errors
 from api.pagination import Page, PageDep
 from api.requests import service
 from api.requests.models import MatchList, RequestCreate, RequestPublic
@@ -15,7 +16,7 @@ from api.requests.models import MatchList, RequestCreate, RequestPublic
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
 
-@router.post("", status_code=201, response_model=RequestPublic)
+@router.post("", responses=errors(409), status_code=201, response_model=RequestPublic)
 def create_request(
     body: RequestCreate, brand: CurrentBrand, session: SessionDep, idempotency: IdempotencyDep
 ):
@@ -28,13 +29,13 @@ def list_requests(brand: CurrentBrand, session: SessionDep, page: PageDep) -> Pa
     return service.list_requests(session=session, brand=brand, params=page)
 
 
-@router.get("/{request_id}", response_model=RequestPublic)
+@router.get("/{request_id}", responses=errors(404), response_model=RequestPublic)
 def get_request(request_id: str, brand: CurrentBrand, session: SessionDep) -> RequestPublic:
     row = service.get_own_request(session=session, brand=brand, request_id=request_id)
     return service.to_public(row)
 
 
-@router.get("/{request_id}/matches", response_model=MatchList)
+@router.get("/{request_id}/matches", responses=errors(404), response_model=MatchList)
 def get_matches(
     request_id: str,
     brand: CurrentBrand,
