@@ -11,25 +11,26 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api import accounts, values
+from api.accounts import router as accounts
 from api.brands.router import router as brands_router
-from api.chain import ChainClient
+from api.chain.client import ChainClient
+from api.chain.indexer import start_background, stop_background
 from api.collaborations.router import router as collaborations_router
+from api.core.db import make_engine
+from api.core.deployment import DeploymentContext, deployment_at_start
+from api.core.errors import install_handlers
+from api.core.inputs import RejectNul
+from api.core.limits import BodyLimit, RateLimits
+from api.core.openapi import install_openapi
+from api.core.security import SecurityHeaders
+from api.core.settings import Settings
 from api.creators.router import router as creators_router
-from api.db import make_engine
-from api.deployment import DeploymentContext, deployment_at_start
-from api.errors import install_handlers
-from api.indexer import start_background, stop_background
-from api.inputs import RejectNul
 from api.keys.router import router as keys_router
-from api.limits import BodyLimit, RateLimits
 from api.match_index import build_index, start_refresh, stop_refresh
 from api.offers.router import router as offers_router
-from api.openapi import install_openapi
 from api.payouts.router import router as payouts_router
 from api.requests.router import router as requests_router
-from api.security import SecurityHeaders
-from api.settings import Settings
+from api.values import router as values
 
 log = logging.getLogger("collab")
 

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from api.runtime import StartupError, load_settings, local_stack
+from api.core.runtime import StartupError, load_settings, local_stack
 
 app = typer.Typer(help="Collab: ethical brand-creator collaborations.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -41,7 +41,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from api.security import check_start
+    from api.core.security import check_start
     from contracts.localchain import die_with_parent
 
     die_with_parent()  # if `make run` itself is killed, the server (and so anvil) goes too
@@ -68,8 +68,8 @@ def serve(
 def _seed(settings, base_url: str) -> str:
     from sqlmodel import Session
 
-    from api.db import make_engine
-    from api.demo import seed_demo, try_it_text
+    from api.core.db import make_engine
+    from api.dev.demo import seed_demo, try_it_text
     from api.match_index import SharedIndex
 
     engine = make_engine(settings.database_url)
@@ -84,7 +84,7 @@ def demo(
     token: str = typer.Option("ETH", help="ETH or stablecoin"),
 ) -> None:
     """Run the whole flow on a fresh local chain and print every step and the final balances."""
-    from api.demo_flow import run_demo
+    from api.dev.demo_flow import run_demo
 
     _logging("WARNING")
     try:
@@ -101,10 +101,10 @@ def indexer(
     import signal
     import threading
 
-    from api.chain import ChainClient
-    from api.db import make_engine
-    from api.indexer import Indexer
-    from api.runtime import check_chain, check_database
+    from api.chain.client import ChainClient
+    from api.chain.indexer import Indexer
+    from api.core.db import make_engine
+    from api.core.runtime import check_chain, check_database
 
     try:
         settings = load_settings()
@@ -210,8 +210,8 @@ def dev_send(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations to DATABASE_URL."""
-    from api.migrate import upgrade
-    from api.runtime import check_database
+    from api.core.migrate import upgrade
+    from api.core.runtime import check_database
 
     try:
         settings = load_settings()
@@ -227,9 +227,9 @@ def db_prune() -> None:
     """Delete expired idempotency records and sign-in nonces (requests prune a few as they go)."""
     from sqlmodel import Session
 
-    from api.db import make_engine
-    from api.idempotency import prune_expired
+    from api.core.db import make_engine
     from api.keys.service import prune_nonces
+    from api.kit.idempotency import prune_expired
 
     try:
         settings = load_settings()
@@ -246,7 +246,7 @@ def db_prune() -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Revert migrations on DATABASE_URL down to REVISION."""
-    from api.migrate import downgrade
+    from api.core.migrate import downgrade
 
     try:
         settings = load_settings()

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from api.creators.models import Creator
@@ -162,21 +159,6 @@ def stop_refresh(app) -> None:
     stop = getattr(app.state, "index_refresh_stop", None)
     if stop is not None:
         stop.set()
-
-
-def on_commit(session: Session, action: Callable[[], None]) -> None:
-    session.info.setdefault("on_commit", []).append(action)
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _run_on_commit(session: OrmSession) -> None:
-    for action in session.info.pop("on_commit", []):
-        action()
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _drop_on_rollback(session: OrmSession) -> None:
-    session.info.pop("on_commit", None)
 
 
 def get_index(request: Request) -> SharedIndex:

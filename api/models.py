@@ -1,9 +1,11 @@
 """Imports every table so the metadata (and Alembic) sees the whole schema."""
 
 from api.brands.models import Brand  # noqa: F401
-from api.collaborations.models import ChainEvent, Collaboration, IndexerCursor, Payout  # noqa: F401
+from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor  # noqa: F401
+from api.collaborations.models import Collaboration  # noqa: F401
 from api.creators.models import Creator  # noqa: F401
-from api.idempotency import IdempotencyRecord  # noqa: F401
 from api.keys.models import SiweNonce  # noqa: F401
+from api.kit.idempotency import IdempotencyRecord  # noqa: F401
 from api.offers.models import Offer  # noqa: F401
+from api.payouts.models import Payout  # noqa: F401
 from api.requests.models import CollabRequest  # noqa: F401

@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from web3 import Web3  # noqa: E402
 
-from contracts.gasreport import format_report, measure  # noqa: E402
+from bench.gasreport import format_report, measure  # noqa: E402
 from contracts.localchain import DEV_PRIVATE_KEYS, Anvil  # noqa: E402
-from contracts.testing import deploy_env  # noqa: E402
+from tests.contracts.env import deploy_env  # noqa: E402
 
 ESCROW_GOAL = 2.5
 SPLITTER_GOAL = 0.9

@@ -67,14 +67,14 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
     without its per-call handle check (a scan of the table; handles here are unique anyway)."""
     from sqlmodel import Session
 
-    from api.auth import Principal, hash_api_key, new_api_key
     from api.brands import service as brands_service
     from api.brands.models import BrandCreate
+    from api.core.auth import Principal, hash_api_key, new_api_key
+    from api.core.db import make_engine
     from api.creators.models import Creator, CreatorCreate
-    from api.db import make_engine
+    from api.kit.types import new_id
     from api.requests import service as requests_service
     from api.requests.models import RequestCreate
-    from api.types import new_id
     from matching import load_taxonomy
 
     rng = random.Random(7)
@@ -546,7 +546,7 @@ def main() -> int:
         w3 = Web3(Web3.HTTPProvider(anvil.rpc_url, request_kwargs={"timeout": 30}))
         deployment = deploy_local(w3, DEV_PRIVATE_KEYS[0])
         database_url = f"sqlite:///{tmp / 'collab.db'}"
-        from api.migrate import upgrade
+        from api.core.migrate import upgrade
 
         upgrade(database_url)
         t0 = time.perf_counter()

@@ -6,8 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers every table on the metadata)
-from api.db import make_engine
-from api.settings import Settings
+from api.core.db import make_engine
+from api.core.settings import Settings
 
 config = context.config
 target_metadata = SQLModel.metadata

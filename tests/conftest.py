@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from web3 import Web3
 
-from api.db import make_engine
-from api.migrate import upgrade
-from api.settings import Settings
+from api.core.db import make_engine
+from api.core.migrate import upgrade
+from api.core.settings import Settings
 from contracts.localchain import DEV_PRIVATE_KEYS, Anvil
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

@@ -14,9 +14,9 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from api.app import create_app
-from api.db import SessionDep
-from api.migrate import downgrade, upgrade
-from api.settings import Settings
+from api.core.db import SessionDep
+from api.core.migrate import downgrade, upgrade
+from api.core.settings import Settings
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from schemathesis.checks import (
 
 from api.app import create_app
 from api.collaborations.models import Action
-from api.settings import Settings
+from api.core.settings import Settings
 from contracts import bindings
 from tests.factories import (
     auth,

@@ -7,9 +7,9 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
-from api.idempotency import utcnow
-from api.types import Address
-from api.values import ValueTerms
+from api.kit.time import utcnow
+from api.kit.types import Address
+from api.values.models import ValueTerms
 
 
 class BrandBase(SQLModel):

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import CurrentBrand
 from api.brands import service
 from api.brands.models import BrandCreate, BrandPublic, BrandUpdate
-from api.db import SessionDep
-from api.idempotency import IdempotencyDep
+from api.core.auth import CurrentBrand
+from api.core.db import SessionDep
+from api.core.openapi import errors
 from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
-from api.openapi import errors
+from api.kit.idempotency import IdempotencyDep
 
 router = APIRouter(prefix="/v1/brands", tags=["brands"])
 NO_STORE = {"Cache-Control": "no-store"}

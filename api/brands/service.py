@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from api.auth import hash_api_key, new_api_key
 from api.brands.models import Brand, BrandCreate, BrandPublic, BrandRegistered, BrandUpdate
-from api.deployment import check_inputs
-from api.errors import NotFound
-from api.idempotency import utcnow
-from api.types import new_id
+from api.core.auth import hash_api_key, new_api_key
+from api.core.deployment import check_inputs
+from api.core.errors import NotFound
+from api.kit.time import utcnow
+from api.kit.types import new_id
 
 
 def to_public(brand: Brand) -> BrandPublic:

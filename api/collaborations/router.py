@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from api.auth import CurrentCreator, CurrentPrincipal
+from api.chain.client import ChainDep
 from api.collaborations import service
 from api.collaborations.models import (
     AcceptBody,
@@ -14,22 +14,23 @@ from api.collaborations.models import (
     CollaborationStatus,
     TransactionPublic,
 )
-from api.db import SessionDep
-from api.idempotency import IdempotencyDep
+from api.core.auth import CurrentCreator, CurrentPrincipal
+from api.core.db import SessionDep
+from api.core.openapi import errors
+from api.kit.idempotency import IdempotencyDep
+from api.kit.pagination import Page, PageDep
 from api.offers.service import get_inbox_offer
-from api.openapi import errors
-from api.pagination import Page, PageDep
 
 router = APIRouter(tags=["collaborations"])
 
 
 @router.get("/v1/offers/{offer_id}/typed-data", responses=errors(404, 409, 503))
 def get_typed_data(
-    offer_id: str, request: Request, creator: CurrentCreator, session: SessionDep
+    offer_id: str, chain: ChainDep, creator: CurrentCreator, session: SessionDep
 ) -> dict:
     """The EIP-712 deal terms for the addressed creator to sign (eth_signTypedData_v4)."""
     offer = get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
-    return service.typed_data(session=session, chain=request.app.state.chain, offer=offer)
+    return service.typed_data(session=session, chain=chain, offer=offer)
 
 
 @router.post(
@@ -41,7 +42,7 @@ def get_typed_data(
 def accept_offer(
     offer_id: str,
     body: AcceptBody,
-    request: Request,
+    chain: ChainDep,
     creator: CurrentCreator,
     session: SessionDep,
     idempotency: IdempotencyDep,
@@ -57,7 +58,7 @@ def accept_offer(
 
     return idempotency.run(
         lambda: service.accept_offer(
-            session=session, chain=request.app.state.chain, offer=offer, signature=body.signature
+            session=session, chain=chain, offer=offer, signature=body.signature
         )
     )
 
@@ -118,7 +119,7 @@ def cancel_collaboration(
 def get_transaction(
     collaboration_id: str,
     action: Action,
-    request: Request,
+    chain: ChainDep,
     principal: CurrentPrincipal,
     session: SessionDep,
     deliverable: Annotated[
@@ -135,7 +136,7 @@ def get_transaction(
     )
     return service.build_transaction(
         session=session,
-        chain=request.app.state.chain,
+        chain=chain,
         principal=principal,
         collaboration=row,
         action=action,

@@ -13,31 +13,30 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 from web3.exceptions import Web3Exception
 
-from api.auth import Principal
 from api.brands.models import Brand
-from api.chain import ChainClient
+from api.chain.client import ChainClient
 from api.collaborations.models import (
     AcceptResult,
     Action,
     Collaboration,
     CollaborationPublic,
     PayeePublic,
-    Payout,
-    PayoutPublic,
     TransactionPublic,
     UnsignedTransaction,
     effective_status,
     effective_status_sql,
 )
+from api.core.auth import Principal
+from api.core.errors import ChainUnavailable, Conflict, Forbidden, InvalidInput, NotFound
 from api.creators.models import Creator
-from api.errors import ChainUnavailable, Conflict, Forbidden, InvalidInput, NotFound
-from api.idempotency import utcnow
+from api.kit.pagination import Page, PageParams, page_of, paginate
+from api.kit.time import utcnow
+from api.kit.types import new_id
 from api.offers.models import Offer
 from api.offers.service import current_status as offer_status
 from api.offers.service import to_public as offer_public
 from api.offers.service import transition
-from api.pagination import Page, PageParams, page_of, paginate
-from api.types import new_id
+from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
 from contracts.errors import ContractRevert
 
@@ -275,20 +274,7 @@ def _payouts(session: Session, deal_id: str) -> list[PayoutPublic]:
         .where(Payout.deal_id == deal_id)
         .order_by(Payout.block_number, Payout.log_index)
     )
-    return [payout_public(row) for row in rows]
-
-
-def payout_public(row: Payout) -> PayoutPublic:
-    return PayoutPublic(
-        deal_id=row.deal_id,
-        wallet=row.wallet,
-        token=row.token,
-        amount=row.amount,
-        kind=row.kind,
-        block_number=row.block_number,
-        tx_hash=row.tx_hash,
-        log_index=row.log_index,
-    )
+    return [PayoutPublic.of(row) for row in rows]
 
 
 def to_public(*, session: Session, collaboration: Collaboration) -> CollaborationPublic:

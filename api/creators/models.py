@@ -8,9 +8,9 @@ from sqlalchemy import JSON, Column, Index, func, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
-from api.idempotency import utcnow
-from api.types import Address, Amount, Country, Language, Platform, StrictInt, Token
-from api.values import ValueTerms
+from api.kit.time import utcnow
+from api.kit.types import Address, Country, Language, Money, Platform, StrictInt
+from api.values.models import ValueTerms
 
 TOTAL_BPS = 10_000
 MAX_PAYEES = 16
@@ -54,13 +54,6 @@ class PlatformAudience(BaseModel):
     followers: StrictInt = Field(ge=0, le=10**10)
     engagement_rate: StrictFloat = Field(default=0.0, ge=0.0, le=1.0)
     countries: list[Country] = Field(default_factory=list, max_length=50)
-
-
-class Money(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    amount: Amount
-    token: Token
 
 
 class ScreeningPolicy(BaseModel):

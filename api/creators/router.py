@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import CurrentCreator
+from api.core.auth import CurrentCreator
+from api.core.db import SessionDep
+from api.core.openapi import errors
 from api.creators import service
 from api.creators.models import CreatorCreate, CreatorPublic, CreatorUpdate
-from api.db import SessionDep
-from api.idempotency import IdempotencyDep
 from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
+from api.kit.idempotency import IdempotencyDep
 from api.match_index import IndexDep
-from api.openapi import errors
 
 router = APIRouter(prefix="/v1/creators", tags=["creators"])
 NO_STORE = {"Cache-Control": "no-store"}

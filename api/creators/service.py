@@ -3,7 +3,10 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from api.auth import hash_api_key, new_api_key
+from api.core.auth import hash_api_key, new_api_key
+from api.core.db import on_commit
+from api.core.deployment import check_inputs
+from api.core.errors import Conflict, InvalidInput, NotFound
 from api.creators.models import (
     Creator,
     CreatorCreate,
@@ -12,11 +15,9 @@ from api.creators.models import (
     CreatorUpdate,
     check_creator,
 )
-from api.deployment import check_inputs
-from api.errors import Conflict, InvalidInput, NotFound
-from api.idempotency import utcnow
-from api.match_index import SharedIndex, creator_profile, on_commit
-from api.types import new_id
+from api.kit.time import utcnow
+from api.kit.types import new_id
+from api.match_index import SharedIndex, creator_profile
 
 NULLABLE = frozenset({"operator"})
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
-from api.idempotency import utcnow
-from api.types import Address
+from api.kit.time import utcnow
+from api.kit.types import Address
 
 ROTATE_HOWTO = (
     "to get a new key (the old one stops working at once), sign in with the account's wallet: "

@@ -19,11 +19,10 @@ from siwe import siwe
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from api.auth import hash_api_key, new_api_key
 from api.brands.models import Brand
+from api.core.auth import hash_api_key, new_api_key
+from api.core.errors import Conflict, InvalidInput, SignInRejected
 from api.creators.models import Creator
-from api.errors import Conflict, InvalidInput, SignInRejected
-from api.idempotency import utcnow
 from api.keys.models import (
     ACCOUNT_URN,
     KEY_SHOWN_ONCE,
@@ -32,6 +31,7 @@ from api.keys.models import (
     NonceRequest,
     SiweNonce,
 )
+from api.kit.time import utcnow
 
 STATEMENT = "Rotate my Collab API key: the current key stops working."
 NONCE_ALPHABET = string.ascii_letters + string.digits

@@ -8,9 +8,8 @@ from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
-from api.creators.models import Money
-from api.idempotency import utcnow
-from api.types import Amount, FutureDatetime, StrictInt, Token
+from api.kit.time import utcnow
+from api.kit.types import Amount, FutureDatetime, Money, StrictInt, Token
 
 OfferStatus = Literal["sent", "screened_out", "declined", "accepted", "expired", "cancelled"]
 # An offer is open while it is sent or accepted: at most one per creator and request, held by a

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from api.auth import CurrentBrand, CurrentCreator, CurrentPrincipal
-from api.db import SessionDep
-from api.idempotency import IdempotencyDep
+from api.core.auth import CurrentBrand, CurrentCreator, CurrentPrincipal
+from api.core.db import SessionDep
+from api.core.openapi import errors
+from api.core.settings import SettingsDep
+from api.kit.idempotency import IdempotencyDep
+from api.kit.pagination import Page, PageDep
 from api.match_index import IndexDep
 from api.offers import service
 from api.offers.models import OfferCreate, OfferDecline, OfferPublic, OfferStatus
-from api.openapi import errors
-from api.pagination import Page, PageDep
 from api.requests.service import get_own_request
 
 router = APIRouter(tags=["offers"])
@@ -26,7 +27,7 @@ router = APIRouter(tags=["offers"])
 def create_offer(
     request_id: str,
     body: OfferCreate,
-    request: Request,
+    settings: SettingsDep,
     brand: CurrentBrand,
     session: SessionDep,
     index: IndexDep,
@@ -41,7 +42,7 @@ def create_offer(
         lambda: service.create_offer(
             session=session,
             index=index,
-            settings=request.app.state.settings,
+            settings=settings,
             brand=brand,
             row=row,
             data=body,

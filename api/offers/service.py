@@ -7,20 +7,20 @@ from sqlalchemy import and_, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from api.auth import Principal
 from api.collaborations.models import UNFUNDED, Collaboration, deal_expired
+from api.core.auth import Principal
+from api.core.deployment import check_inputs
+from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.settings import Settings
 from api.creators.models import Creator
-from api.deployment import check_inputs
-from api.errors import Conflict, InvalidInput, NotFound
-from api.idempotency import utcnow
+from api.kit.pagination import Page, PageParams, page_of, paginate
+from api.kit.time import utcnow
+from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
 from api.offers.models import OPEN_OFFER_STATUSES, Offer, OfferCreate, OfferPublic, Screening
 from api.offers.terms import build_terms_text
-from api.pagination import Page, PageParams, page_of, paginate
 from api.requests.models import CollabRequest
 from api.requests.service import brief_for
-from api.settings import Settings
-from api.types import new_id
 from matching import FilterReason
 
 # Hard filters that screen an offer out on the creator's behalf. Audience constraints are the

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from eth_utils import is_address, to_checksum_address
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from api.db import SessionDep
-from api.errors import InvalidInput
-from api.openapi import errors
+from api.chain.client import ChainDep
+from api.core.db import SessionDep
+from api.core.deployment import DeploymentDep
+from api.core.errors import InvalidInput
+from api.core.openapi import errors
 from api.payouts import service
 
 router = APIRouter(prefix="/v1/wallets", tags=["payouts"])
@@ -28,7 +30,7 @@ def _wallet(address: str, field: str = "address") -> str:
 @router.get("/{address}/payouts")
 def wallet_payouts(
     address: WalletPath,
-    request: Request,
+    deployment: DeploymentDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[int | None, Query(ge=1, le=MAX_PAYOUT_ID)] = None,
@@ -37,7 +39,7 @@ def wallet_payouts(
     Totals count only the tokens this deployment knows, in exact units and in whole tokens."""
     return service.wallet_payouts(
         session=session,
-        deployment=request.app.state.deployment,
+        deployment=deployment,
         wallet=_wallet(address),
         limit=limit,
         cursor=cursor,
@@ -47,7 +49,8 @@ def wallet_payouts(
 @router.get("/{address}/credits", responses=errors(503))
 def wallet_credits(
     address: WalletPath,
-    request: Request,
+    deployment: DeploymentDep,
+    chain: ChainDep,
     session: SessionDep,
     to: Annotated[
         str | None,
@@ -58,8 +61,6 @@ def wallet_credits(
     transaction to send from it (and, with `to`, one that pays another address)."""
     if to is not None:
         to = _wallet(to, "query.to")
-        if problem := request.app.state.deployment.payee_error(to):
+        if problem := deployment.payee_error(to):
             raise InvalidInput(f"to: {problem}", errors=[{"field": "query.to", "message": problem}])
-    return service.wallet_credits(
-        session=session, chain=request.app.state.chain, wallet=_wallet(address), to=to
-    )
+    return service.wallet_credits(session=session, chain=chain, wallet=_wallet(address), to=to)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from api.chain import ChainClient
-from api.collaborations.models import Payout
-from api.collaborations.service import payout_public, require_chain, unsigned_transaction
-from api.deployment import Deployment
+from api.chain.client import ChainClient
+from api.collaborations.service import require_chain, unsigned_transaction
+from api.core.deployment import Deployment
+from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
 
 RECEIVED = ("paid", "credited", "fee", "refund")
@@ -50,7 +50,7 @@ def wallet_payouts(
     received = received_totals(session=session, deployment=deployment, wallet=wallet)
     return {
         "wallet": wallet,
-        "items": [payout_public(row) for row in rows],
+        "items": [PayoutPublic.of(row) for row in rows],
         "next_cursor": str(rows[-1].id) if more else None,
         # token -> exact amount, for the tokens the deployment knows (details in `received`)
         "totals": {total["token"]: total["amount"] for total in received},

@@ -8,10 +8,9 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
-from api.creators.models import Money
-from api.idempotency import utcnow
-from api.types import Country, FutureDatetime, Language, Platform, StrictInt
-from api.values import ValueTerms
+from api.kit.time import utcnow
+from api.kit.types import Country, FutureDatetime, Language, Money, Platform, StrictInt
+from api.values.models import ValueTerms
 
 Format = Literal["post", "story", "reel", "short", "video", "live", "article", "podcast"]
 

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import CurrentBrand
-from api.db import SessionDep
-from api.idempotency import IdempotencyDep
+from api.core.auth import CurrentBrand
+from api.core.db import SessionDep
+from api.core.openapi import errors
+from api.kit.idempotency import IdempotencyDep
+from api.kit.pagination import Page, PageDep
 from api.match_index import IndexDep
-from api.openapi import errors
-from api.pagination import Page, PageDep
 from api.requests import service
 from api.requests.models import MatchList, RequestCreate, RequestPublic
 

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from api.auth import Principal
 from api.brands.models import Brand
+from api.core.auth import Principal
+from api.core.deployment import check_inputs
+from api.core.errors import InvalidInput, NotFound
 from api.creators.models import Creator
-from api.deployment import check_inputs
-from api.errors import InvalidInput, NotFound
+from api.kit.pagination import Page, PageParams, page_of, paginate
+from api.kit.types import new_id
 from api.match_index import SharedIndex
-from api.pagination import Page, PageParams, page_of, paginate
 from api.requests.models import (
     CollabRequest,
     MatchCreator,
@@ -18,7 +19,6 @@ from api.requests.models import (
     RequestPublic,
     TaggedValue,
 )
-from api.types import new_id
 from matching import Brief, detect_language, load_taxonomy, tag_text
 
 

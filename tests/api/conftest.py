@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from api.core.settings import Settings
 
 OPERATOR_KEY = "operator-test-key-0123456789"
 
@@ -49,7 +49,7 @@ def deals_chain():
 @pytest.fixture
 def chain(deals_chain):
     """The deals chain, rolled back after each test (time included)."""
-    from contracts.testing import revert, snapshot
+    from tests.contracts.env import revert, snapshot
 
     node, w3, deployment = deals_chain
     snapshot_id = snapshot(w3)

@@ -10,7 +10,7 @@ from web3 import Web3
 from api.dev.driver import DealDriver
 from api.dev.driver import send_unsigned as send
 from contracts.bindings import sign_typed_data
-from contracts.testing import advance
+from tests.contracts.env import advance
 from tests.factories import (
     Actor,
     future,
@@ -47,7 +47,7 @@ def address(key: str) -> str:
 
 def index(client) -> int:
     """Run the indexer to the chain head, as the background task would."""
-    from api.indexer import Indexer
+    from api.chain.indexer import Indexer
 
     state = client.app.state
     return Indexer(

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from api.settings import Settings
+from api.core.settings import Settings
 from contracts.bindings import sign_typed_data
 from tests.api.deals import make_deal
 from tests.api.test_limits import served

@@ -7,7 +7,6 @@ from eth_account import Account
 
 from api.dev.driver import token_balance
 from contracts import bindings
-from contracts.testing import advance
 from tests.api.deals import (
     address,
     expected_split,
@@ -17,6 +16,7 @@ from tests.api.deals import (
     sign_typed_data,
 )
 from tests.conftest import TEST_DATABASE_URL
+from tests.contracts.env import advance
 
 ODD_AMOUNT = 1_000_000_000_000_000_007  # 1 ETH and 7 wei: the dust must land on the creator
 
@@ -213,7 +213,8 @@ def test_wrong_party_and_wrong_state(deal_client, chain, wallets, operator) -> N
 def test_indexer_applies_each_event_once_and_resumes(deal_client, chain, wallets) -> None:
     from sqlmodel import Session, func, select
 
-    from api.collaborations.models import ChainEvent, IndexerCursor, Payout
+    from api.chain.models import ChainEvent, IndexerCursor
+    from api.payouts.models import Payout
 
     _, w3, _ = chain
     deal = make_deal(deal_client, w3, wallets, amount=10**17)
@@ -246,7 +247,7 @@ def test_confirmation_depth_is_respected(deal_settings, chain, wallets) -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from contracts.testing import mine
+    from tests.contracts.env import mine
 
     _, w3, _ = chain
     settings = deal_settings.model_copy(update={"confirmations": 3})
@@ -361,7 +362,7 @@ def test_two_indexers_at_once_apply_each_event_once(deal_client, chain, wallets)
 
     import sqlalchemy as sa
 
-    from api.indexer import Indexer
+    from api.chain.indexer import Indexer
 
     state = deal_client.app.state
     _, w3, _ = chain
@@ -401,7 +402,7 @@ if TEST_DATABASE_URL:
 
         import sqlalchemy as sa
 
-        from api.indexer import Indexer
+        from api.chain.indexer import Indexer
 
         state = deal_client.app.state
         assert state.engine.dialect.name == "postgresql"

@@ -13,7 +13,8 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from api.idempotency import IdempotencyRecord, prune_expired, utcnow
+from api.kit.idempotency import IdempotencyRecord, prune_expired
+from api.kit.time import utcnow
 from tests.api.test_limits import served
 from tests.factories import brand_body, post_request, register_brand, request_body
 

@@ -9,13 +9,15 @@ import os
 import pytest
 from sqlmodel import Session, select
 
-from api.collaborations.models import ChainEvent, Collaboration, IndexerBlock, Payout
+from api.chain.indexer import BLOCK_WINDOW, Indexer, confirmation_depth
+from api.chain.models import ChainEvent, IndexerBlock
+from api.collaborations.models import Collaboration
+from api.core.settings import Settings
 from api.creators.models import Creator
-from api.indexer import BLOCK_WINDOW, Indexer, confirmation_depth
-from api.settings import Settings
+from api.payouts.models import Payout
 from contracts import bindings
-from contracts.testing import mine, snapshot
 from tests.api.deals import address, expected_split, index, make_deal, send
+from tests.contracts.env import mine, snapshot
 
 AMOUNT = 10**18
 

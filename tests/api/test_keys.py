@@ -19,10 +19,10 @@ from siwe import siwe
 from sqlmodel import Session
 
 from api.app import create_app
-from api.demo import seed_demo
+from api.core.security import secrets_problem, weak_secret
+from api.core.settings import Settings
+from api.dev.demo import seed_demo
 from api.match_index import SharedIndex
-from api.security import secrets_problem, weak_secret
-from api.settings import Settings
 from contracts.localchain import Anvil
 from tests.factories import auth, brand_body, creator_body, register_brand, register_creator
 

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.brands.models import Brand
-from api.db import SessionDep, make_engine
-from api.limits import BodyLimit
-from api.settings import Settings
+from api.core.db import SessionDep, make_engine
+from api.core.limits import BodyLimit
+from api.core.settings import Settings
 from contracts.localchain import free_port
 from tests.factories import brand_body, register_brand
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.collaborations.models import Collaboration
-from api.idempotency import utcnow
+from api.kit.time import utcnow
 from api.offers.models import Offer
 from contracts import bindings
 from contracts.bindings import SECP256K1_N, sign_typed_data
@@ -256,7 +256,7 @@ def test_the_schema_holds_one_open_offer_per_creator_and_request(client) -> None
 def test_the_upgrade_settles_pairs_that_broke_the_rule_before_the_index(client, database_url):
     """Offers raced past the old check in Python: the migration that adds the index keeps the
     newest open offer of a pair and expires the rest, instead of failing on them."""
-    from api.migrate import downgrade, upgrade
+    from api.core.migrate import downgrade, upgrade
 
     brand = register_brand(client)
     creator = register_creator(client)

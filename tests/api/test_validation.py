@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.app import create_app
-from api.collaborations.models import Payout
+from api.core.runtime import StartupError
+from api.core.settings import Settings
 from api.creators.models import Creator
-from api.runtime import StartupError
-from api.settings import Settings
+from api.payouts.models import Payout
 from contracts import bindings
 from tests.api.deals import Wallets, address, index, make_deal
 from tests.factories import (
@@ -159,7 +159,7 @@ def test_a_platform_fee_above_the_escrow_cap_stops_the_start(deal_settings, chai
     with TestClient(create_app(deal_settings.model_copy(update={"platform_fee_bps": cap}))):
         pass
     above = deal_settings.model_copy(update={"platform_fee_bps": cap + 1})
-    from api.runtime import check_deployment
+    from api.core.runtime import check_deployment
 
     with pytest.raises(StartupError, match="PLATFORM_FEE_BPS"):  # `collab serve`, before serving
         check_deployment(above, w3)

@@ -1,7 +1,7 @@
 """Contract fixtures: one deployment per session, every test inside an anvil snapshot.
 
 The session chain is shared with other test packages, so contracts are deployed fresh here and
-each test is wrapped in ``evm_snapshot``/``evm_revert``; helpers live in ``contracts.testing``.
+each test is wrapped in ``evm_snapshot``/``evm_revert``; helpers live in ``tests.contracts.env``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from web3 import Web3
 
-from contracts.testing import Env, deploy_env, revert, snapshot
+from tests.contracts.env import Env, deploy_env, revert, snapshot
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from contracts import bindings, errors
 from contracts.bindings import DealStatus, DealTerms, send
-from contracts.testing import ONE_ETH, ONE_USD, Env, event_names
+from tests.contracts.env import ONE_ETH, ONE_USD, Env, event_names
 
 REENTRANCY_SELECTOR = "0x3ee5aeb5"  # ReentrancyGuardReentrantCall()
 

@@ -13,7 +13,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 
 from contracts import bindings, errors
 from contracts.bindings import ZERO_ADDRESS, DealTerms, send
-from contracts.testing import Env, advance
+from tests.contracts.env import Env, advance
 
 
 def test_typed_data_is_json_and_matches_the_contract_digest(env: Env) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from contracts import bindings, errors
 from contracts.bindings import DealStatus, send
-from contracts.testing import Env
+from tests.contracts.env import Env
 
 
 def _self_signed_copy(env: Env, terms: bindings.DealTerms, signer) -> bindings.DealTerms:

@@ -10,7 +10,7 @@ import pytest
 
 from contracts import bindings, errors
 from contracts.bindings import DealStatus, send
-from contracts.testing import DAY, ONE_ETH, Env, advance
+from tests.contracts.env import DAY, ONE_ETH, Env, advance
 
 FEE_BPS = 250
 

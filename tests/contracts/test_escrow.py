@@ -7,7 +7,7 @@ from eth_account import Account
 
 from contracts import bindings, errors
 from contracts.bindings import ZERO_ADDRESS, DealStatus, Erc20, send
-from contracts.testing import ONE_ETH, ONE_USD, Env, advance, event_names, gas_cost
+from tests.contracts.env import ONE_ETH, ONE_USD, Env, advance, event_names, gas_cost
 
 # ------------------------------------------------------------------ createDeal
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contracts.gasreport import measure
-from contracts.testing import Env
+from bench.gasreport import measure
+from tests.contracts.env import Env
 
 
 def test_gas_budgets_hold(env: Env) -> None:

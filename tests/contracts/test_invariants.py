@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 
 from contracts import bindings, errors
 from contracts.bindings import ZERO_ADDRESS, DealStatus, DealTerms, send
-from contracts.testing import (
+from tests.contracts.env import (
     DAY,
     HOUR,
     Actor,

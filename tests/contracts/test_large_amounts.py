@@ -12,7 +12,7 @@ import pytest
 
 from contracts import bindings
 from contracts.bindings import DealStatus, send
-from contracts.testing import Env, advance
+from tests.contracts.env import Env, advance
 
 AMOUNTS = [2**250 + 12_345, 2**256 - 1]
 SHARES_BPS = (5001, 3333, 1333, 333)  # floors leave dust for the creator

@@ -12,7 +12,7 @@ from eth_account.messages import encode_typed_data
 
 from contracts import bindings, errors
 from contracts.bindings import SECP256K1_N, DealStatus, normalize_signature
-from contracts.testing import Env
+from tests.contracts.env import Env
 
 HALF_N = SECP256K1_N // 2
 

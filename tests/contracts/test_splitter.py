@@ -9,7 +9,7 @@ from eth_account import Account
 
 from contracts import bindings, errors
 from contracts.bindings import SplitterContract, send
-from contracts.testing import ONE_ETH, ONE_USD, Env, event_names
+from tests.contracts.env import ONE_ETH, ONE_USD, Env, event_names
 
 SHARES = (7000, 1000, 1000, 1000)
 

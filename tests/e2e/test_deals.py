@@ -8,8 +8,8 @@ from eth_account import Account
 from api.dev.driver import token_balance
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
-from contracts.testing import advance
 from tests.api.deals import expected_split, send
+from tests.contracts.env import advance
 from tests.e2e.conftest import OPERATOR_KEY
 from tests.e2e.flow import (
     ARBITER_KEY,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import requests
+from fastapi import Depends, Request
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from api.errors import ChainUnavailable
-from api.settings import Settings
+from api.core.errors import ChainUnavailable
+from api.core.settings import Settings
 
 HEALTH_TTL_SECONDS = 1.0
 # Anything that means "the node did not answer" rather than "the node said no".
@@ -91,3 +93,12 @@ class ChainClient:
             return info
         except (ChainUnavailable, Web3Exception) as exc:
             return {"ok": False, "error": str(exc)}
+
+
+def get_chain(request: Request) -> ChainClient | None:
+    """The app's chain client; None when no chain is configured (routes that need one answer
+    503 through `require_chain`)."""
+    return request.app.state.chain
+
+
+ChainDep = Annotated[ChainClient | None, Depends(get_chain)]

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from eth_account import Account
 from sqlmodel import Session, select
 
-from api.auth import hash_api_key, new_api_key
 from api.brands import service as brands
 from api.brands.models import Brand, BrandCreate
+from api.core.auth import hash_api_key, new_api_key
+from api.core.settings import Settings
 from api.creators import service as creators
 from api.creators.models import Creator, CreatorCreate
 from api.match_index import SharedIndex
-from api.settings import Settings
 from contracts.localchain import DEV_PRIVATE_KEYS
 
 ETH = 10**18

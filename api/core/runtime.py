@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from web3 import Web3
 
-from api.settings import ROOT, Settings
+from api.core.settings import ROOT, Settings
 
 log = logging.getLogger("collab")
 
@@ -35,7 +35,7 @@ def load_settings(**overrides) -> Settings:
 
 
 def check_database(settings: Settings) -> None:
-    from api.db import make_engine
+    from api.core.db import make_engine
 
     try:
         engine = make_engine(settings.database_url)
@@ -48,7 +48,7 @@ def check_database(settings: Settings) -> None:
 
 
 def migrate(settings: Settings) -> None:
-    from api.migrate import upgrade
+    from api.core.migrate import upgrade
 
     try:
         upgrade(settings.database_url)
@@ -124,7 +124,7 @@ def _with_deployment(settings: Settings, saved: dict) -> Settings:
 def check_deployment(settings: Settings, w3: Web3) -> None:
     """The configured tokens answer as ERC-20s and the platform fee is within the escrow's cap:
     said here in one line, before the server starts (the app checks it again as it starts)."""
-    from api.deployment import load_deployment
+    from api.core.deployment import load_deployment
 
     load_deployment(settings, w3)
 

@@ -27,17 +27,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from web3.exceptions import BlockNotFound
 
-from api.chain import NODE_DOWN_ERRORS, ChainClient
-from api.collaborations.models import (
-    ChainEvent,
-    Collaboration,
-    IndexerBlock,
-    IndexerCursor,
-    Payout,
-)
+from api.chain.client import NODE_DOWN_ERRORS, ChainClient
+from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor
+from api.collaborations.models import Collaboration
+from api.core.errors import ChainUnavailable
 from api.creators.models import Creator
-from api.errors import ChainUnavailable
-from api.idempotency import utcnow
+from api.kit.time import utcnow
+from api.payouts.models import Payout
 from contracts import bindings
 
 log = logging.getLogger("collab.indexer")
@@ -530,7 +526,8 @@ class Indexer:
         creator.updated_at = utcnow()  # so other processes' matching indexes pick it up
         session.add(creator)
         if self.match_index is not None:
-            from api.match_index import creator_profile, on_commit
+            from api.core.db import on_commit
+            from api.match_index import creator_profile
 
             profile = creator_profile(creator)
             on_commit(session, lambda: self.match_index.upsert(profile))

@@ -30,16 +30,13 @@ from sqlalchemy import JSON, Column, UniqueConstraint, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
-from api.auth import OptionalPrincipal, Principal
-from api.db import SessionDep
-from api.errors import Conflict, IdempotencyConflict, InvalidInput
+from api.core.auth import OptionalPrincipal, Principal
+from api.core.db import SessionDep
+from api.core.errors import Conflict, IdempotencyConflict, InvalidInput
+from api.kit.time import utcnow
 
 RECORD_TTL = timedelta(hours=24)
 PRUNE_BATCH = 200
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from web3 import Web3
 
 from contracts.bindings import DealTerms, Erc20, SplitterContract, send
-from contracts.testing import ONE_ETH, ONE_USD, Actor, Env
+from tests.contracts.env import ONE_ETH, ONE_USD, Actor, Env
 
 SHARES_BPS = (7000, 1000, 1000, 1000)  # creator, two designers, one charity
 

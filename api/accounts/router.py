@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import CurrentPrincipal
 from api.brands import service as brands
 from api.brands.models import BrandPublic
+from api.core.auth import CurrentPrincipal
+from api.core.db import SessionDep
+from api.core.errors import NotFound
+from api.core.openapi import errors
 from api.creators import service as creators
 from api.creators.models import CreatorPublic
-from api.db import SessionDep
-from api.errors import NotFound
-from api.openapi import errors
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 

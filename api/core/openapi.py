@@ -10,9 +10,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from api.auth import get_principal
-from api.idempotency import get_idempotency
-from api.limits import declare_limits
+from api.core.auth import get_principal
+from api.core.limits import declare_limits
+from api.kit.idempotency import get_idempotency
 
 PROBLEM_SCHEMA = {
     "title": "Problem",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.settings import Settings
+from api.core.settings import Settings
 
 DEFAULT_SECRET_KEY = Settings.model_fields["secret_key"].default
 LOCAL_CHAIN_ID = 31337
@@ -75,7 +75,7 @@ def secrets_problem(settings: Settings, chain_id: int | None) -> tuple[str, str]
 
 def check_start(settings: Settings) -> None:
     """Refuse to serve with weak secrets, or with a Redis that does not answer (one line)."""
-    from api.runtime import StartupError, check_chain
+    from api.core.runtime import StartupError, check_chain
 
     chain_id = None
     if settings.chain_rpc_url:  # an unreachable node is refused here, naming CHAIN_RPC_URL

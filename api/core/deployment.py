@@ -18,12 +18,14 @@ from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated
 
+from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import InvalidInput
-from api.runtime import StartupError
-from api.settings import Settings
+from api.core.errors import InvalidInput
+from api.core.runtime import StartupError
+from api.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +195,7 @@ def check_platform_fee(settings: Settings, w3) -> None:
 def deployment_at_start(settings: Settings, chain) -> Deployment:
     """The lifespan's entry: a node that does not answer at start-up leaves the server up (it
     answers 503 on chain routes) with the configured tokens, without their metadata."""
-    from api.chain import NODE_DOWN_ERRORS
+    from api.chain.client import NODE_DOWN_ERRORS
 
     if chain is None:
         return load_deployment(settings)
@@ -203,3 +205,10 @@ def deployment_at_start(settings: Settings, chain) -> Deployment:
         log.warning("the chain node did not answer at start-up: token metadata unknown")
         return load_deployment(settings)
     return load_deployment(settings, chain.w3)
+
+
+def get_deployment(request: Request) -> Deployment:
+    return request.app.state.deployment
+
+
+DeploymentDep = Annotated[Deployment, Depends(get_deployment)]

@@ -16,12 +16,12 @@ from sqlmodel import Session
 from web3 import Web3
 
 from api.app import create_app
-from api.db import make_engine
-from api.demo import DemoAccount, seed_demo, wait_for
+from api.core.db import make_engine
+from api.core.runtime import local_stack
+from api.core.settings import Settings
+from api.dev.demo import DemoAccount, seed_demo, wait_for
 from api.dev.driver import DealDriver, token_balance
 from api.match_index import SharedIndex
-from api.runtime import local_stack
-from api.settings import Settings
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
 

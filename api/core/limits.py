@@ -25,8 +25,8 @@ from limits.storage import storage_from_string
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import PayloadTooLarge, RateLimited, problem_response
-from api.settings import Settings
+from api.core.errors import PayloadTooLarge, RateLimited, problem_response
+from api.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

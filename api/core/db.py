@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, create_engine
 
-# Explicit constraint names so Alembic migrations are stable across SQLite and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from api.core.metadata import NAMING_CONVENTION  # noqa: F401  (also fixes the MetaData)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -69,3 +62,20 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+# Work to do once the unit of work has committed (and never if it rolls back), such as
+# updating the in-memory matching index with what the database now holds.
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    session.info.setdefault("on_commit", []).append(action)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _run_on_commit(session: OrmSession) -> None:
+    for action in session.info.pop("on_commit", []):
+        action()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_on_rollback(session: OrmSession) -> None:
+    session.info.pop("on_commit", None)

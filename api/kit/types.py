@@ -12,7 +12,9 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     Strict,
@@ -127,3 +129,12 @@ def _future_datetime(value: datetime) -> datetime:
 FutureDatetime = Annotated[AwareDatetime, AfterValidator(_future_datetime)]
 # Integers that must arrive as JSON integers: `true` is not 1 and `5000.0` is not 5000.
 StrictInt = Annotated[int, Strict()]
+
+
+class Money(BaseModel):
+    """An amount in a token's smallest unit, and the token (`ETH` or an ERC-20 address)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount
+    token: Token

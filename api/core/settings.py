@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from eth_utils import is_address, to_checksum_address
+from fastapi import Depends, Request
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 DEFAULT_SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'collab.db'}"
 
 
@@ -162,3 +163,10 @@ class Settings(BaseSettings):
 
 def env_name(field: str) -> str:
     return field.upper()
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

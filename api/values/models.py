@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import AfterValidator, Field
 
 from matching import UnknownValueError, load_taxonomy
@@ -28,11 +27,3 @@ ValueTerms = Annotated[
     Field(max_length=40, examples=[["cause animale", "vegan", "cruelty-free"]]),
     AfterValidator(resolve_terms),
 ]
-
-router = APIRouter(prefix="/v1/values", tags=["values"])
-
-
-@router.get("")
-def list_values() -> dict:
-    """The value taxonomy: slugs, FR/EN labels, synonyms, hashtags, parents and conflicts."""
-    return {"items": load_taxonomy().to_dict()["entries"]}

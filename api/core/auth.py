@@ -19,8 +19,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
-from api.db import SessionDep
-from api.errors import Forbidden, Unauthorized
+from api.core.db import SessionDep
+from api.core.errors import Forbidden, Unauthorized
 
 Role = Literal["brand", "creator", "operator"]
 KEY_PREFIX = {"brand": "ck_brand_", "creator": "ck_creator_"}

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import InvalidInput, problem_response
+from api.core.errors import InvalidInput, problem_response
 
 NUL = "\x00"
 MESSAGE = "must not contain the NUL character (U+0000)"
