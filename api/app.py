@@ -14,6 +14,7 @@ from sqlmodel import Session
 from api.accounts import router as accounts
 from api.brands.router import router as brands_router
 from api.chain.client import ChainClient
+from api.chain.client import install_handler as install_chain_handler
 from api.chain.indexer import start_background, stop_background
 from api.collaborations.router import router as collaborations_router
 from api.core.db import make_engine
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.startup_hooks = [start_background, start_refresh]
     app.state.shutdown_hooks = [stop_background, stop_refresh]
     install_handlers(app)
+    install_chain_handler(app)
     for router in (
         brands_router,
         creators_router,

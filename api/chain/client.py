@@ -11,12 +11,20 @@ from fastapi import Depends, Request
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from api.core.errors import ChainUnavailable
 from api.core.settings import Settings
 
 HEALTH_TTL_SECONDS = 1.0
 # Anything that means "the node did not answer" rather than "the node said no".
 NODE_DOWN_ERRORS = (requests.exceptions.RequestException, ConnectionError, TimeoutError, OSError)
+
+
+class ChainError(Exception):
+    """A failure of the chain itself, not of the request: one handler (see `install_handler`)
+    answers it as a 503 problem."""
+
+
+class NodeUnavailable(ChainError):
+    """The node did not answer (refused, timed out), as opposed to answering no."""
 
 
 @dataclass
@@ -44,22 +52,23 @@ class ChainClient:
             stablecoin_address=settings.stablecoin_address,
         )
 
-    def call(self, fn, *args, **kwargs):
-        """Run a node call, turning transport failures into a 503 problem."""
+    def ask(self, fn, *args, **kwargs):
+        """Run `fn(*args, **kwargs)`, a request to the node; a transport failure raises
+        NodeUnavailable."""
         try:
             return fn(*args, **kwargs)
         except NODE_DOWN_ERRORS as exc:
-            raise ChainUnavailable(f"the chain node did not answer: {type(exc).__name__}") from exc
+            raise NodeUnavailable(f"the chain node did not answer: {type(exc).__name__}") from exc
 
     @property
     def chain_id(self) -> int:
-        return self.call(lambda: self.w3.eth.chain_id)
+        return self.ask(lambda: self.w3.eth.chain_id)
 
     def latest_block(self) -> int:
-        return self.call(lambda: self.w3.eth.block_number)
+        return self.ask(lambda: self.w3.eth.block_number)
 
     def has_code(self, address: str) -> bool:
-        return len(self.call(self.w3.eth.get_code, Web3.to_checksum_address(address))) > 0
+        return len(self.ask(self.w3.eth.get_code, Web3.to_checksum_address(address))) > 0
 
     def contracts(self) -> dict[str, str | None]:
         return {
@@ -91,7 +100,7 @@ class ChainClient:
                 if address
             }
             return info
-        except (ChainUnavailable, Web3Exception) as exc:
+        except (ChainError, Web3Exception) as exc:
             return {"ok": False, "error": str(exc)}
 
 
@@ -102,3 +111,13 @@ def get_chain(request: Request) -> ChainClient | None:
 
 
 ChainDep = Annotated[ChainClient | None, Depends(get_chain)]
+
+
+def install_handler(app) -> None:
+    """The one place chain errors become problems: 503, the request changed nothing."""
+    from api.core.errors import ChainUnavailable, problem_response
+
+    @app.exception_handler(ChainError)
+    async def _chain_error(request: Request, exc: ChainError):
+        problem = ChainUnavailable(str(exc))
+        return problem_response(problem.status, problem.body(request.url.path))

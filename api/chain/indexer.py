@@ -27,12 +27,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from web3.exceptions import BlockNotFound
 
-from api.chain.client import NODE_DOWN_ERRORS, ChainClient
+from api.chain.client import NODE_DOWN_ERRORS, ChainClient, ChainError
 from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor
 from api.collaborations.models import Collaboration
-from api.core.errors import ChainUnavailable
 from api.creators.models import Creator
 from api.kit.time import utcnow
+from api.match_index import SharedIndex, creator_profile
 from api.payouts.models import Payout
 from contracts import bindings
 
@@ -139,7 +139,7 @@ class Indexer:
     confirmations: int | None = None  # None: confirmation_depth's default for the chain
     start_block: int = 0
     batch_blocks: int = 2_000
-    match_index: object | None = None
+    match_index: SharedIndex | None = None  # kept in step when completed deals change
     _chain_id: int | None = field(default=None, init=False, repr=False)
 
     @property
@@ -193,7 +193,7 @@ class Indexer:
             return 0, False
 
     def _try_step(self) -> tuple[int, bool]:
-        head = self.chain.call(lambda: self.chain.w3.eth.block_number)
+        head = self.chain.ask(lambda: self.chain.w3.eth.block_number)
         safe_head = head - self.depth
         with Session(self.engine) as session:
             if not self._lock(session):
@@ -209,7 +209,7 @@ class Indexer:
             from_block = cursor.next_block
             to_block = min(safe_head, from_block + self.batch_blocks - 1)
             anchor = self._header(to_block)
-            events = self.chain.call(
+            events = self.chain.ask(
                 bindings.fetch_events,
                 self.chain.w3,
                 self.chain.escrow_address,
@@ -232,7 +232,7 @@ class Indexer:
     def _header(self, number: int) -> tuple[str, str] | None:
         """(hash, parent hash) of a canonical block, or None when the chain is shorter."""
         try:
-            block = self.chain.call(self.chain.w3.eth.get_block, number)
+            block = self.chain.ask(self.chain.w3.eth.get_block, number)
         except BlockNotFound:
             return None
         return "0x" + bytes(block["hash"]).hex(), "0x" + bytes(block["parentHash"]).hex()
@@ -527,7 +527,6 @@ class Indexer:
         session.add(creator)
         if self.match_index is not None:
             from api.core.db import on_commit
-            from api.match_index import creator_profile
 
             profile = creator_profile(creator)
             on_commit(session, lambda: self.match_index.upsert(profile))
@@ -540,7 +539,7 @@ class Indexer:
                 # Wait only at the head: a batch of blocks without events is no reason to.
                 if not self._step()[1]:
                     stop.wait(poll_seconds)
-            except (ChainUnavailable, *NODE_DOWN_ERRORS) as exc:
+            except (ChainError, *NODE_DOWN_ERRORS) as exc:
                 log.warning("chain unreachable, retrying: %s", exc)
                 stop.wait(poll_seconds * 2)
             except Exception:

@@ -31,7 +31,7 @@ from api.core.errors import ChainUnavailable, Conflict, Forbidden, InvalidInput,
 from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.time import utcnow
-from api.kit.types import new_id
+from api.kit.types import ETH, new_id
 from api.offers.models import Offer
 from api.offers.service import current_status as offer_status
 from api.offers.service import to_public as offer_public
@@ -39,8 +39,6 @@ from api.offers.service import transition
 from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
 from contracts.errors import ContractRevert
-
-ETH = "ETH"
 
 
 def require_chain(chain: ChainClient | None) -> ChainClient:
@@ -204,7 +202,7 @@ def _fundable_signature(*, chain: ChainClient, terms: bindings.DealTerms, signat
             f"malformed signature: {exc}",
             errors=[{"field": "signature", "message": "not an ECDSA signature"}],
         ) from None
-    valid = chain.call(
+    valid = chain.ask(
         bindings.verify_creator_signature,
         chain.w3,
         terms,
@@ -219,7 +217,7 @@ def _fundable_signature(*, chain: ChainClient, terms: bindings.DealTerms, signat
             errors=[{"field": "signature", "message": "does not match the deal terms"}],
         )
     try:
-        chain.call(bindings.simulate_create_deal, chain.w3, chain.escrow_address, terms, normalised)
+        chain.ask(bindings.simulate_create_deal, chain.w3, chain.escrow_address, terms, normalised)
     except ContractRevert as exc:
         raise InvalidInput(
             f"the escrow would refuse to fund this deal: {exc}",
@@ -389,7 +387,7 @@ def build_transaction(
     status = effective_status(collaboration)
     if status != STATUS_NEEDED[action]:
         raise Conflict(f"collaboration is {status}; {action} needs it {STATUS_NEEDED[action]}")
-    now = chain.call(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
+    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
     review_ends = (collaboration.delivered_at or 0) + collaboration.review_period_seconds
     timing = {
         "fund": (now <= collaboration.signature_expiry, "the creator's signature has expired"),
@@ -410,7 +408,7 @@ def build_transaction(
         sender = collaboration.brand_wallet
         if collaboration.token != ETH:
             token = bindings.Erc20(chain.w3, collaboration.token)
-            allowance = chain.call(token.allowance, sender, chain.escrow_address)
+            allowance = chain.ask(token.allowance, sender, chain.escrow_address)
             if allowance < int(collaboration.amount):
                 requires.append(
                     unsigned_transaction(
@@ -440,7 +438,7 @@ def build_transaction(
     gas = None
     if sender and not requires:
         try:
-            gas = chain.call(bindings.estimate_gas, chain.w3, dict(tx), sender)
+            gas = chain.ask(bindings.estimate_gas, chain.w3, dict(tx), sender)
         except ContractRevert as exc:
             note = f"the chain would reject this transaction now: {exc}"
         except Web3Exception as exc:  # e.g. the sender cannot pay for gas yet

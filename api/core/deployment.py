@@ -26,10 +26,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.core.errors import InvalidInput
 from api.core.runtime import StartupError
 from api.core.settings import Settings
+from api.kit.types import ETH
 
 log = logging.getLogger(__name__)
 
-ETH = "ETH"
 ZERO_ADDRESS = "0x" + "00" * 20
 
 

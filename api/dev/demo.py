@@ -19,10 +19,9 @@ from api.core.auth import hash_api_key, new_api_key
 from api.core.settings import Settings
 from api.creators import service as creators
 from api.creators.models import Creator, CreatorCreate
+from api.kit.types import WEI_PER_ETH
 from api.match_index import SharedIndex
 from contracts.localchain import DEV_PRIVATE_KEYS
-
-ETH = 10**18
 
 
 def dev_address(index: int) -> str:
@@ -105,7 +104,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                 | audience("tiktok", 95_000, 0.071, ["FR"]),
                 "values": ["animal welfare", "veganism", "cruelty-free", "animal-rescue"],
                 "dealbreakers": ["animal testing", "fur", "leather"],
-                "min_fees": fees(ETH // 20, 150),
+                "min_fees": fees(WEI_PER_ETH // 20, 150),
                 "split": {
                     "creator_share_bps": 7000,
                     "designers": [
@@ -133,7 +132,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                 "audience": audience("youtube", 240_000, 0.038, ["FR", "US", "GB"]),
                 "values": ["LGBTQ+ rights", "inclusion", "mental health"],
                 "dealbreakers": ["weapons", "gambling"],
-                "min_fees": fees(ETH // 10, 300),
+                "min_fees": fees(WEI_PER_ETH // 10, 300),
                 "split": {
                     "creator_share_bps": 9000,
                     "designers": [],
@@ -153,7 +152,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                 "audience": audience("instagram", 60_000, 0.061, ["FR"]),
                 "values": ["fatherhood", "education", "mental health"],
                 "dealbreakers": ["alcohol", "gambling", "sugary drinks"],
-                "min_fees": fees(ETH // 50, 60),
+                "min_fees": fees(WEI_PER_ETH // 50, 60),
                 "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
             },
         ),
@@ -168,7 +167,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                 | audience("youtube", 80_000, 0.041, ["FR"]),
                 "values": ["sport for everyone", "sport", "disability inclusion"],
                 "dealbreakers": ["tobacco", "fossil fuels"],
-                "min_fees": fees(ETH // 5, 600),
+                "min_fees": fees(WEI_PER_ETH // 5, 600),
                 "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
             },
         ),

@@ -13,9 +13,8 @@ from typing import Any
 from web3 import Web3
 
 from api.collaborations.models import UnsignedTransaction
+from api.kit.types import ETH
 from contracts import bindings
-
-ETH = "ETH"  # the API's name for native ETH in a token field
 
 
 class DriverError(RuntimeError):

@@ -22,6 +22,9 @@ from pydantic import (
 )
 
 MAX_UINT256 = 2**256 - 1
+# The API's name for native ETH in a token field (the chain says the zero address instead).
+ETH = "ETH"
+WEI_PER_ETH = 10**18
 # The largest amount the API takes, in a token's smallest unit: 10^30 wei is a trillion ETH, far
 # beyond any real deal, and far from where share arithmetic could come near 2^256.
 MAX_AMOUNT = 10**30
@@ -61,8 +64,8 @@ def _amount(value: object) -> int:
 
 
 def _token(value: object) -> str:
-    if isinstance(value, str) and value.upper() == "ETH":
-        return "ETH"
+    if isinstance(value, str) and value.upper() == ETH:
+        return ETH
     try:
         return _address(value)
     except ValueError:

@@ -37,14 +37,14 @@ def create_offer(
     `sent`, or `screened_out` with the reasons. One open (sent or accepted) offer per creator
     and request, enforced by the database: another one is a 409, until the open one is declined,
     expires or its collaboration is cancelled."""
-    row = get_own_request(session=session, brand=brand, request_id=request_id)
+    collab_request = get_own_request(session=session, brand=brand, request_id=request_id)
     return idempotency.run(
         lambda: service.create_offer(
             session=session,
             index=index,
             settings=settings,
             brand=brand,
-            row=row,
+            collab_request=collab_request,
             data=body,
         )
     )

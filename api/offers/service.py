@@ -161,13 +161,13 @@ def screen(
     *,
     session: Session,
     index: SharedIndex,
-    row: CollabRequest,
+    collab_request: CollabRequest,
     creator: Creator,
     amount: int,
     token: str,
 ) -> tuple[str, Screening]:
     """Apply the creator's screening policy: dealbreakers always, then the alignment bar."""
-    brief = brief_for(session=session, row=row, budget=amount, token=token)
+    brief = brief_for(session=session, collab_request=collab_request, budget=amount, token=token)
     result = index.score_one(brief, creator_profile(creator))
     threshold = float(creator.screening.get("min_alignment", 0.2))
     if isinstance(result, list):
@@ -201,15 +201,17 @@ def create_offer(
     index: SharedIndex,
     settings: Settings,
     brand: Principal,
-    row: CollabRequest,
+    collab_request: CollabRequest,
     data: OfferCreate,
 ) -> OfferPublic:
-    if row.status != "open":
-        raise Conflict(f"request {row.id} is {row.status}; it takes no new offers")
+    if collab_request.status != "open":
+        raise Conflict(
+            f"request {collab_request.id} is {collab_request.status}; it takes no new offers"
+        )
     creator = session.get(Creator, data.creator_id)
     if creator is None:
         raise NotFound(f"creator {data.creator_id} not found")
-    token = data.token or row.budget_token
+    token = data.token or collab_request.budget_token
     fees = {fee["token"]: int(fee["amount"]) for fee in creator.min_fees}
     if token not in fees:
         raise InvalidInput(
@@ -227,15 +229,20 @@ def create_offer(
             "deliver_by must be within a year",
             errors=[{"field": "deliver_by", "message": "more than a year away"}],
         )
-    _require_no_open_offer(session=session, request_id=row.id, creator_id=creator.id)
+    _require_no_open_offer(session=session, request_id=collab_request.id, creator_id=creator.id)
     status, screening = screen(
-        session=session, index=index, row=row, creator=creator, amount=data.amount, token=token
+        session=session,
+        index=index,
+        collab_request=collab_request,
+        creator=creator,
+        amount=data.amount,
+        token=token,
     )
-    expire_stale_offers(session=session, request_id=row.id, creator_id=creator.id)
+    expire_stale_offers(session=session, request_id=collab_request.id, creator_id=creator.id)
     now = utcnow()
     offer = Offer(
         id=new_id("off"),
-        request_id=row.id,
+        request_id=collab_request.id,
         brand_id=brand.id,
         creator_id=creator.id,
         amount=str(data.amount),
@@ -249,8 +256,8 @@ def create_offer(
             brand_terms=data.terms,
             is_virtual=creator.is_virtual,
             operator=creator.operator,
-            deliverables=row.deliverables,
-            lang=row.lang,
+            deliverables=collab_request.deliverables,
+            lang=collab_request.lang,
         ),
         status=status,
         screening=screening.model_dump(),

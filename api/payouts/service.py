@@ -75,7 +75,7 @@ def wallet_credits(
     withdrawals: list[dict] = []
     for token in sorted(tokens):
         erc20 = None if token == "ETH" else token
-        amount = chain.call(escrow.credit_of, wallet, erc20)
+        amount = chain.ask(escrow.credit_of, wallet, erc20)
         credits[token] = amount
         if amount:
             withdrawal = {

@@ -31,8 +31,8 @@ def list_requests(brand: CurrentBrand, session: SessionDep, page: PageDep) -> Pa
 
 @router.get("/{request_id}", responses=errors(404), response_model=RequestPublic)
 def get_request(request_id: str, brand: CurrentBrand, session: SessionDep) -> RequestPublic:
-    row = service.get_own_request(session=session, brand=brand, request_id=request_id)
-    return service.to_public(row)
+    collab_request = service.get_own_request(session=session, brand=brand, request_id=request_id)
+    return service.to_public(collab_request)
 
 
 @router.get("/{request_id}/matches", responses=errors(404), response_model=MatchList)
@@ -45,7 +45,11 @@ def get_matches(
     diversify: bool = False,
 ) -> MatchList:
     """Creators ranked by shared values, audience, budget and track record, with reasons."""
-    row = service.get_own_request(session=session, brand=brand, request_id=request_id)
+    collab_request = service.get_own_request(session=session, brand=brand, request_id=request_id)
     return service.find_matches(
-        session=session, index=index, row=row, limit=limit, diversify=diversify
+        session=session,
+        index=index,
+        collab_request=collab_request,
+        limit=limit,
+        diversify=diversify,
     )

@@ -22,26 +22,28 @@ from api.requests.models import (
 from matching import Brief, detect_language, load_taxonomy, tag_text
 
 
-def to_public(row: CollabRequest) -> RequestPublic:
+def to_public(collab_request: CollabRequest) -> RequestPublic:
     taxonomy = load_taxonomy()
     tagged = [
-        TaggedValue(slug=slug, weight=round(weight, 4), label=taxonomy.label(slug, row.lang))
-        for slug, weight in sorted(row.target_values.items(), key=lambda kv: -kv[1])
+        TaggedValue(
+            slug=slug, weight=round(weight, 4), label=taxonomy.label(slug, collab_request.lang)
+        )
+        for slug, weight in sorted(collab_request.target_values.items(), key=lambda kv: -kv[1])
     ]
     return RequestPublic(
-        id=row.id,
-        brand_id=row.brand_id,
-        title=row.title,
-        description=row.description,
-        lang=row.lang,
+        id=collab_request.id,
+        brand_id=collab_request.brand_id,
+        title=collab_request.title,
+        description=collab_request.description,
+        lang=collab_request.lang,
         target_values=tagged,
-        values_source=row.values_source,
-        budget={"amount": row.budget_amount, "token": row.budget_token},
-        deliverables=row.deliverables,
-        deadline=row.deadline,
-        audience=row.audience,
-        status=row.status,
-        created_at=row.created_at,
+        values_source=collab_request.values_source,
+        budget={"amount": collab_request.budget_amount, "token": collab_request.budget_token},
+        deliverables=collab_request.deliverables,
+        deadline=collab_request.deadline,
+        audience=collab_request.audience,
+        status=collab_request.status,
+        created_at=collab_request.created_at,
     )
 
 
@@ -58,7 +60,7 @@ def create_request(*, session: Session, brand: Principal, data: RequestCreate) -
                 "no value found in the title or description; name them in target_values",
                 errors=[{"field": "target_values", "message": "required: nothing to tag"}],
             )
-    row = CollabRequest(
+    collab_request = CollabRequest(
         id=new_id("req"),
         brand_id=brand.id,
         title=data.title,
@@ -72,17 +74,17 @@ def create_request(*, session: Session, brand: Principal, data: RequestCreate) -
         deadline=data.deadline,
         audience=data.audience.model_dump(),
     )
-    session.add(row)
+    session.add(collab_request)
     session.flush()
-    return to_public(row)
+    return to_public(collab_request)
 
 
 def get_own_request(*, session: Session, brand: Principal, request_id: str) -> CollabRequest:
-    row = session.get(CollabRequest, request_id)
+    collab_request = session.get(CollabRequest, request_id)
     # Another brand's request answers exactly like a missing one: no existence leak.
-    if row is None or row.brand_id != brand.id:
+    if collab_request is None or collab_request.brand_id != brand.id:
         raise NotFound(f"request {request_id} not found")
-    return row
+    return collab_request
 
 
 def list_requests(*, session: Session, brand: Principal, params: PageParams) -> Page:
@@ -92,27 +94,36 @@ def list_requests(*, session: Session, brand: Principal, params: PageParams) -> 
 
 
 def brief_for(
-    *, session: Session, row: CollabRequest, budget: int | None = None, token: str | None = None
+    *,
+    session: Session,
+    collab_request: CollabRequest,
+    budget: int | None = None,
+    token: str | None = None,
 ) -> Brief:
-    brand = session.get(Brand, row.brand_id)
-    audience = row.audience
+    brand = session.get(Brand, collab_request.brand_id)
+    audience = collab_request.audience
     return Brief(
-        values=dict(row.target_values),
+        values=dict(collab_request.target_values),
         practices=list(brand.practices) if brand else [],
-        budget=budget if budget is not None else int(row.budget_amount),
-        token=token or row.budget_token,
+        budget=budget if budget is not None else int(collab_request.budget_amount),
+        token=token or collab_request.budget_token,
         languages=list(audience.get("languages", [])),
         platforms=list(audience.get("platforms", [])),
         min_followers=int(audience.get("min_followers", 0)),
         countries=list(audience.get("countries", [])),
-        lang=row.lang,
+        lang=collab_request.lang,
     )
 
 
 def find_matches(
-    *, session: Session, index: SharedIndex, row: CollabRequest, limit: int, diversify: bool
+    *,
+    session: Session,
+    index: SharedIndex,
+    collab_request: CollabRequest,
+    limit: int,
+    diversify: bool,
 ) -> MatchList:
-    brief = brief_for(session=session, row=row)
+    brief = brief_for(session=session, collab_request=collab_request)
     # A creator who shares none of the brief's values is not a match, however big the audience.
     matches = [
         match
@@ -141,4 +152,4 @@ def find_matches(
                 is_virtual=creator.is_virtual,
             )
         )
-    return MatchList(request_id=row.id, diversified=diversify, items=items)
+    return MatchList(request_id=collab_request.id, diversified=diversify, items=items)

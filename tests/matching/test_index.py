@@ -22,7 +22,7 @@ from matching import (
 from matching.diversity import DIVERSITY_EPSILON, diversify_matches
 from tests.matching import devset
 
-ETH = 10**18
+ONE_ETH = 10**18
 USDC = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 
 
@@ -34,7 +34,7 @@ def creator(cid="c1", **kw) -> CreatorProfile:
         is_virtual=False,
         languages=["fr", "en"],
         audience={"instagram": Audience(50_000, 0.05, ["FR", "BE"])},
-        min_fee={"ETH": ETH // 10},
+        min_fee={"ETH": ONE_ETH // 10},
         completed_deals=3,
     )
     base.update(kw)
@@ -42,7 +42,7 @@ def creator(cid="c1", **kw) -> CreatorProfile:
 
 
 def brief(**kw) -> Brief:
-    base = dict(values={"veganism": 1.0}, practices=[], budget=ETH, token="ETH")
+    base = dict(values={"veganism": 1.0}, practices=[], budget=ONE_ETH, token="ETH")
     base.update(kw)
     return Brief(**base)
 
@@ -90,7 +90,7 @@ def test_practice_named_in_brief_values_counts_as_practice(index):
 
 def test_below_min_fee_is_exact_beyond_2_63():
     idx = MatchIndex()
-    fee = 50 * ETH  # 5e19 wei > 2**63
+    fee = 50 * ONE_ETH  # 5e19 wei > 2**63
     assert fee > 2**63
     idx.upsert(creator(min_fee={"ETH": fee}))
     assert codes(idx, brief(budget=fee - 1)) == {"below_min_fee"}
@@ -173,7 +173,7 @@ def test_money_is_integer_only():
         Brief(budget=1.5)
     with pytest.raises(ValueError, match="min_fee must be >= 0"):
         CreatorProfile("c", min_fee={"ETH": -1})
-    assert Brief(budget="5000000000000000000").budget == 5 * ETH
+    assert Brief(budget="5000000000000000000").budget == 5 * ONE_ETH
 
 
 # -- scores and explanations -------------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_explanation_names_shared_values_and_penalties():
     assert "no completed deals yet" in en
     assert fr.startswith("Partage les valeurs véganisme") and "sans cruauté" in fr
     assert "aucune collaboration terminée" in fr
-    idx.upsert(creator(values=["feminism"], completed_deals=30, min_fee={"ETH": ETH // 2}))
+    idx.upsert(creator(values=["feminism"], completed_deals=30, min_fee={"ETH": ONE_ETH // 2}))
     assert idx.search(brief())[0].explanation.endswith("with no penalty.")
 
 
@@ -273,10 +273,10 @@ def test_upsert_replaces_and_delete_swaps(index):
 def test_growth_keeps_rows_intact():
     idx = MatchIndex(capacity=4)
     for i in range(100):
-        idx.upsert(creator(f"c{i}", completed_deals=i, min_fee={"ETH": i * ETH // 100}))
+        idx.upsert(creator(f"c{i}", completed_deals=i, min_fee={"ETH": i * ONE_ETH // 100}))
     assert len(idx) == 100
-    ranked = idx.search(brief(budget=ETH // 2), limit=100)
-    assert len(ranked) == 51  # fees 0 .. 0.5 ETH
+    ranked = idx.search(brief(budget=ONE_ETH // 2), limit=100)
+    assert len(ranked) == 51  # fees 0 .. 0.5 ONE_ETH
     assert idx.bytes_per_creator() < 300
 
 
