@@ -9,6 +9,7 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from api.accounts import router as accounts
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         try:
             with request.app.state.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception as exc:  # health reports failures instead of raising them
+        except SQLAlchemyError as exc:  # health reports failures instead of raising them
             database = {"ok": False, "error": type(exc).__name__}
         chain_client: ChainClient | None = request.app.state.chain
         chain = chain_client.health() if chain_client else {"ok": False, "error": "not configured"}

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from web3 import Web3
-
 from contracts.bindings import DealTerms, Erc20, SplitterContract, send
 from tests.contracts.env import ONE_ETH, ONE_USD, Actor, Env
 
@@ -147,7 +145,7 @@ def measure(env: Env) -> list[Scenario]:
     return scenarios
 
 
-def format_report(scenarios: list[Scenario], w3: Web3 | None = None) -> str:
+def format_report(scenarios: list[Scenario]) -> str:
     lines = []
     for scenario in scenarios:
         lines.append(scenario.name)

@@ -211,6 +211,42 @@ def _load(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def _artifact_problems(path: Path, solc_version: str) -> tuple[list[str], str | None]:
+    """What is wrong with one artifact on disk, and the source unit it covers."""
+    name = _relative(path)
+    artifact = _load(path)
+    if artifact is None:
+        return [f"{name}: unreadable artifact"], None
+    problems = []
+    if artifact.get("settings") != COMPILER_SETTINGS:
+        problems.append(f"{name}: compiled with other settings than COMPILER_SETTINGS")
+    if artifact.get("compiler", {}).get("npmVersion") != solc_version:
+        problems.append(f"{name}: compiled by another solc than the pinned {solc_version}")
+    for unit, digest in sorted(artifact.get("sources", {}).items()):
+        on_disk = source_unit_path(unit)
+        if not on_disk.exists():
+            problems.append(f"{name}: source {unit} no longer exists")
+        elif sha256_file(on_disk) != digest:
+            problems.append(f"{name}: source {unit} changed since the build")
+    return problems, artifact.get("sourceName", "")
+
+
+def _recompile_problems(job, artifact_files: list[Path]) -> list[str]:
+    """Differences between the artifacts on disk and a fresh in-memory compile."""
+    problems = []
+    fresh = compile_job(job)
+    on_disk_names = {path.name for path in artifact_files}
+    for file_name, artifact in fresh.items():
+        path = job.output_dir / file_name
+        if file_name not in on_disk_names:
+            problems.append(f"{_relative(path)}: missing")
+        elif path.read_text() != render(artifact):
+            problems.append(f"{_relative(path)}: differs from a fresh compile")
+    for file_name in sorted(on_disk_names - set(fresh)):
+        problems.append(f"{_relative(job.output_dir / file_name)}: no longer produced")
+    return problems
+
+
 def check(*, recompile: bool = False) -> list[str]:
     """Return one human-readable problem per stale, missing or orphaned artifact (empty = fresh)."""
     problems: list[str] = []
@@ -219,36 +255,15 @@ def check(*, recompile: bool = False) -> list[str]:
         artifact_files = sorted(job.output_dir.glob("*.json")) if job.output_dir.exists() else []
         covered_units: set[str] = set()
         for path in artifact_files:
-            name = _relative(path)
-            artifact = _load(path)
-            if artifact is None:
-                problems.append(f"{name}: unreadable artifact")
-                continue
-            covered_units.add(artifact.get("sourceName", ""))
-            if artifact.get("settings") != COMPILER_SETTINGS:
-                problems.append(f"{name}: compiled with other settings than COMPILER_SETTINGS")
-            if artifact.get("compiler", {}).get("npmVersion") != solc_version:
-                problems.append(f"{name}: compiled by another solc than the pinned {solc_version}")
-            for unit, digest in sorted(artifact.get("sources", {}).items()):
-                on_disk = source_unit_path(unit)
-                if not on_disk.exists():
-                    problems.append(f"{name}: source {unit} no longer exists")
-                elif sha256_file(on_disk) != digest:
-                    problems.append(f"{name}: source {unit} changed since the build")
+            found, unit = _artifact_problems(path, solc_version)
+            problems += found
+            if unit is not None:
+                covered_units.add(unit)
         for source in project_sources(job):
             if _relative(source) not in covered_units:
                 problems.append(f"{_relative(source)}: no artifact (never built)")
         if recompile:
-            fresh = compile_job(job)
-            on_disk_names = {path.name for path in artifact_files}
-            for file_name, artifact in fresh.items():
-                path = job.output_dir / file_name
-                if file_name not in on_disk_names:
-                    problems.append(f"{_relative(path)}: missing")
-                elif path.read_text() != render(artifact):
-                    problems.append(f"{_relative(path)}: differs from a fresh compile")
-            for file_name in sorted(on_disk_names - set(fresh)):
-                problems.append(f"{_relative(job.output_dir / file_name)}: no longer produced")
+            problems += _recompile_problems(job, artifact_files)
     return sorted(set(problems))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_utils import keccak
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -164,7 +165,7 @@ def decode_revert_data(data: str | bytes | None) -> ContractRevert:
     name, types, names = entry
     try:
         values = abi_decode(list(types), bytes.fromhex(data[10:]))
-    except Exception:  # malformed arguments: keep the raw data rather than lose the error
+    except (DecodingError, ValueError, OverflowError):  # malformed: keep the raw data
         return UnknownRevert(data, named_args={"data": data}, data=data, name=name)
     # Lazily: the bindings package imports this module.
     from contracts.bindings.encoding import json_safe

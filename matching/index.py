@@ -325,7 +325,7 @@ class MatchIndex:
         """Insert or replace a creator. Raises UnknownValueError on an unknown value term."""
         self.upsert_many([creator])
 
-    def upsert_many(self, creators: Iterable[CreatorProfile]) -> None:
+    def upsert_many(self, creators: Iterable[CreatorProfile]) -> None:  # noqa: C901 - one batch write of every column; splitting it would copy the arrays twice
         """Insert or replace many creators; the arrays are written in one batch."""
         tax = self.taxonomy
         batch = []
@@ -492,7 +492,7 @@ class MatchIndex:
             country_count=len(set(brief.countries)),
         )
 
-    def _filters(self, q: _Compiled, cols, merged: bool = False) -> dict[str, np.ndarray]:
+    def _filters(self, q: _Compiled, cols, merged: bool = False) -> dict[str, np.ndarray]:  # noqa: C901 - one vectorised mask per hard filter, side by side on purpose
         """code -> boolean array, True where that hard filter removes the creator.
 
         ``merged`` (for search, which only needs the union): a refused token is reported under

@@ -62,7 +62,7 @@ BUDGET_FLOOR = 0.25
 PENALTY_BELOW = {"audience": 0.4, "budget": 0.4, "track_record": 0.01}
 
 
-def relation_credit(taxonomy: Taxonomy, causes: list[str]) -> np.ndarray:
+def relation_credit(taxonomy: Taxonomy, causes: list[str]) -> np.ndarray:  # noqa: C901 - one case per taxonomy relation, in one table
     """``R[r, s]``: credit a creator holding cause ``r`` earns for a brief asking cause ``s``."""
     pos = {s: i for i, s in enumerate(causes)}
     n = len(causes)

@@ -76,7 +76,7 @@ class Taxonomy:
         self._terms = self._build_term_index()
 
     # -- checks and derived relations -------------------------------------------------------
-    def _check(self) -> None:
+    def _check(self) -> None:  # noqa: C901 - one check per rule of the taxonomy file, each with its message
         for e in self.entries:
             if e.kind not in ("cause", "practice"):
                 raise ValueError(f"{e.slug}: bad kind {e.kind!r}")
@@ -142,7 +142,7 @@ class Taxonomy:
     def label(self, slug: str, lang: str = "en") -> str:
         return self._by_slug[slug].label(lang)
 
-    def _build_term_index(self) -> dict[str, str]:
+    def _build_term_index(self) -> dict[str, str]:  # noqa: C901 - one index over slugs, labels, synonyms and hashtags
         """Normalised term -> slug, for slugs, labels, synonyms and hashtags in both languages.
 
         Three normal forms are indexed: folded text, stemmed content tokens, squashed. When two

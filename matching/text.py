@@ -77,7 +77,7 @@ _FEMININE = (
 )
 
 
-def stem(word: str) -> str:
+def stem(word: str) -> str:  # noqa: C901 - a table of suffix rules written as code
     """A deliberately small FR/EN stemmer: plural, feminine and -ing/-ed endings."""
     w = word
     if len(w) <= 3 or w.isdigit():

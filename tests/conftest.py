@@ -106,12 +106,12 @@ def engine(database_url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header() -> str:
     where = "SQLite and PostgreSQL (TEST_DATABASE_URL)" if TEST_DATABASE_URL else "SQLite only"
     return f"database tests run on: {where}"
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+def pytest_terminal_summary(terminalreporter) -> None:
     """Say how many database tests passed on each backend, so a run shows both."""
     passed = terminalreporter.stats.get("passed", [])
     counts = {

@@ -371,6 +371,78 @@ def unsigned_transaction(
     )
 
 
+def _require_timing(chain: ChainClient, collaboration: Collaboration, action: Action) -> None:
+    """409 when the chain's clock says the escrow would refuse the action now."""
+    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
+    review_ends = (collaboration.delivered_at or 0) + collaboration.review_period_seconds
+    timing = {
+        "fund": (now <= collaboration.signature_expiry, "the creator's signature has expired"),
+        "deliver": (now <= collaboration.deliver_by, "the delivery deadline has passed"),
+        "refund": (now > collaboration.deliver_by, "the delivery deadline has not passed yet"),
+        "dispute": (now < review_ends, "the review period is over"),
+        "release": (now >= review_ends, "the review period is not over yet"),
+    }
+    if action in timing and not timing[action][0]:
+        raise Conflict(timing[action][1])
+
+
+def _funding_prerequisites(
+    chain: ChainClient, collaboration: Collaboration
+) -> list[UnsignedTransaction]:
+    """The ERC-20 approval the brand must send before funding, if its allowance is short."""
+    if collaboration.token == ETH:
+        return []
+    sender = collaboration.brand_wallet
+    token = bindings.Erc20(chain.w3, collaboration.token)
+    allowance = chain.ask(token.allowance, sender, chain.escrow_address)
+    if allowance >= int(collaboration.amount):
+        return []
+    approve = token.build_approve(chain.escrow_address, int(collaboration.amount))
+    return [unsigned_transaction(approve, sender)]
+
+
+def _action_transaction(
+    escrow: bindings.EscrowContract,
+    terms: bindings.DealTerms,
+    collaboration: Collaboration,
+    action: Action,
+    deliverable: str | None,
+    payee_share_bps: int | None,
+) -> tuple[dict, str | None]:
+    """The escrow call for the action, and who sends it (None: the arbiter's wallet)."""
+    if action == "fund":
+        return escrow.build_create_deal(terms, collaboration.creator_signature), terms.brand
+    if action == "deliver":
+        if not deliverable:
+            raise InvalidInput(
+                "deliver needs ?deliverable= (a link to or a description of the delivered work)"
+            )
+        return escrow.build_mark_delivered(terms, keccak(text=deliverable)), terms.creator
+    if action == "resolve":
+        if payee_share_bps is None:
+            raise InvalidInput("resolve needs ?payee_share_bps= (0..10000) for the payees")
+        return escrow.build_resolve(terms, payee_share_bps), None
+    brand_actions = ("approve", "refund", "dispute")
+    return getattr(escrow, f"build_{action}")(terms), (
+        terms.brand if action in brand_actions else None
+    )
+
+
+def _estimate(chain: ChainClient, tx: dict, sender: str) -> tuple[int | None, str | None]:
+    """(gas, None), or (None, why not): a revert or a sender that cannot pay is a note."""
+    try:
+        return chain.ask(bindings.estimate_gas, chain.w3, dict(tx), sender), None
+    except ContractRevert as exc:
+        return None, f"the chain would reject this transaction now: {exc}"
+    except Web3Exception as exc:  # e.g. the sender cannot pay for gas yet
+        message = (
+            exc.rpc_response.get("error", {}).get("message")
+            if getattr(exc, "rpc_response", None)
+            else str(exc)
+        )
+        return None, f"no gas estimate: {message}"
+
+
 def build_transaction(
     *,
     session: Session,
@@ -387,67 +459,18 @@ def build_transaction(
     status = effective_status(collaboration)
     if status != STATUS_NEEDED[action]:
         raise Conflict(f"collaboration is {status}; {action} needs it {STATUS_NEEDED[action]}")
-    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
-    review_ends = (collaboration.delivered_at or 0) + collaboration.review_period_seconds
-    timing = {
-        "fund": (now <= collaboration.signature_expiry, "the creator's signature has expired"),
-        "deliver": (now <= collaboration.deliver_by, "the delivery deadline has passed"),
-        "refund": (now > collaboration.deliver_by, "the delivery deadline has not passed yet"),
-        "dispute": (now < review_ends, "the review period is over"),
-        "release": (now >= review_ends, "the review period is not over yet"),
-    }
-    if action in timing and not timing[action][0]:
-        raise Conflict(timing[action][1])
-
+    _require_timing(chain, collaboration, action)
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
     terms = collaboration_terms(session=session, collaboration=collaboration)
-    requires: list[UnsignedTransaction] = []
-    note = None
-    if action == "fund":
-        tx = escrow.build_create_deal(terms, collaboration.creator_signature)
-        sender = collaboration.brand_wallet
-        if collaboration.token != ETH:
-            token = bindings.Erc20(chain.w3, collaboration.token)
-            allowance = chain.ask(token.allowance, sender, chain.escrow_address)
-            if allowance < int(collaboration.amount):
-                requires.append(
-                    unsigned_transaction(
-                        token.build_approve(chain.escrow_address, int(collaboration.amount)), sender
-                    )
-                )
-                note = "send the ERC-20 approval first, then this transaction"
-    elif action == "deliver":
-        if not deliverable:
-            raise InvalidInput(
-                "deliver needs ?deliverable= (a link to or a description of the delivered work)"
-            )
-        tx = escrow.build_mark_delivered(terms, keccak(text=deliverable))
-        sender = collaboration.creator_wallet
-    elif action == "resolve":
-        if payee_share_bps is None:
-            raise InvalidInput("resolve needs ?payee_share_bps= (0..10000) for the payees")
-        tx = escrow.build_resolve(terms, payee_share_bps)
-        sender = None  # the arbiter's wallet
-    else:
-        tx = getattr(escrow, f"build_{action}")(terms)
-        sender = {
-            "approve": collaboration.brand_wallet,
-            "refund": collaboration.brand_wallet,
-            "dispute": collaboration.brand_wallet,
-        }.get(action)
-    gas = None
-    if sender and not requires:
-        try:
-            gas = chain.ask(bindings.estimate_gas, chain.w3, dict(tx), sender)
-        except ContractRevert as exc:
-            note = f"the chain would reject this transaction now: {exc}"
-        except Web3Exception as exc:  # e.g. the sender cannot pay for gas yet
-            message = (
-                exc.rpc_response.get("error", {}).get("message")
-                if getattr(exc, "rpc_response", None)
-                else str(exc)
-            )
-            note = f"no gas estimate: {message}"
+    tx, sender = _action_transaction(
+        escrow, terms, collaboration, action, deliverable, payee_share_bps
+    )
+    requires = _funding_prerequisites(chain, collaboration) if action == "fund" else []
+    gas, note = None, None
+    if requires:
+        note = "send the ERC-20 approval first, then this transaction"
+    elif sender:
+        gas, note = _estimate(chain, tx, sender)
     return TransactionPublic(
         action=action,
         collaboration_id=collaboration.id,

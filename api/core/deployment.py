@@ -160,14 +160,17 @@ def load_deployment(settings: Settings, w3=None) -> Deployment:
 
 
 def _token_metadata(w3, address: str, setting: str) -> tuple[str, int]:
+    from web3.exceptions import Web3Exception
+
     from contracts import bindings
+    from contracts.errors import ContractRevert
 
     if not w3.eth.get_code(address):
         raise StartupError(setting, f"no contract at {address} on chain {w3.eth.chain_id}")
     token = bindings.Erc20(w3, address)
     try:
         decimals, symbol = int(token.decimals()), str(token.symbol())
-    except Exception as exc:  # a contract that is not an ERC-20 with metadata
+    except (ContractRevert, Web3Exception, ValueError, OverflowError) as exc:  # not an ERC-20
         raise StartupError(
             setting, f"{address} does not answer decimals() and symbol(): {type(exc).__name__}"
         ) from None

@@ -186,7 +186,7 @@ def install_handlers(app: FastAPI) -> None:
         return await _internal(request)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return await _internal(request)
 

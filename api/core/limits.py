@@ -149,7 +149,8 @@ class RateLimits:
             return
         try:
             refused = await self._spend(scope)
-        except Exception as exc:  # the limiter's store failed: serve, and say so
+        # Any failure of the store (Redis down, a timeout, a reset) must not take the API down.
+        except Exception as exc:  # noqa: BLE001 - the limiter's store failed: serve, and say so
             self._log_store_error(exc)
             refused = None
         if refused is None:

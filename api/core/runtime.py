@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from web3 import Web3
 
 from api.core.settings import ROOT, Settings
@@ -42,7 +43,7 @@ def check_database(settings: Settings) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:
+    except (SQLAlchemyError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StartupError("DATABASE_URL", f"cannot connect: {message}") from None
 
@@ -52,7 +53,7 @@ def migrate(settings: Settings) -> None:
 
     try:
         upgrade(settings.database_url)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever stops a migration stops the start
         raise StartupError("DATABASE_URL", f"migration failed: {exc}") from None
 
 

@@ -101,7 +101,7 @@ def issue_nonce(
 def _parse(message: str) -> siwe.SiweMessage:
     try:
         return siwe.SiweMessage.from_message(message)
-    except Exception as exc:  # the ABNF parser and pydantic raise several kinds: all are 422
+    except Exception as exc:  # noqa: BLE001 - the ABNF parser and pydantic raise many kinds
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidInput(f"message: not an EIP-4361 message ({reason[:200]})") from None
 

@@ -257,7 +257,6 @@ def create_offer(
             is_virtual=creator.is_virtual,
             operator=creator.operator,
             deliverables=collab_request.deliverables,
-            lang=collab_request.lang,
         ),
         status=status,
         screening=screening.model_dump(),

@@ -26,7 +26,6 @@ def build_terms_text(
     is_virtual: bool,
     operator: str | None,
     deliverables: list[dict],
-    lang: str,
 ) -> str:
     """Both languages always: the French label is required by law whatever the brief's language."""
     lines = ["Collab partnership terms / Conditions du partenariat Collab", ""]

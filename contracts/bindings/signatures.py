@@ -7,6 +7,7 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
+from eth_keys.exceptions import BadSignature
 from eth_utils import to_checksum_address
 from web3 import Web3
 from web3.exceptions import ContractLogicError
@@ -67,7 +68,7 @@ def _ecdsa_signer(signable: SignableMessage, signature: bytes) -> str | None:
         return None
     try:
         return to_checksum_address(Account.recover_message(signable, signature=signature))
-    except Exception:  # no point on the curve for this r: ecrecover returns zero
+    except (BadSignature, ValueError):  # no point on the curve for this r: ecrecover gives 0
         return None
 
 

@@ -14,8 +14,10 @@ def test_register_brand_returns_key_once_and_me_reads_it(client) -> None:
     assert body["api_key"].startswith("ck_brand_")
     assert body["values"] == ["animal-welfare", "veganism"]
     me = client.get("/v1/me", headers=auth(body["api_key"])).json()
-    assert me["id"] == body["id"] and me["role"] == "brand"
-    assert "api_key" not in me and "api_key_hash" not in me
+    assert me["id"] == body["id"]
+    assert me["role"] == "brand"
+    assert "api_key" not in me
+    assert "api_key_hash" not in me
 
 
 def test_wallet_is_checksummed_and_bad_checksum_rejected(client) -> None:
@@ -115,7 +117,8 @@ def test_patch_profiles(client) -> None:
     assert response.json()["bio"] == "new bio"
     # cross-field rule checked on the merged profile
     response = creator.patch("/v1/creators/me", json={"is_virtual": True})
-    assert response.status_code == 422 and "operator" in response.text
+    assert response.status_code == 422
+    assert "operator" in response.text
     assert creator.get("/v1/me").json()["is_virtual"] is False
 
 
@@ -140,7 +143,8 @@ def test_registration_is_idempotent(client) -> None:
     assert second.headers["idempotency-replayed"] == "true"
     replay = second.json()
     assert replay == first.json() | {"api_key": None, "api_key_note": replay["api_key_note"]}
-    assert "shown once" in replay["api_key_note"] and "/v1/keys/rotate" in replay["api_key_note"]
+    assert "shown once" in replay["api_key_note"]
+    assert "/v1/keys/rotate" in replay["api_key_note"]
     assert client.get("/v1/me", headers=auth(first.json()["api_key"])).status_code == 200
     other = client.post("/v1/brands", json=brand_body(), headers=headers)
     assert other.status_code == 409

@@ -82,8 +82,10 @@ def test_offer_creation_matrix(world) -> None:
 def test_lists_hold_only_ones_own(world) -> None:
     offer_id = world["offer"]["id"]
     ids = lambda who: [o["id"] for o in call(world, who, "GET", "/v1/offers").json()["items"]]  # noqa: E731
-    assert ids("A") == [offer_id] and ids("X") == [offer_id]
-    assert ids("B") == [] and ids("Y") == []
+    assert ids("A") == [offer_id]
+    assert ids("X") == [offer_id]
+    assert ids("B") == []
+    assert ids("Y") == []
     requests = lambda who: call(world, who, "GET", "/v1/requests").json()["items"]  # noqa: E731
     assert [r["id"] for r in requests("A")] == [world["request"]["id"]]
     assert requests("B") == []

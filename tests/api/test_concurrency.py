@@ -78,9 +78,11 @@ def test_accept_and_decline_of_one_offer_one_wins(deal_http, chain, wallets, dat
         database_url, "SELECT count(*) FROM collaboration WHERE offer_id = :id", id=deal.offer["id"]
     )
     if winner.status_code == 201:
-        assert final == "accepted" and collaborations == 1
+        assert final == "accepted"
+        assert collaborations == 1
     else:
-        assert final == "declined" and collaborations == 0
+        assert final == "declined"
+        assert collaborations == 0
     losers = {a.json()["detail"] for a in answers if a.status_code == 409}
     assert all(final in detail for detail in losers), losers
 

@@ -51,10 +51,12 @@ def test_full_flow_pays_every_payee_exactly(deal_client, chain, wallets, token_k
 
     fund = deal.transaction(deal.brand, "fund")
     if token == "ETH":
-        assert fund["transaction"]["value"] == str(amount) and not fund["requires"]
+        assert fund["transaction"]["value"] == str(amount)
+        assert not fund["requires"]
         assert int(fund["transaction"]["gas"]) > 0
     else:
-        assert fund["requires"] and fund["requires"][0]["to"] == token
+        assert fund["requires"]
+        assert fund["requires"][0]["to"] == token
     deal.fund()
     assert deal.state()["status"] == "funded"
     assert deal.state()["transactions"]["fund"].startswith("0x")
@@ -90,7 +92,8 @@ def test_refund_after_deadline(deal_client, chain, wallets) -> None:
     deal.fund()
     assert deal.creator.get(f"{deal.collaboration_url}/transactions/refund").status_code == 403
     too_early = deal.brand.get(f"{deal.collaboration_url}/transactions/refund")
-    assert too_early.status_code == 409 and "not passed" in too_early.json()["detail"]
+    assert too_early.status_code == 409
+    assert "not passed" in too_early.json()["detail"]
     advance(w3, 15 * 24 * 3600)
     before = w3.eth.get_balance(address(wallets.brand))
     receipt = deal.act(deal.brand, "refund", wallets.brand)
@@ -191,7 +194,8 @@ def test_expired_offer_cannot_be_signed_or_accepted(deal_client, chain, wallets)
     url = f"/v1/offers/{deal.offer['id']}"
     assert deal.creator.get(f"{url}/typed-data").status_code == 409
     response = deal.creator.post(f"{url}/accept", json={"signature": signature})
-    assert response.status_code == 409 and "expired" in response.json()["detail"]
+    assert response.status_code == 409
+    assert "expired" in response.json()["detail"]
 
 
 def test_wrong_party_and_wrong_state(deal_client, chain, wallets, operator) -> None:
@@ -451,7 +455,8 @@ def test_a_payee_that_refuses_payment_is_credited_and_withdraws(deal_client, cha
     credits = deal_client.get(f"/v1/wallets/{refusing}/credits").json()
     assert credits["credits"]["ETH"] == str(shares[1])
     withdrawal = credits["withdrawals"][0]["transaction"]
-    assert withdrawal["to"] == deployment.escrow_address and withdrawal["from"] == refusing
+    assert withdrawal["to"] == deployment.escrow_address
+    assert withdrawal["from"] == refusing
 
     payee = w3.eth.contract(address=refusing, abi=bindings.abi_of("RevertingPayee"))
     for call in (
@@ -464,6 +469,7 @@ def test_a_payee_that_refuses_payment_is_credited_and_withdraws(deal_client, cha
     assert w3.eth.get_balance(refusing) == shares[1]
     index(deal_client)
     after = deal_client.get(f"/v1/wallets/{refusing}/credits").json()
-    assert after["credits"]["ETH"] == "0" and after["withdrawals"] == []
+    assert after["credits"]["ETH"] == "0"
+    assert after["withdrawals"] == []
     kinds = [p["kind"] for p in deal_client.get(f"/v1/wallets/{refusing}/payouts").json()["items"]]
     assert sorted(kinds) == ["credited", "withdrawn"]

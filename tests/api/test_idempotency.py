@@ -46,7 +46,7 @@ def test_the_scheme_case_does_not_make_a_new_scope(client, engine) -> None:
     assert _rows(engine, "idempotency_key") == 1
 
 
-def test_two_accounts_never_share_a_key(client, engine) -> None:
+def test_two_accounts_never_share_a_key(client) -> None:
     one, other = register_brand(client), register_brand(client)
     body = request_body()
     a = one.post("/v1/requests", json=body, headers={"Idempotency-Key": "same"})

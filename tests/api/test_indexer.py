@@ -185,7 +185,8 @@ def test_a_reorg_rolls_back_what_orphaned_blocks_applied(
         assert names == ["DealCreated", "Delivered"]
     else:
         assert state["status"] == "funded"
-        assert state["deliverable_hash"] is None and state["delivered_at"] is None
+        assert state["deliverable_hash"] is None
+        assert state["delivered_at"] is None
         assert set(state["transactions"]) == {"fund"}
         assert names == ["DealCreated"]
         deal.deliver()
@@ -271,7 +272,7 @@ def test_two_indexers_at_once_through_a_reorg_double_nothing(deal_client, chain,
         start.wait()
         try:
             worker.catch_up()
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - a thread's failure, reported below
             failures.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -312,7 +313,7 @@ def test_a_step_that_fails_after_a_reorg_keeps_everything_as_it_was(
     while w3.eth.block_number <= orphaned_head:
         mine(w3)
 
-    def node_fails(*args, **kwargs):
+    def node_fails(*_args, **_kwargs):
         raise ConnectionError("node went away")
 
     monkeypatch.setattr(bindings, "fetch_events", node_fails)
@@ -327,7 +328,7 @@ def test_a_step_that_fails_after_a_reorg_keeps_everything_as_it_was(
     assert _payouts(engine) == []
 
 
-def test_block_hashes_are_kept_for_the_recent_window_only(deal_client, chain, wallets) -> None:
+def test_block_hashes_are_kept_for_the_recent_window_only(deal_client, chain) -> None:
     _, w3, _ = chain
     engine = deal_client.app.state.engine
     index(deal_client)

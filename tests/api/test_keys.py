@@ -127,8 +127,10 @@ def test_wallet_signature_rotates_the_key_and_revokes_the_old_one(client, dev_ke
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     rotated = response.json()
-    assert rotated["id"] == brand.id and rotated["role"] == "brand"
-    assert rotated["api_key"].startswith("ck_brand_") and rotated["api_key"] != brand.key
+    assert rotated["id"] == brand.id
+    assert rotated["role"] == "brand"
+    assert rotated["api_key"].startswith("ck_brand_")
+    assert rotated["api_key"] != brand.key
     assert client.get("/v1/me", headers=brand.headers).status_code == 401
     assert client.get("/v1/me", headers=auth(rotated["api_key"])).json()["id"] == brand.id
 
@@ -200,7 +202,8 @@ def test_a_wallet_with_two_accounts_names_the_one_to_rotate(client, dev_keys) ->
     assert f"- urn:collab:account:{creator.id}" in issued["message"]
     response = _rotate(client, issued["message"], _sign(issued["message"], owner.key))
     assert response.status_code == 200, response.text
-    assert response.json()["id"] == creator.id and response.json()["role"] == "creator"
+    assert response.json()["id"] == creator.id
+    assert response.json()["role"] == "creator"
     assert client.get("/v1/me", headers=creator.headers).status_code == 401
     assert client.get("/v1/me", headers=brand.headers).status_code == 200
 
@@ -285,7 +288,8 @@ def test_demo_keys_are_random_and_rotate_at_every_seeding(engine, settings) -> N
         second = {
             a.handle: a for a in seed_demo(session=session, index=SharedIndex(), settings=settings)
         }
-    assert first.keys() == second.keys() and len(first) == 7
+    assert first.keys() == second.keys()
+    assert len(first) == 7
     for handle, account in second.items():
         assert account.id == first[handle].id  # the same accounts, seeded once
         assert account.api_key != first[handle].api_key

@@ -43,14 +43,14 @@ def test_searches_and_upserts_from_many_threads_stay_consistent() -> None:
                 results = index.search(brief, limit=10)
                 assert len(results) == 10
                 assert all(0 <= m.score <= 1 for m in results)
-        except BaseException as exc:  # collected, the test fails below
+        except BaseException as exc:  # noqa: BLE001 - collected, the test fails below
             errors.append(exc)
 
     def writer() -> None:
         try:
             for i in range(50, 1050):  # grows the arrays many times over
                 index.upsert(_creator(i, ["animal-welfare", "veganism"]))
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - collected, the test fails below
             errors.append(exc)
 
     threads = [threading.Thread(target=reader) for _ in range(4)] + [

@@ -135,7 +135,8 @@ def test_an_accepted_offer_whose_deal_was_never_funded_expires(deal_client, chai
     assert _statuses(deal.creator, "/v1/collaborations", "expired") == [collaboration_id]
     assert _statuses(deal.creator, "/v1/collaborations", "drafted") == []
     funding = deal.brand.get(f"{deal.collaboration_url}/transactions/fund")
-    assert funding.status_code == 409 and "expired" in funding.json()["detail"]
+    assert funding.status_code == 409
+    assert "expired" in funding.json()["detail"]
 
     # The pair is free again: a new offer is sent, and the old rows now say expired.
     again = deal.brand.post(
@@ -183,7 +184,8 @@ def test_the_brand_cancels_a_drafted_collaboration(deal_client, chain, wallets) 
     assert _statuses(deal.brand, "/v1/collaborations", "cancelled") == [deal.collaboration["id"]]
     assert _statuses(deal.brand, "/v1/offers", "cancelled") == [deal.offer["id"]]
     again = deal.brand.post(cancel)
-    assert again.status_code == 409 and "cancelled" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "cancelled" in again.json()["detail"]
     assert deal.brand.get(f"{deal.collaboration_url}/transactions/fund").status_code == 409
     new_offer = deal.brand.post(
         f"/v1/requests/{deal.offer['request_id']}/offers",
@@ -215,7 +217,8 @@ def test_an_expired_collaboration_cannot_be_cancelled(deal_client, chain, wallet
     deal.accept()
     _expire(deal_client, deal.offer["id"])
     response = deal.brand.post(f"{deal.collaboration_url}/cancel")
-    assert response.status_code == 409 and "expired" in response.json()["detail"]
+    assert response.status_code == 409
+    assert "expired" in response.json()["detail"]
 
 
 # ------------------------------------------------------------ one open offer, in the schema

@@ -63,7 +63,8 @@ def test_matches_rank_aligned_creators_and_explain(client) -> None:
     top = matches["items"][0]
     assert top["creator"]["id"] == aligned.id
     assert 0 <= top["score"] <= 1
-    assert top["components"] and top["explanation"]
+    assert top["components"]
+    assert top["explanation"]
     assert top["is_virtual"] is False
 
 

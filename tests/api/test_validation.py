@@ -244,7 +244,8 @@ def test_a_wallet_that_refuses_eth_withdraws_to_another(deal_client, chain, wall
     withdrawal = body["withdrawals"][0]
     assert withdrawal["withdraw_to"]["to"] == safe
     tx = withdrawal["withdraw_to"]["transaction"]
-    assert tx["to"] == deployment.escrow_address and tx["from"] == refusing
+    assert tx["to"] == deployment.escrow_address
+    assert tx["from"] == refusing
 
     # The payee contract still refuses ETH; it sends the credit to `safe` instead.
     payee = w3.eth.contract(address=refusing, abi=bindings.abi_of("RevertingPayee"))
@@ -256,7 +257,8 @@ def test_a_wallet_that_refuses_eth_withdraws_to_another(deal_client, chain, wall
     assert w3.eth.get_balance(safe) == credit
     index(deal_client)
     after = deal_client.get(f"/v1/wallets/{refusing}/credits").json()
-    assert after["credits"]["ETH"] == "0" and after["withdrawals"] == []
+    assert after["credits"]["ETH"] == "0"
+    assert after["withdrawals"] == []
 
 
 # ------------------------------------------------------ finding 11: inputs that gave a 500
@@ -316,7 +318,8 @@ def test_huge_payout_cursors_are_refused(client, cursor: int) -> None:
     response = client.get(f"/v1/wallets/{wallet}/payouts", params={"cursor": cursor})
     assert fields(response) == ["query.cursor"]
     last = client.get(f"/v1/wallets/{wallet}/payouts", params={"cursor": 2**31 - 1})
-    assert last.status_code == 200 and last.json()["items"] == []
+    assert last.status_code == 200
+    assert last.json()["items"] == []
     still_usable(client)
 
 

@@ -28,7 +28,8 @@ def test_typed_data_is_json_and_matches_the_contract_digest(env: Env) -> None:
         "verifyingContract": env.escrow.address,
     }
     message = typed["message"]
-    assert isinstance(message["amount"], int) and message["amount"] == terms.amount
+    assert isinstance(message["amount"], int)
+    assert message["amount"] == terms.amount
     assert message["token"] == ZERO_ADDRESS
     assert message["payees"] == list(env.payees)
     assert [field["name"] for field in typed["types"]["DealTerms"]][:3] == [
@@ -75,9 +76,12 @@ def test_deal_terms_normalise_their_inputs() -> None:
     )
     assert terms.salt == b"\xab" * 32
     assert terms.deal_id == terms.struct_hash() != terms.with_changes(salt=b"\xac" * 32).deal_id
-    assert terms.creator == creator and terms.payees == (creator,)
-    assert terms.token == ZERO_ADDRESS and terms.is_eth
-    assert terms.amount == 1000 and terms.shares_bps == (10_000,)
+    assert terms.creator == creator
+    assert terms.payees == (creator,)
+    assert terms.token == ZERO_ADDRESS
+    assert terms.is_eth
+    assert terms.amount == 1000
+    assert terms.shares_bps == (10_000,)
     assert terms.is_virtual is False
     terms.validate()
     with pytest.raises(ValueError, match="sum to exactly 10,000"):
@@ -123,7 +127,8 @@ def test_tx_builders_return_unsigned_transactions(env: Env) -> None:
     create = env.escrow.build_create_deal(terms, signature)
     assert set(create) == {"to", "data", "value", "chainId"}
     assert create["to"] == env.escrow.address
-    assert create["value"] == terms.amount and create["chainId"] == env.chain_id
+    assert create["value"] == terms.amount
+    assert create["chainId"] == env.chain_id
     assert create["data"].startswith("0x")
     token_terms = env.terms(token=env.stablecoin.address)
     assert env.escrow.build_create_deal(token_terms, "0x" + signature.hex())["value"] == 0
@@ -138,7 +143,8 @@ def test_tx_builders_return_unsigned_transactions(env: Env) -> None:
         env.escrow.build_withdraw_to(env.stablecoin.address, env.other.address),
         env.stablecoin.build_approve(env.escrow.address, 5),
     ):
-        assert set(tx) == {"to", "data", "value", "chainId"} and tx["value"] == 0
+        assert set(tx) == {"to", "data", "value", "chainId"}
+        assert tx["value"] == 0
     assert bindings.estimate_gas(env.w3, create, env.brand.address) > 21_000
     with pytest.raises(errors.NotBrand):
         bindings.estimate_gas(env.w3, create, env.stranger.address)
@@ -174,7 +180,8 @@ def test_fetch_events_decodes_the_lifecycle_in_order(env: Env) -> None:
     only_approve = bindings.fetch_events(
         env.w3, env.escrow.address, approve["blockNumber"], approve["blockNumber"]
     )
-    assert only_approve[0].name == "Approved" and only_approve[0].block_timestamp is None
+    assert only_approve[0].name == "Approved"
+    assert only_approve[0].block_timestamp is None
     assert bindings.fetch_events(env.w3, env.escrow.address, start, start - 1) == []
 
 
@@ -224,7 +231,8 @@ def test_decode_revert_data() -> None:
         ["bytes32", "uint8", "uint8"], [deal_id, 3, 2]
     )
     error = errors.decode_revert_data(data)
-    assert isinstance(error, errors.WrongStatus) and isinstance(error, errors.ContractRevert)
+    assert isinstance(error, errors.WrongStatus)
+    assert isinstance(error, errors.ContractRevert)
     assert error.name == "WrongStatus"
     assert error.args == ("0x" + deal_id.hex(), 3, 2)
     assert error.named_args == {"dealId": "0x" + deal_id.hex(), "current": 3, "required": 2}
@@ -234,14 +242,17 @@ def test_decode_revert_data() -> None:
     not_brand = errors.decode_revert_data(
         "0x" + (_selector("NotBrand(address)") + abi_encode(["address"], [caller])).hex()
     )
-    assert isinstance(not_brand, errors.NotBrand) and not_brand.args == (caller,)
+    assert isinstance(not_brand, errors.NotBrand)
+    assert not_brand.args == (caller,)
 
     reason = errors.decode_revert_data(
         _selector("Error(string)") + abi_encode(["string"], ["nope"])
     )
-    assert isinstance(reason, errors.RevertReason) and reason.args == ("nope",)
+    assert isinstance(reason, errors.RevertReason)
+    assert reason.args == ("nope",)
     panic = errors.decode_revert_data(_selector("Panic(uint256)") + abi_encode(["uint256"], [17]))
-    assert isinstance(panic, errors.Panic) and panic.named_args == {"code": 17}
+    assert isinstance(panic, errors.Panic)
+    assert panic.named_args == {"code": 17}
     assert isinstance(errors.decode_revert_data("0xdeadbeef"), errors.UnknownRevert)
     assert isinstance(errors.decode_revert_data(None), errors.UnknownRevert)
     assert errors.error_class("SomethingNew") is errors.error_class("SomethingNew")
@@ -260,7 +271,8 @@ def test_from_web3_error() -> None:
 def test_reads_of_unknown_deals(env: Env) -> None:
     state = env.escrow.deal_state(b"\x09" * 32)
     assert state == bindings.DealState(bindings.DealStatus.NONE, 0, 0)
-    assert state.status.label == "none" and state.stale_dispute_after is None
+    assert state.status.label == "none"
+    assert state.stale_dispute_after is None
     terms = env.terms()
     assert env.escrow.deal_state(terms.deal_id).status is bindings.DealStatus.NONE
     env.create(terms)

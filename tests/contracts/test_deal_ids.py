@@ -13,7 +13,7 @@ from contracts.bindings import DealStatus, send
 from tests.contracts.env import Env
 
 
-def _self_signed_copy(env: Env, terms: bindings.DealTerms, signer) -> bindings.DealTerms:
+def _self_signed_copy(terms: bindings.DealTerms, signer) -> bindings.DealTerms:
     """A 1-wei deal under the same salt where ``signer`` is brand, creator and only payee."""
     return terms.with_changes(
         brand=signer.address,
@@ -31,8 +31,9 @@ def test_a_self_signed_deal_with_the_same_salt_leaves_the_real_deal_fundable(
     terms = env.terms()
     signature = env.sign(terms)  # the creator accepted; the brand has not funded yet
     attacker = getattr(env, squatter)
-    squat = _self_signed_copy(env, terms, attacker)
-    assert squat.salt == terms.salt and squat.deal_id != terms.deal_id
+    squat = _self_signed_copy(terms, attacker)
+    assert squat.salt == terms.salt
+    assert squat.deal_id != terms.deal_id
 
     escrow_before = env.eth_balance(env.escrow.address)
     squat_receipt = env.create(squat, env.sign(squat, attacker.key), sender=attacker)

@@ -32,7 +32,8 @@ def _next_block_at(env: Env, timestamp: int) -> None:
 def test_the_dispute_time_is_recorded(env: Env) -> None:
     terms, disputed_at = _disputed(env)
     state = env.escrow.deal_state(terms.deal_id)
-    assert state.status is DealStatus.DISPUTED and state.disputed_at == disputed_at
+    assert state.status is DealStatus.DISPUTED
+    assert state.disputed_at == disputed_at
     assert (
         state.stale_dispute_after
         == disputed_at + 30 * DAY

@@ -20,7 +20,8 @@ def test_create_deal_eth_holds_the_amount_and_records_the_deal(env: Env) -> None
     assert env.eth_balance(env.escrow.address) - escrow_before == terms.amount
     state = env.escrow.deal_state(terms.deal_id)
     assert state.status is DealStatus.FUNDED
-    assert state.delivered_at == 0 and state.disputed_at == 0
+    assert state.delivered_at == 0
+    assert state.disputed_at == 0
     assert env.escrow.deal_id_of(terms) == terms.deal_id == terms.struct_hash()
     [created] = bindings.events_in_receipt(receipt)
     assert created.name == "DealCreated"
@@ -171,19 +172,19 @@ def _seventeen_payees(env: Env) -> dict:
     ("make_change", "error"),
     [
         (lambda env: {"payees": (env.designer1.address, env.creator.address)}, "InvalidPayees"),
-        (lambda env: {"payees": (), "shares_bps": ()}, "InvalidPayees"),
+        (lambda _env: {"payees": (), "shares_bps": ()}, "InvalidPayees"),
         (_seventeen_payees, "InvalidPayees"),
         (
             lambda env: {"payees": (env.creator.address, ZERO_ADDRESS), "shares_bps": (5000, 5000)},
             "InvalidPayees",
         ),
-        (lambda env: {"shares_bps": (7000, 1000, 1000)}, "InvalidShares"),
-        (lambda env: {"shares_bps": (7000, 1000, 1000, 999)}, "InvalidShares"),
-        (lambda env: {"shares_bps": (8000, 1000, 1000, 0)}, "InvalidShares"),
-        (lambda env: {"amount": 0}, "InvalidAmount"),
+        (lambda _env: {"shares_bps": (7000, 1000, 1000)}, "InvalidShares"),
+        (lambda _env: {"shares_bps": (7000, 1000, 1000, 999)}, "InvalidShares"),
+        (lambda _env: {"shares_bps": (8000, 1000, 1000, 0)}, "InvalidShares"),
+        (lambda _env: {"amount": 0}, "InvalidAmount"),
         (lambda env: {"deliver_by": env.now() - 10}, "InvalidDeadline"),
-        (lambda env: {"deliver_by": 2**40}, "InvalidDeadline"),
-        (lambda env: {"platform_fee_bps": 501}, "FeeAboveCap"),
+        (lambda _env: {"deliver_by": 2**40}, "InvalidDeadline"),
+        (lambda _env: {"platform_fee_bps": 501}, "FeeAboveCap"),
     ],
     ids=[
         "creator-not-first",
@@ -314,15 +315,15 @@ def test_approve_wrong_caller_and_states(env: Env) -> None:
     for intruder in (env.creator, env.stranger, env.arbiter):
         with pytest.raises(errors.NotBrand):
             send(env.w3, env.escrow.build_approve(terms), intruder.key)
-    with pytest.raises(errors.UnknownDeal):
-        altered = terms.with_changes(
-            payees=(
-                env.creator.address,
-                env.brand.address,
-                env.designer2.address,
-                env.charity.address,
-            )
+    altered = terms.with_changes(
+        payees=(
+            env.creator.address,
+            env.brand.address,
+            env.designer2.address,
+            env.charity.address,
         )
+    )
+    with pytest.raises(errors.UnknownDeal):
         send(env.w3, env.escrow.build_approve(altered), env.brand.key)
     send(env.w3, env.escrow.build_approve(terms), env.brand.key)
     with pytest.raises(errors.WrongStatus):  # nothing is paid twice
@@ -341,7 +342,8 @@ def test_release_by_anyone_once_the_review_period_is_over(env: Env) -> None:
     advance(env.w3, delivered_at + terms.review_period - env.now())
     receipt = send(env.w3, env.escrow.build_release(terms), env.stranger.key)
     events = bindings.events_in_receipt(receipt)
-    assert events[0].name == "Released" and events[0].args["by"] == env.stranger.address
+    assert events[0].name == "Released"
+    assert events[0].args["by"] == env.stranger.address
     assert env.escrow.deal_state(terms.deal_id).status is DealStatus.RELEASED
 
 

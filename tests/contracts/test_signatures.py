@@ -70,7 +70,8 @@ def test_normalize_signature_keeps_canonical_and_other_lengths() -> None:
     )
     canonical = bytes(signed.signature)
     r, s, v = _parts(canonical)
-    assert s <= HALF_N and v in (27, 28)
+    assert s <= HALF_N
+    assert v in (27, 28)
     assert normalize_signature(canonical) == canonical
     assert normalize_signature("0x" + canonical.hex()) == canonical
     assert normalize_signature(canonical.hex()) == canonical
@@ -173,9 +174,10 @@ def test_simulate_create_deal_in_the_stablecoin(env: Env) -> None:
     bindings.simulate_create_deal(env.w3, env.escrow.address, terms, signature)
     with pytest.raises(errors.InvalidSignature):
         bindings.simulate_create_deal(env.w3, env.escrow.address, terms, malleated(signature))
+    over_cap = terms.with_changes(platform_fee_bps=501)
+    over_cap_signature = env.sign(over_cap)
     with pytest.raises(errors.FeeAboveCap):
-        over_cap = terms.with_changes(platform_fee_bps=501)
-        bindings.simulate_create_deal(env.w3, env.escrow.address, over_cap, env.sign(over_cap))
+        bindings.simulate_create_deal(env.w3, env.escrow.address, over_cap, over_cap_signature)
 
     env.fund_tokens(env.stablecoin, env.brand, terms.amount)  # with funds it simply succeeds
     bindings.simulate_create_deal(env.w3, env.escrow.address, terms, signature)

@@ -69,7 +69,7 @@ def build_index() -> MatchIndex:
     return idx
 
 
-def reference_reasons(tax: Taxonomy, brief: Brief, c: CreatorProfile) -> set[str]:
+def reference_reasons(tax: Taxonomy, brief: Brief, c: CreatorProfile) -> set[str]:  # noqa: C901 - the slow, obvious reference: one branch per filter
     """Filter codes computed the slow, obvious way, independently of the index."""
     codes = set()
     values = tax.resolve_weights(brief.values)

@@ -18,7 +18,8 @@ def test_dev_set_shape():
     assert len({c["creator_id"] for c in creators}) == len(creators)
     ids = {c["creator_id"] for c in creators}
     for b in briefs:
-        assert set(b["relevance"]) <= ids and set(b["must_exclude"]) <= ids
+        assert set(b["relevance"]) <= ids
+        assert set(b["must_exclude"]) <= ids
         assert all(0 <= int(g) <= 3 for g in b["relevance"].values())
         assert b["must_exclude"], b["brief_id"]
 
@@ -65,7 +66,8 @@ def test_must_exclude(dev_index, raw):
     for cid in raw["must_exclude"]:
         assert cid not in listed
         reasons = dev_index.explain_filter(brief, cid)
-        assert reasons and all(r.message for r in reasons)
+        assert reasons
+        assert all(r.message for r in reasons)
 
 
 def test_traps_a_text_matcher_would_fall_for(dev_index):
@@ -91,7 +93,8 @@ def test_results_carry_components_and_a_sentence_in_the_brief_language(dev_index
         assert 0.0 <= m.score <= 1.0
         assert set(m.components) == {"alignment", "audience", "budget", "track_record"}
         assert all(0.0 <= v <= 1.0 for v in m.components.values())
-        assert m.explanation.count(".") == 1 and m.explanation.endswith(".")
+        assert m.explanation.count(".") == 1
+        assert m.explanation.endswith(".")
         if raw["lang"] == "fr":
             assert m.explanation.startswith(("Partage", "Proche", "Ne partage"))
         else:

@@ -155,7 +155,8 @@ def test_several_reasons_and_messages_in_both_languages(index):
     assert [r.code for r in en] == ["value_conflict", "below_min_fee", "language", "country"]
     assert [r.code for r in fr] == [r.code for r in en]
     assert all(isinstance(r, FilterReason) and r.message for r in en + fr)
-    assert "fur" in en[0].message and "fourrure" in fr[0].message
+    assert "fur" in en[0].message
+    assert "fourrure" in fr[0].message
 
 
 def test_unknown_creator_and_unknown_values(index):
@@ -204,9 +205,11 @@ def test_explanation_names_shared_values_and_penalties():
     b = dict(values={"veganism": 1, "cruelty-free": 1})
     en = idx.search(brief(**b))[0].explanation
     fr = idx.search(brief(**b, lang="fr"))[0].explanation
-    assert en.startswith("Shares veganism") and "cruelty-free" in en
+    assert en.startswith("Shares veganism")
+    assert "cruelty-free" in en
     assert "no completed deals yet" in en
-    assert fr.startswith("Partage les valeurs véganisme") and "sans cruauté" in fr
+    assert fr.startswith("Partage les valeurs véganisme")
+    assert "sans cruauté" in fr
     assert "aucune collaboration terminée" in fr
     idx.upsert(creator(values=["feminism"], completed_deals=30, min_fee={"ETH": ONE_ETH // 2}))
     assert idx.search(brief())[0].explanation.endswith("with no penalty.")
@@ -240,7 +243,9 @@ def test_diversify_mixes_tiers_and_virtual_creators():
     tiers = {m.creator_id: 4 for m in matches} | {"n1": 0}
     out = diversify_matches(matches, 4, tiers)
     ids = [m.creator_id for m in out]
-    assert ids[0] == "h0" and "v1" in ids and "n1" in ids
+    assert ids[0] == "h0"
+    assert "v1" in ids
+    assert "n1" in ids
 
 
 def test_exposure_gini():
@@ -262,12 +267,15 @@ def test_upsert_replaces_and_delete_swaps(index):
     index.upsert(creator("c1", values=["climate"]))  # replace, not add
     assert len(index) == 3
     assert index.search(brief(), limit=1)[0].creator_id == "c3"
-    assert index.delete("c1") and not index.delete("c1")
-    assert len(index) == 2 and set(index.ids) == {"c2", "c3"}
+    assert index.delete("c1")
+    assert not index.delete("c1")
+    assert len(index) == 2
+    assert set(index.ids) == {"c2", "c3"}
     assert codes(index, brief(languages=["fr"]), "c3") == {"language"}
     for cid in ("c2", "c3"):
         index.delete(cid)
-    assert len(index) == 0 and index.search(brief()) == []
+    assert len(index) == 0
+    assert index.search(brief()) == []
 
 
 def test_growth_keeps_rows_intact():

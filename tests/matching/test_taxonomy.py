@@ -24,8 +24,10 @@ def test_load_is_cached_and_complete(taxonomy: Taxonomy):
         assert slug in taxonomy
     for e in taxonomy.entries:
         assert e.kind in ("cause", "practice")
-        assert e.labels["fr"] and e.labels["en"]
-        assert e.synonyms["fr"] and e.synonyms["en"], e.slug
+        assert e.labels["fr"]
+        assert e.labels["en"]
+        assert e.synonyms["fr"], e.slug
+        assert e.synonyms["en"], e.slug
 
 
 def test_parents_and_conflicts(taxonomy: Taxonomy):
@@ -38,7 +40,7 @@ def test_parents_and_conflicts(taxonomy: Taxonomy):
 
 
 @pytest.mark.parametrize(
-    "term, slug",
+    ("term", "slug"),
     [
         ("animal-welfare", "animal-welfare"),
         ("Animal welfare", "animal-welfare"),
@@ -74,7 +76,8 @@ def test_resolve_many_reports_every_unknown_term(taxonomy: Taxonomy):
     with pytest.raises(UnknownValueError) as exc:
         taxonomy.resolve_many(["vegan", "feminisme", "qwertyuiop", "tricot du dimanche"])
     assert list(exc.value.unknown) == ["qwertyuiop", "tricot du dimanche"]
-    assert "qwertyuiop" in str(exc.value) and "tricot du dimanche" in str(exc.value)
+    assert "qwertyuiop" in str(exc.value)
+    assert "tricot du dimanche" in str(exc.value)
 
 
 def test_resolve_weights(taxonomy: Taxonomy):
