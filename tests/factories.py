@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 from eth_account import Account
@@ -116,3 +119,15 @@ def post_request(brand: Actor, **overrides) -> dict:
     response = brand.post("/v1/requests", json=request_body(**overrides))
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def serve_expecting_refusal(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run `collab serve` with these settings; the tests pass ones it must refuse at start-up,
+    so it exits (with its one-line error) instead of serving."""
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
@@ -17,6 +13,7 @@ from api.app import create_app
 from api.core.db import SessionDep
 from api.core.migrate import downgrade, upgrade
 from api.core.settings import Settings
+from tests.factories import serve_expecting_refusal
 
 
 @pytest.fixture
@@ -81,16 +78,6 @@ def test_schema_matches_models(database_url: str) -> None:
     assert diff == []
 
 
-def _serve(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.parametrize(
     ("env", "setting"),
     [
@@ -102,7 +89,7 @@ def _serve(env: dict[str, str]) -> subprocess.CompletedProcess:
 )
 def test_bad_setting_stops_start_with_one_line(tmp_path, env, setting) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", **env}
-    result = _serve(env)
+    result = serve_expecting_refusal(env)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -110,7 +97,7 @@ def test_bad_setting_stops_start_with_one_line(tmp_path, env, setting) -> None:
 
 
 def test_wrong_chain_id_names_chain_id(tmp_path, anvil) -> None:
-    result = _serve(
+    result = serve_expecting_refusal(
         {
             "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
             "CHAIN_RPC_URL": anvil.rpc_url,

@@ -257,3 +257,17 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise TimeoutError("the chain indexer did not catch up in time")
+
+
+def lipstick_brief(*, amount: int, token: str, deadline_days: float = 45) -> dict:
+    """The French brief of the demo's cosmetics brand (also the end-to-end tests' brief)."""
+    deadline = datetime.now(UTC) + timedelta(days=deadline_days)
+    return {
+        "title": "Rouge à lèvres vegan et cruelty-free",
+        "description": "Nous lançons un rouge à lèvres vegan, sans test sur les animaux. "
+        "Nous cherchons des créateurs engagés pour la cause animale.",
+        "budget": {"amount": str(amount), "token": token},
+        "deliverables": [{"platform": "instagram", "format": "reel", "count": 2}],
+        "deadline": deadline.isoformat(),
+        "audience": {"languages": ["fr"], "platforms": ["instagram"]},
+    }

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.core.db import make_engine
 from api.core.runtime import local_stack
 from api.core.settings import Settings
-from api.dev.demo import DemoAccount, seed_demo, wait_for
+from api.dev.demo import DemoAccount, lipstick_brief, seed_demo, wait_for
 from api.dev.driver import DealDriver, token_balance
 from api.match_index import SharedIndex
 from contracts import bindings
@@ -88,20 +88,8 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
             bindings.send(w3, coin.build_mint(brand.wallet, 10 * amount), brand_key)
             echo(f"0. Minted {_fmt(10 * amount, token)} of the test stablecoin to {brand.name}")
 
-        deadline = (datetime.now(UTC) + timedelta(days=45)).isoformat()
         brief = call(
-            "POST",
-            "/v1/requests",
-            as_brand,
-            json={
-                "title": "Rouge à lèvres vegan et cruelty-free",
-                "description": "Nous lançons un rouge à lèvres vegan, sans test sur les animaux. "
-                "Nous cherchons des créateurs engagés pour la cause animale.",
-                "budget": {"amount": str(amount), "token": token},
-                "deliverables": [{"platform": "instagram", "format": "reel", "count": 2}],
-                "deadline": deadline,
-                "audience": {"languages": ["fr"], "platforms": ["instagram"]},
-            },
+            "POST", "/v1/requests", as_brand, json=lipstick_brief(amount=amount, token=token)
         )
         tags = ", ".join(v["label"] for v in brief["target_values"])
         echo(f"1. {brand.name} posts a French brief; values tagged from its text: {tags}")

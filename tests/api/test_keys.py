@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import subprocess
 import sys
@@ -24,7 +23,14 @@ from api.core.settings import Settings
 from api.dev.demo import seed_demo
 from api.match_index import SharedIndex
 from contracts.localchain import Anvil
-from tests.factories import auth, brand_body, creator_body, register_brand, register_creator
+from tests.factories import (
+    auth,
+    brand_body,
+    creator_body,
+    register_brand,
+    register_creator,
+    serve_expecting_refusal,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -247,20 +253,10 @@ def test_default_secret_key_only_on_the_local_chain() -> None:
     assert secrets_problem(remote.model_copy(update={"secret_key": "s" * 8 + "x" * 24}), 1) is None
 
 
-def _serve(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_server_refuses_the_default_secret_key_on_another_chain(tmp_path) -> None:
     node = Anvil(chain_id=11155111).start()
     try:
-        result = _serve(
+        result = serve_expecting_refusal(
             {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "CHAIN_RPC_URL": node.rpc_url}
         )
     finally:
@@ -272,7 +268,9 @@ def test_server_refuses_the_default_secret_key_on_another_chain(tmp_path) -> Non
 
 
 def test_server_refuses_a_weak_operator_key(tmp_path) -> None:
-    result = _serve({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "OPERATOR_API_KEY": "1234"})
+    result = serve_expecting_refusal(
+        {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "OPERATOR_API_KEY": "1234"}
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

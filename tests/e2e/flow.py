@@ -9,6 +9,7 @@ import httpx
 from eth_account import Account
 from web3 import Web3
 
+from api.dev.demo import lipstick_brief
 from api.dev.driver import DealDriver
 from contracts.localchain import DEV_PRIVATE_KEYS
 from tests.e2e.conftest import BRAND, LUNA
@@ -32,15 +33,7 @@ def french_brief(http: httpx.Client, headers=BRAND, *, token: str = "ETH", amoun
         http.post(
             "/v1/requests",
             headers=headers,
-            json={
-                "title": "Rouge à lèvres vegan",
-                "description": "Nous lançons un rouge à lèvres vegan et cruelty-free, sans test "
-                "sur les animaux, et cherchons des créateurs engagés pour la cause animale.",
-                "budget": {"amount": str(amount), "token": token},
-                "deliverables": [{"platform": "instagram", "format": "reel", "count": 2}],
-                "deadline": future(40),
-                "audience": {"languages": ["fr"], "platforms": ["instagram"]},
-            },
+            json=lipstick_brief(amount=amount, token=token, deadline_days=40),
         ),
         201,
     )
