@@ -125,19 +125,6 @@ def collaboration_terms(*, session: Session, collaboration: Collaboration) -> bi
     )
 
 
-def _json_safe(value):
-    """Wallets take uint256 as decimal strings; JavaScript numbers lose precision above 2^53."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    return value
-
-
 def typed_data(*, session: Session, chain: ChainClient | None, offer: Offer) -> dict:
     chain = require_chain(chain)
     _require_sent(session, offer, "signed")
@@ -145,7 +132,11 @@ def typed_data(*, session: Session, chain: ChainClient | None, offer: Offer) -> 
     data = terms.typed_data(chain.chain_id, chain.escrow_address)
     return {
         "offer_id": offer.id,
-        "typed_data": {**data, "message": _json_safe(data["message"])},
+        # Wallets take uint256 as decimal strings: a JavaScript number loses precision above 2^53.
+        "typed_data": {
+            **data,
+            "message": bindings.json_safe(data["message"], ints_as_strings=True),
+        },
         "terms_text": offer.terms_text,
         "note": "sign with eth_signTypedData_v4, then POST the signature to /accept",
     }
