@@ -76,69 +76,65 @@ def _fmt_list(items) -> str:
     return ", ".join(str(i) for i in items)
 
 
+def _messages(fr: bool, taxonomy: Taxonomy, d: dict) -> dict:
+    """code -> a function giving its message in French (fr) or English."""
+    lang = "fr" if fr else "en"
+
+    def lab(slugs) -> str:
+        return _fmt_list(taxonomy.label(s, lang) for s in slugs)
+
+    def pairs() -> str:
+        return "; ".join(
+            f"{taxonomy.label(v, lang)} / {taxonomy.label(p, lang)}" for v, p in d["conflicts"]
+        )
+
+    def fee() -> str:
+        if fr:
+            return f"Budget {d['budget']} inférieur au tarif minimum {d['min_fee']} ({d['token']})."
+        return (
+            f"Budget {d['budget']} is below the creator's minimum fee {d['min_fee']} "
+            f"({d['token']})."
+        )
+
+    def asked() -> str:
+        return _fmt_list(d["requested"])
+
+    if fr:
+        return {
+            "dealbreaker": lambda: f"Le créateur refuse explicitement : {lab(d['practices'])}.",
+            "value_conflict": lambda: (
+                f"Les valeurs du créateur s'opposent aux pratiques de la marque ({pairs()})."
+            ),
+            "token_not_accepted": lambda: f"Le créateur n'accepte pas le jeton {d['token']}.",
+            "below_min_fee": fee,
+            "language": lambda: f"Aucune langue en commun (demandées : {asked()}).",
+            "platform": lambda: f"Absent des plateformes demandées ({asked()}).",
+            "followers": lambda: (
+                f"{d['followers']} abonnés, moins que le minimum {d['min_followers']}."
+            ),
+            "country": lambda: f"Audience hors des pays demandés ({asked()}).",
+            "no_shared_value": lambda: (
+                f"Aucune valeur en commun avec la demande ({lab(d['requested'])})."
+            ),
+        }
+    return {
+        "dealbreaker": lambda: f"The creator refuses: {lab(d['practices'])}.",
+        "value_conflict": lambda: (
+            f"The creator's values conflict with the brand's practices ({pairs()})."
+        ),
+        "token_not_accepted": lambda: f"The creator does not accept payment in {d['token']}.",
+        "below_min_fee": fee,
+        "language": lambda: f"No shared language (requested: {asked()}).",
+        "platform": lambda: f"Not present on the requested platforms ({asked()}).",
+        "followers": lambda: (
+            f"{d['followers']} followers, fewer than the minimum {d['min_followers']}."
+        ),
+        "country": lambda: f"Audience outside the requested countries ({asked()}).",
+        "no_shared_value": lambda: f"No value in common with the brief ({lab(d['requested'])}).",
+    }
+
+
 def reason(code: str, lang: str, taxonomy: Taxonomy, **detail) -> FilterReason:
     """A :class:`FilterReason` with its message in ``lang``."""
-    fr = lang == "fr"
-
-    def lab(slugs):
-        return _fmt_list(taxonomy.label(s, "fr" if fr else "en") for s in slugs)
-
-    if code == "dealbreaker":
-        msg = (
-            f"Le créateur refuse explicitement : {lab(detail['practices'])}."
-            if fr
-            else f"The creator refuses: {lab(detail['practices'])}."
-        )
-    elif code == "value_conflict":
-        pairs = detail["conflicts"]  # list of [value, practice]
-        text = "; ".join(
-            f"{taxonomy.label(v, 'fr' if fr else 'en')} / {taxonomy.label(p, 'fr' if fr else 'en')}"
-            for v, p in pairs
-        )
-        msg = (
-            f"Les valeurs du créateur s'opposent aux pratiques de la marque ({text})."
-            if fr
-            else f"The creator's values conflict with the brand's practices ({text})."
-        )
-    elif code == "token_not_accepted":
-        msg = (
-            f"Le créateur n'accepte pas le jeton {detail['token']}."
-            if fr
-            else f"The creator does not accept payment in {detail['token']}."
-        )
-    elif code == "below_min_fee":
-        msg = (
-            f"Budget {detail['budget']} inférieur au tarif minimum {detail['min_fee']} "
-            f"({detail['token']})."
-            if fr
-            else f"Budget {detail['budget']} is below the creator's minimum fee "
-            f"{detail['min_fee']} ({detail['token']})."
-        )
-    elif code == "language":
-        msg = (
-            f"Aucune langue en commun (demandées : {_fmt_list(detail['requested'])})."
-            if fr
-            else f"No shared language (requested: {_fmt_list(detail['requested'])})."
-        )
-    elif code == "platform":
-        msg = (
-            f"Absent des plateformes demandées ({_fmt_list(detail['requested'])})."
-            if fr
-            else f"Not present on the requested platforms ({_fmt_list(detail['requested'])})."
-        )
-    elif code == "followers":
-        msg = (
-            f"{detail['followers']} abonnés, moins que le minimum {detail['min_followers']}."
-            if fr
-            else f"{detail['followers']} followers, fewer than the minimum "
-            f"{detail['min_followers']}."
-        )
-    elif code == "country":
-        msg = (
-            f"Audience hors des pays demandés ({_fmt_list(detail['requested'])})."
-            if fr
-            else f"Audience outside the requested countries ({_fmt_list(detail['requested'])})."
-        )
-    else:  # pragma: no cover - every code above is produced by the index
-        msg = code
-    return FilterReason(code=code, message=msg, detail=detail)
+    message = _messages(lang == "fr", taxonomy, detail)[code]()
+    return FilterReason(code=code, message=message, detail=detail)

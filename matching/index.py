@@ -184,6 +184,7 @@ FILTER_CODES = (
     "platform",
     "followers",
     "country",
+    "no_shared_value",
 )
 
 
@@ -544,6 +545,9 @@ class MatchIndex:
             out["followers"] = self._followers_for(q, cols) < q.brief.min_followers
         if q.country_mask is not None:
             out["country"] = ~self._countries.intersects(q.country_mask, cols)
+        if q.brief.require_shared_value and len(q.cause_rows):
+            credit = self._credit[:, cols][q.cause_rows]
+            out["no_shared_value"] = ~(credit > 0).any(axis=0)
         return out
 
     def _followers_for(self, q: _Compiled, cols) -> np.ndarray:
@@ -795,6 +799,8 @@ class MatchIndex:
         if code == "followers":
             f = int(self._followers_for(q, [row])[0])
             return reason(code, lang, tax, followers=f, min_followers=b.min_followers)
+        if code == "no_shared_value":
+            return reason(code, lang, tax, requested=list(q.causes))
         return reason(
             code, lang, tax, requested=list(b.countries), creator=self._countries.row_names(row)
         )

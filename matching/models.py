@@ -104,6 +104,10 @@ class Brief:
     countries: list[str] = field(default_factory=list)
     lang: str = "en"
     require_all_platforms: bool = False
+    # Matching (not screening one offer): a creator with no credit on any of the brief's causes
+    # is filtered out, inside the index and before the top k (a brief naming no cause keeps
+    # everyone). Screening leaves it off: the creator's own alignment bar judges an offer.
+    require_shared_value: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.values, list | tuple | set | frozenset):

@@ -170,6 +170,7 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
                 "offer_id": [accepted["id"], pending["id"], declined["id"]],
                 "collaboration_id": [deal.json()["collaboration"]["id"]],
                 "address": [signer.address, brand.data["wallet"]],
+                "creator_id": [creator.id, other_creator.id, spare.id],
             },
             creator_ids=[creator.id, other_creator.id, spare.id],
             signature=_sign(typed.json()["typed_data"], signer.key),

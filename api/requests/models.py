@@ -107,3 +107,20 @@ class MatchList(BaseModel):
     request_id: str
     diversified: bool
     items: list[MatchPublic]
+
+
+class MatchReason(BaseModel):
+    code: str = Field(description="the hard filter that applies, e.g. dealbreaker, language")
+    message: str
+    detail: dict[str, Any]
+
+
+class MatchCheck(BaseModel):
+    """Whether one creator can be matched with this request, and if not, every rule that
+    keeps them out (a creator passing them all is ranked by `score` among the matches)."""
+
+    request_id: str
+    creator: MatchCreator
+    matched: bool
+    reasons: list[MatchReason]
+    match: MatchPublic | None

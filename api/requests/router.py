@@ -11,7 +11,7 @@ from api.kit.idempotency import IdempotencyDep
 from api.kit.pagination import Page, PageDep
 from api.match_index import IndexDep
 from api.requests import service
-from api.requests.models import MatchList, RequestCreate, RequestPublic
+from api.requests.models import MatchCheck, MatchList, RequestCreate, RequestPublic
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
@@ -52,4 +52,19 @@ def get_matches(
         collab_request=collab_request,
         limit=limit,
         diversify=diversify,
+    )
+
+
+@router.get(
+    "/{request_id}/matches/{creator_id}", responses=errors(404), response_model=MatchCheck
+)
+def check_match(
+    request_id: str, creator_id: str, brand: CurrentBrand, session: SessionDep, index: IndexDep
+) -> MatchCheck:
+    """Why this creator is or is not a match: every hard filter that keeps them out (their
+    dealbreakers against the brand's practices, no value in common, language, platform,
+    audience, fee...), or their score and explanation when none does."""
+    collab_request = service.get_own_request(session=session, brand=brand, request_id=request_id)
+    return service.check_match(
+        session=session, index=index, collab_request=collab_request, creator_id=creator_id
     )

@@ -9,12 +9,14 @@ from api.core.errors import InvalidInput, NotFound
 from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.types import new_id
-from api.match_index import SharedIndex
+from api.match_index import SharedIndex, creator_profile
 from api.requests.models import (
     CollabRequest,
+    MatchCheck,
     MatchCreator,
     MatchList,
     MatchPublic,
+    MatchReason,
     RequestCreate,
     RequestPublic,
     TaggedValue,
@@ -124,12 +126,10 @@ def find_matches(
     diversify: bool,
 ) -> MatchList:
     brief = brief_for(session=session, collab_request=collab_request)
-    # A creator who shares none of the brief's values is not a match, however big the audience.
-    matches = [
-        match
-        for match in index.search(brief, limit=limit, diversify=diversify)
-        if match.components.get("alignment", 0.0) > 0.0
-    ]
+    # A creator who shares none of the brief's values is not a match, however big the audience:
+    # the index filters them out before it picks the top `limit`.
+    brief.require_shared_value = True
+    matches = index.search(brief, limit=limit, diversify=diversify)
     ids = [m.creator_id for m in matches]
     columns = (Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual)
     creators = {c.id: c for c in session.exec(select(*columns).where(Creator.id.in_(ids)))}
@@ -153,3 +153,40 @@ def find_matches(
             )
         )
     return MatchList(request_id=collab_request.id, diversified=diversify, items=items)
+
+
+def check_match(
+    *, session: Session, index: SharedIndex, collab_request: CollabRequest, creator_id: str
+) -> MatchCheck:
+    """Why a creator is, or is not, among this request's matches: the same rules as the list,
+    read for one creator."""
+    creator = session.get(Creator, creator_id)
+    if creator is None:
+        raise NotFound(f"creator {creator_id} not found")
+    brief = brief_for(session=session, collab_request=collab_request)
+    brief.require_shared_value = True
+    public = MatchCreator(
+        id=creator.id,
+        handle=creator.handle,
+        display_name=creator.display_name,
+        is_virtual=creator.is_virtual,
+    )
+    result = index.score_one(brief, creator_profile(creator))
+    if isinstance(result, list):
+        reasons = [
+            MatchReason(code=r.code, message=r.message, detail=dict(r.detail or {}))
+            for r in result
+        ]
+        return MatchCheck(
+            request_id=collab_request.id, creator=public, matched=False, reasons=reasons, match=None
+        )
+    match = MatchPublic(
+        creator=public,
+        score=min(1.0, max(0.0, float(result.score))),
+        components={k: round(float(v), 4) for k, v in result.components.items()},
+        explanation=result.explanation,
+        is_virtual=creator.is_virtual,
+    )
+    return MatchCheck(
+        request_id=collab_request.id, creator=public, matched=True, reasons=[], match=match
+    )

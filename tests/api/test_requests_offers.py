@@ -190,3 +190,50 @@ def test_creators_sharing_no_value_are_not_matches(client) -> None:
     assert aligned.id in ids
     assert unrelated.id not in ids
     assert all(m["components"]["alignment"] > 0 for m in items)
+
+
+def test_a_small_list_still_finds_the_creator_sharing_a_value(client) -> None:
+    """limit=3 with bigger audiences that share nothing: the list used to come back empty,
+    because they filled the top 3 and were dropped afterwards."""
+    brand = register_brand(client)
+    huge = {"instagram": {"followers": 9_000_000, "engagement_rate": 0.09, "countries": ["FR"]}}
+    for _ in range(4):
+        register_creator(client, values=["fatherhood"], dealbreakers=[], audience=huge)
+    tiny = {"instagram": {"followers": 1_500, "engagement_rate": 0.01, "countries": ["FR"]}}
+    aligned = register_creator(client, values=["cruelty-free"], audience=tiny)
+    request = post_request(brand)
+    response = brand.get(f"/v1/requests/{request['id']}/matches", params={"limit": 3})
+    assert response.status_code == 200, response.text
+    assert [m["creator"]["id"] for m in response.json()["items"]] == [aligned.id]
+
+
+def test_the_brand_sees_why_a_creator_is_not_a_match(client) -> None:
+    tester = register_brand(client, practices=["animal-testing"])
+    refuses = register_creator(client, values=["cruelty-free"], dealbreakers=["animal-testing"])
+    unrelated = register_creator(client, values=["fatherhood"], dealbreakers=[])
+    aligned = register_creator(client, values=["cruelty-free"], dealbreakers=[])
+    url = f"/v1/requests/{post_request(tester)['id']}/matches"
+
+    out = tester.get(f"{url}/{refuses.id}").json()
+    assert out["matched"] is False
+    assert out["match"] is None
+    [dealbreaker] = [r for r in out["reasons"] if r["code"] == "dealbreaker"]
+    assert dealbreaker["detail"]["practices"] == ["animal-testing"]
+    assert dealbreaker["message"]
+    # Without a dealbreaker of its own, a cruelty-free creator still opposes animal testing.
+    out = tester.get(f"{url}/{aligned.id}").json()
+    assert [r["code"] for r in out["reasons"]] == ["value_conflict"]
+
+    brand = register_brand(client)
+    url = f"/v1/requests/{post_request(brand)['id']}/matches"
+    out = brand.get(f"{url}/{unrelated.id}").json()
+    assert [r["code"] for r in out["reasons"]] == ["no_shared_value"]
+    out = brand.get(f"{url}/{aligned.id}").json()
+    assert out["matched"] is True
+    assert out["reasons"] == []
+    assert out["match"]["creator"]["id"] == aligned.id
+    assert out["match"]["score"] > 0
+
+    assert brand.get(f"{url}/cre_{'0' * 32}").status_code == 404
+    assert tester.get(f"{url}/{aligned.id}").status_code == 404  # another brand's request
+    assert aligned.get(f"{url}/{aligned.id}").status_code == 403

@@ -397,3 +397,25 @@ def test_search_paths_agree_on_a_large_index():
     for m in narrow:
         assert m.score == pytest.approx(scores[m.creator_id], abs=1e-5)
     assert wide[0].score >= narrow[0].score
+
+
+def test_creators_sharing_no_value_are_filtered_before_the_top_k() -> None:
+    """Big audiences that share nothing used to fill the top k and be dropped afterwards,
+    leaving an empty list although a creator sharing a value exists."""
+    idx = MatchIndex()
+    for i in range(5):
+        big = Audience(5_000_000, 0.09, ["FR", "BE"])
+        ocean = {"ocean-protection": 1.0}
+        idx.upsert(creator(f"big{i}", values=ocean, audience={"instagram": big}))
+    small = Audience(2_000, 0.01, ["FR"])
+    idx.upsert(creator("small", values={"veganism": 1.0}, audience={"instagram": small}))
+    wanted = brief(require_shared_value=True)
+    assert [m.creator_id for m in idx.search(wanted, limit=3)] == ["small"]
+    assert codes(idx, wanted, "big0") == {"no_shared_value"}
+    assert codes(idx, wanted, "small") == set()
+    [reason] = idx.explain_filter(wanted, "big0")
+    assert "veganism" in reason.detail["requested"]
+    # Screening one offer leaves the rule to the creator's own alignment bar.
+    assert codes(idx, brief(), "big0") == set()
+    # A brief that names no cause keeps everyone (ranked on the rest).
+    assert len(idx.search(brief(values={}, require_shared_value=True), limit=10)) == 6
