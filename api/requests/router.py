@@ -55,9 +55,7 @@ def get_matches(
     )
 
 
-@router.get(
-    "/{request_id}/matches/{creator_id}", responses=errors(404), response_model=MatchCheck
-)
+@router.get("/{request_id}/matches/{creator_id}", responses=errors(404), response_model=MatchCheck)
 def check_match(
     request_id: str, creator_id: str, brand: CurrentBrand, session: SessionDep, index: IndexDep
 ) -> MatchCheck:

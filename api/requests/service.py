@@ -174,8 +174,7 @@ def check_match(
     result = index.score_one(brief, creator_profile(creator))
     if isinstance(result, list):
         reasons = [
-            MatchReason(code=r.code, message=r.message, detail=dict(r.detail or {}))
-            for r in result
+            MatchReason(code=r.code, message=r.message, detail=dict(r.detail or {})) for r in result
         ]
         return MatchCheck(
             request_id=collab_request.id, creator=public, matched=False, reasons=reasons, match=None
