@@ -1,0 +1,180 @@
+"""Matching quality on the tuning set and on the acceptance set, side by side.
+
+    python bench/matching_quality.py
+
+The tuning set (tests/matching/data/{briefs,creators}.json) is what the engine was tuned on; the
+acceptance set (tests/matching/data/acceptance/) was written apart, by someone who never saw the
+taxonomy, lexicon or tagger, and is only for measuring. Acceptance phrases go through the same
+reading as the API's: every value, dealbreaker, practice and target phrase is interpreted
+(`matching.interpret`), never rejected.
+
+Prints NDCG@10 per language, forbidden creators in any top 10 (a must-exclude creator ranked),
+and how many phrases were not understood. Quality, not speed: no timing here.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy, tag_text  # noqa: E402
+from matching.interpret import interpret  # noqa: E402
+from tests.matching import devset  # noqa: E402
+
+ACCEPTANCE = ROOT / "tests" / "matching" / "data" / "acceptance"
+WEI = 10**18
+K = 10
+
+
+def _wei(eth: str) -> int:
+    whole, _, frac = eth.partition(".")
+    return int(whole or 0) * WEI + int((frac + "0" * 18)[:18] or 0)
+
+
+class Reader:
+    """Phrases as the API reads them, with a count of those not understood."""
+
+    def __init__(self) -> None:
+        self.phrases = 0
+        self.not_understood: list[str] = []
+        self.tax = load_taxonomy()
+
+    def _read(self, text: str, role: str, lang: str | None):
+        self.phrases += 1
+        reading = interpret(text, role=role, lang=lang)
+        if not reading.understood:
+            self.not_understood.append(f"{role}: {text}")
+        return reading
+
+    def causes(self, phrases: list[str], lang: str | None) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for text in phrases:
+            for slug, confidence in self._read(text, "value", lang).concepts:
+                if self.tax.get(slug).kind == "cause":
+                    out[slug] = max(out.get(slug, 0.0), float(confidence))
+        return out
+
+    def practices(self, phrases: list[str], lang: str | None) -> list[str]:
+        out: list[str] = []
+        for text in phrases:
+            reading = self._read(text, "practice", lang)
+            if reading.negated:
+                continue
+            out += [s for s in reading.slugs if self.tax.get(s).kind == "practice" and s not in out]
+        return out
+
+
+def _creator(raw: dict, reader: Reader) -> CreatorProfile:
+    lang = raw["languages"][0] if len(raw["languages"]) == 1 else None
+    return CreatorProfile(
+        creator_id=raw["creator_id"],
+        display_name=raw["display_name"],
+        values=reader.causes(raw["values"], lang),
+        dealbreakers=reader.practices(raw["dealbreakers"], lang),
+        is_virtual=raw["is_virtual"],
+        languages=raw["languages"],
+        audience={
+            p: Audience(a["followers"], a["engagement_rate"], a["countries"])
+            for p, a in raw["platforms"].items()
+        },
+        min_fee={"ETH": _wei(raw["min_fee_eth"])},
+    )
+
+
+def _brief(raw: dict, reader: Reader) -> Brief:
+    lang = raw["lang"]
+    if raw["target_values"] is not None:
+        values = reader.causes(raw["target_values"], lang)
+    else:  # the text, then the brand's own values at a lower weight
+        values = {
+            s: w
+            for s, w in tag_text(f"{raw['title']}. {raw['description']}", lang).items()
+            if reader.tax.get(s).kind == "cause"
+        }
+        for slug, weight in reader.causes(raw["brand_values"], lang).items():
+            values.setdefault(slug, 0.5 * weight)
+    return Brief(
+        values=values,
+        practices=reader.practices(raw["brand_practices"], lang),
+        budget=_wei(raw["budget_eth"]),
+        token="ETH",
+        lang=lang,
+        require_shared_value=True,
+    )
+
+
+def acceptance() -> dict:
+    reader = Reader()
+    creators = json.loads((ACCEPTANCE / "creators.json").read_text("utf-8"))["creators"]
+    briefs = json.loads((ACCEPTANCE / "briefs.json").read_text("utf-8"))["briefs"]
+    index = MatchIndex()
+    index.upsert_many(_creator(raw, reader) for raw in creators)
+    ids = {raw["creator_id"] for raw in creators}
+    scores: dict[str, list[float]] = {"fr": [], "en": []}
+    forbidden: list[str] = []
+    for raw in briefs:
+        ranked = [m.creator_id for m in index.search(_brief(raw, reader), limit=K)]
+        excluded = set(raw["must_exclude"])
+        forbidden += [f"{raw['brief_id']}:{c}" for c in ranked if c in excluded]
+        eligible = ids - excluded
+        scores[raw["lang"]].append(devset.ndcg_at(ranked, raw["relevance"], eligible, K))
+    return {
+        "ndcg": {lang: statistics.mean(v) for lang, v in scores.items()},
+        "forbidden": forbidden,
+        "phrases": reader.phrases,
+        "not_understood": reader.not_understood,
+        "briefs": len(briefs),
+        "creators": len(creators),
+    }
+
+
+def tuning() -> dict:
+    index = devset.build_index()
+    scores: dict[str, list[float]] = {"fr": [], "en": []}
+    forbidden: list[str] = []
+    every = {raw["creator_id"] for raw in devset.raw_creators()}
+    for raw in devset.raw_briefs():
+        brief = devset.brief_from_json(raw)
+        ranked = [m.creator_id for m in index.search(brief, limit=K)]
+        excluded = set(raw.get("must_exclude", []))
+        forbidden += [f"{raw['brief_id']}:{c}" for c in ranked if c in excluded]
+        scores[raw["lang"]].append(devset.ndcg_at(ranked, raw["relevance"], every - excluded, K))
+    return {
+        "ndcg": {lang: statistics.mean(v) for lang, v in scores.items() if v},
+        "forbidden": forbidden,
+        "briefs": len(devset.raw_briefs()),
+        "creators": len(devset.raw_creators()),
+    }
+
+
+def main() -> int:
+    rows = [("tuning", tuning()), ("acceptance", acceptance())]
+    print(
+        f"{'set':<12}{'briefs':>7}{'creators':>9}{'NDCG@10 fr':>12}{'en':>7}{'all':>7}"
+        f"{'forbidden':>11}"
+    )
+    for name, r in rows:
+        ndcg = r["ndcg"]
+        overall = statistics.mean(ndcg.values())
+        print(
+            f"{name:<12}{r['briefs']:>7}{r['creators']:>9}{ndcg.get('fr', 0):>12.3f}"
+            f"{ndcg.get('en', 0):>7.3f}{overall:>7.3f}{len(r['forbidden']):>11}"
+        )
+    accepted = rows[1][1]
+    missed = accepted["not_understood"]
+    print(
+        f"\nacceptance phrases: {accepted['phrases']} read, 0 rejected, "
+        f"{len(missed)} not understood ({len(missed) / max(1, accepted['phrases']):.0%})"
+    )
+    if accepted["forbidden"]:
+        print("forbidden in a top 10:", ", ".join(accepted["forbidden"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
