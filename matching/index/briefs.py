@@ -1,0 +1,77 @@
+"""A brief compiled against the taxonomy and the index registries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.index.columns import _U64, _split_amount
+from matching.models import Brief
+
+
+@dataclass
+class _Compiled:
+    """A brief resolved against the taxonomy and the index registries."""
+
+    brief: Brief
+    cause_rows: np.ndarray  # indices into the causes
+    cause_weights: np.ndarray  # normalised, float32
+    causes: list[str]
+    practices: list[str]
+    practice_mask: np.ndarray  # over all slugs
+    conflict_mask: np.ndarray  # slugs whose holders implicitly refuse one of the practices
+    token_row: int | None
+    budget_hi: float
+    budget_lo: int
+    lang_mask: np.ndarray | None
+    platform_rows: list[int]
+    platform_mask: np.ndarray | None
+    platform_count: int
+    country_mask: np.ndarray | None
+    country_count: int
+
+
+class _BriefCompiler:
+    def _compile(self, brief: Brief) -> _Compiled:
+        tax = self.taxonomy
+        values = tax.resolve_weights(brief.values)
+        practices = tax.resolve_many(brief.practices)
+        causes: dict[str, float] = {}
+        for slug, w in values.items():
+            if tax.get(slug).kind == "practice":
+                if slug not in practices:
+                    practices.append(slug)
+            else:
+                causes[slug] = w
+        total = sum(causes.values())
+        cause_rows = np.array([self._cause_pos[s] for s in causes], dtype=np.int64)
+        weights = np.array([w / total for w in causes.values()], dtype=np.float32)
+        conflict = 0
+        for p in practices:
+            conflict |= self._refusers.get(p, 0)
+        conflict_words = np.array(
+            [(conflict >> (64 * w)) & (2**64 - 1) for w in range(self._slug_words)], dtype=_U64
+        )
+        budget_hi, budget_lo = _split_amount(brief.budget)
+        platform_rows = [
+            self._platforms.names[p] for p in brief.platforms if p in self._platforms.names
+        ]
+        return _Compiled(
+            brief=brief,
+            cause_rows=cause_rows,
+            cause_weights=weights,
+            causes=list(causes),
+            practices=practices,
+            practice_mask=self._slug_mask(practices),
+            conflict_mask=conflict_words,
+            token_row=self._tokens.get(brief.token),
+            budget_hi=budget_hi,
+            budget_lo=budget_lo,
+            lang_mask=self._langs.mask(brief.languages) if brief.languages else None,
+            platform_rows=platform_rows,
+            platform_mask=self._platforms.mask(brief.platforms) if brief.platforms else None,
+            platform_count=len(set(brief.platforms)),
+            country_mask=self._countries.mask(brief.countries) if brief.countries else None,
+            country_count=len(set(brief.countries)),
+        )
