@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -50,6 +51,9 @@ class ValueEntry:
     problems: dict[str, list[str]] = field(default_factory=dict)
     # For a practice: the cause its negation implies ("not tested on animals" -> cruelty-free).
     negation: str | None = None
+    # One sentence per language saying what the concept covers: shown to people and embedded
+    # with the labels, so a phrase that names no synonym can still land on the right concept.
+    descriptions: dict[str, str] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels["en"]
@@ -83,14 +87,28 @@ class Taxonomy:
             for lang in LANGS:
                 if not e.labels.get(lang):
                     raise ValueError(f"{e.slug}: missing {lang} label")
+            if e.descriptions and sorted(e.descriptions) != sorted(LANGS):
+                raise ValueError(f"{e.slug}: descriptions need exactly {' and '.join(LANGS)}")
+            for lang, text in e.descriptions.items():
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError(f"{e.slug}: empty {lang} description")
             for p in e.parents:
                 if p not in self._by_slug or self._by_slug[p].kind != "cause":
                     raise ValueError(f"{e.slug}: unknown parent {p!r}")
+            # Causes and practices never mix: a dealbreaker (a practice) must only ever meet
+            # practices, so only a cause may refuse one, and a practice sits in no hierarchy.
+            if e.kind == "practice" and (e.parents or e.conflicts):
+                raise ValueError(f"{e.slug}: a practice has no parents or conflicts")
             for c in e.conflicts:
                 if c not in self._by_slug or self._by_slug[c].kind != "practice":
                     raise ValueError(f"{e.slug}: conflict {c!r} is not a practice")
             if e.negation is not None and e.negation not in self._by_slug:
                 raise ValueError(f"{e.slug}: unknown negation target {e.negation!r}")
+            if e.negation is not None and (
+                e.kind != "practice" or self._by_slug[e.negation].kind != "cause"
+            ):
+                raise ValueError(f"{e.slug}: only a practice negates, into a cause")
+        self._check_terms_unambiguous()
         for e in self.entries:  # no cycles in the parent graph
             seen, stack = set(), list(e.parents)
             while stack:
@@ -100,6 +118,34 @@ class Taxonomy:
                 if p not in seen:
                     seen.add(p)
                     stack.extend(self._by_slug[p].parents)
+
+    def _check_terms_unambiguous(self) -> None:
+        """Refuse a term that two concepts claim, in any of the forms lookups compare.
+
+        The term index and the tagger both keep the first concept that claims a form, so a
+        shared synonym ("running" in a sport and in its parent) silently means whichever comes
+        first in the file. Blocker phrases mean nothing, so they may not be terms either.
+        """
+        owner: dict[str, tuple[str, str]] = {}
+        for slug, term, kinds in self._terms_of_entries():
+            for key in _forms(term, kinds):
+                first = owner.setdefault(key, (slug, term))
+                if first[0] != slug:
+                    raise ValueError(f"{term!r} of {slug} is also {first[1]!r} of {first[0]}")
+        for phrase in (p for phrases in self.blockers.values() for p in phrases):
+            for key in _forms(phrase, ("f", "n")):
+                if key in owner:
+                    raise ValueError(f"blocker {phrase!r} is a term of {owner[key][0]}")
+
+    def _terms_of_entries(self) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+        """(slug, term, forms compared) for every slug, label, synonym, problem and hashtag."""
+        for e in self.entries:
+            yield e.slug, e.slug, ("f", "n", "s")
+            for lang in LANGS:
+                for term in [e.labels[lang], *e.synonyms.get(lang, []), *e.problems.get(lang, [])]:
+                    yield e.slug, term, ("f", "n", "s")
+            for h in e.hashtags:
+                yield e.slug, h, ("s",)
 
     def ancestors(self, slug: str) -> list[str]:
         """Every ancestor of ``slug``, nearest first, without duplicates."""
@@ -152,13 +198,8 @@ class Taxonomy:
         index: dict[str, str] = {}
 
         def add(term: str, slug: str) -> None:
-            for key in (
-                "f:" + " ".join(fold(term).replace("-", " ").split()),
-                "n:" + " ".join(normalize_phrase(term)),
-                "s:" + squash(term),
-            ):
-                if len(key) > 2:
-                    index.setdefault(key, slug)
+            for key in _forms(term, ("f", "n", "s")):
+                index.setdefault(key, slug)
 
         for e in self.entries:
             add(e.slug, e.slug)
@@ -170,19 +211,15 @@ class Taxonomy:
                 for s in e.synonyms.get(lang, []):
                     add(s, e.slug)
             for h in e.hashtags:
-                index.setdefault("s:" + squash(h), e.slug)
+                for key in _forms(h, ("s",)):
+                    index.setdefault(key, e.slug)
         return index
 
     def _lookup(self, term: str) -> str | None:
         if term in self._by_slug:
             return term
-        t = term.strip().lstrip("#")
-        for key in (
-            "f:" + " ".join(fold(t).replace("-", " ").split()),
-            "n:" + " ".join(normalize_phrase(t)),
-            "s:" + squash(t),
-        ):
-            if len(key) > 2 and key in self._terms:
+        for key in _forms(term.strip().lstrip("#"), ("f", "n", "s")):
+            if key in self._terms:
                 return self._terms[key]
         return None
 
@@ -277,6 +314,7 @@ class Taxonomy:
                     "slug": e.slug,
                     "kind": e.kind,
                     "labels": dict(e.labels),
+                    "descriptions": dict(e.descriptions),
                     "synonyms": {k: list(v) for k, v in e.synonyms.items()},
                     "hashtags": list(e.hashtags),
                     "parents": list(e.parents),
@@ -285,6 +323,16 @@ class Taxonomy:
                 for e in self.entries
             ]
         }
+
+
+def _forms(term: str, kinds: tuple[str, ...]) -> list[str]:
+    """The normal forms lookups compare: folded "f", stemmed content words "n", squashed "s"."""
+    makers = {
+        "f": lambda t: "f:" + " ".join(fold(t).replace("-", " ").split()),
+        "n": lambda t: "n:" + " ".join(normalize_phrase(t)),
+        "s": lambda t: "s:" + squash(t),
+    }
+    return [key for key in (makers[k](term) for k in kinds) if len(key) > 2]
 
 
 def taxonomy_from_dict(data: dict) -> Taxonomy:
@@ -299,6 +347,7 @@ def taxonomy_from_dict(data: dict) -> Taxonomy:
             hashtags=list(raw.get("hashtags", [])),
             problems={lang: list(raw.get("problems", {}).get(lang, [])) for lang in LANGS},
             negation=raw.get("negation"),
+            descriptions=dict(raw.get("descriptions", {})),
         )
         for raw in data["entries"]
     ]
