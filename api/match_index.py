@@ -15,16 +15,25 @@ from fastapi import Depends, Request
 from sqlmodel import Session, select
 
 from api.creators.models import Creator
-from matching import Audience, CreatorProfile, MatchIndex
+from matching import Audience, CreatorProfile, MatchIndex, load_taxonomy
 
 log = logging.getLogger("collab.index")
 
 
+def _known(slugs: list[str]) -> list[str]:
+    """The slugs the current taxonomy has. The stored ones were read with the taxonomy of
+    their day; one it has since lost must not stop the index from loading every creator."""
+    taxonomy = load_taxonomy()
+    return [slug for slug in slugs if slug in taxonomy]
+
+
 def creator_profile(creator: Creator) -> CreatorProfile:
+    """A creator as the engine sees it: the slugs derived from its phrases (see
+    api.values.service), not the phrases themselves."""
     return CreatorProfile(
         creator_id=creator.id,
-        values=list(creator.values),
-        dealbreakers=list(creator.dealbreakers),
+        values=_known(creator.values),
+        dealbreakers=_known(creator.dealbreakers),
         is_virtual=creator.is_virtual,
         languages=list(creator.languages),
         audience={

@@ -225,6 +225,9 @@ def _valid_input(world: World) -> dict[tuple[str, str], dict]:
         ("PATCH", "/v1/brands/me"): {"body": {"description": "Cosmétiques véganes."}},
         ("PATCH", "/v1/creators/me"): {"body": {"bio": "Je défends la cause animale."}},
         ("POST", "/v1/requests"): {"body": request_body()},
+        ("POST", "/v1/values/interpret"): {
+            "body": {"text": "sans huile de palme", "role": "practice"}
+        },
         ("GET", "/v1/requests/{request_id}/matches"): {"query": {"limit": 5, "diversify": True}},
         ("POST", "/v1/requests/{request_id}/offers"): {"body": offer_body(world.creator_ids[2])},
         ("POST", "/v1/offers/{offer_id}/decline"): {"body": {"reason": "not for me"}},

@@ -3,13 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Address
-from api.values.models import ValueTerms
+from api.values.models import PhraseReading, Phrases, StoredPhrase
+
+EMPTY_LIST = text("'[]'")
 
 
 class BrandBase(SQLModel):
@@ -20,8 +22,16 @@ class BrandBase(SQLModel):
 class Brand(BrandBase, table=True):
     id: str = DBField(primary_key=True, max_length=40)
     wallet: str = DBField(max_length=42, index=True)
+    # What the engine reads: slugs derived from the phrases below (see api.values.service).
     values: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
     practices: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The phrases as written, each with its interpretation.
+    value_phrases: list[StoredPhrase] = DBField(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=EMPTY_LIST)
+    )
+    practice_phrases: list[StoredPhrase] = DBField(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=EMPTY_LIST)
+    )
     api_key_hash: str = DBField(max_length=64, unique=True)
     created_at: datetime = DBField(default_factory=utcnow)
     updated_at: datetime = DBField(default_factory=utcnow)
@@ -33,10 +43,13 @@ class BrandCreate(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=5000)
     wallet: Address
-    values: ValueTerms = Field(default_factory=list)
-    practices: ValueTerms = Field(
+    values: Phrases = Field(
+        default_factory=list, description="what the brand stands for, in its own words"
+    )
+    practices: Phrases = Field(
         default_factory=list,
-        description="what the brand does, e.g. animal testing or leather: creators screen on it",
+        description="what the brand does, e.g. animal testing or leather: creators screen on it "
+        '(a negated phrase such as "no palm oil" says what the brand does not do)',
     )
 
 
@@ -46,8 +59,15 @@ class BrandUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=5000)
     wallet: Address | None = None
-    values: ValueTerms | None = None
-    practices: ValueTerms | None = None
+    values: Phrases | None = None
+    practices: Phrases | None = None
+
+
+class BrandInterpretations(BaseModel):
+    """How each phrase of `values` and `practices` was read, in the order written."""
+
+    values: list[PhraseReading]
+    practices: list[PhraseReading]
 
 
 class BrandPublic(BaseModel):
@@ -56,8 +76,11 @@ class BrandPublic(BaseModel):
     name: str
     description: str
     wallet: str
-    values: list[str]
-    practices: list[str]
+    values: list[str] = Field(description="slugs of the causes read in the value phrases")
+    practices: list[str] = Field(
+        description="slugs of the practices read in the practice phrases (negated ones aside)"
+    )
+    interpretations: BrandInterpretations
     created_at: datetime
     updated_at: datetime
 

@@ -2,16 +2,49 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from api.brands.models import Brand, BrandCreate, BrandPublic, BrandRegistered, BrandUpdate
+from api.brands.models import (
+    Brand,
+    BrandCreate,
+    BrandInterpretations,
+    BrandPublic,
+    BrandRegistered,
+    BrandUpdate,
+)
 from api.core.auth import hash_api_key, new_api_key
 from api.core.deployment import check_inputs
 from api.core.errors import NotFound
 from api.kit.time import utcnow
 from api.kit.types import new_id
+from api.values.models import readings
+from api.values.service import concept_slugs, read_phrases
+from matching import detect_language
 
 
 def to_public(brand: Brand) -> BrandPublic:
-    return BrandPublic.model_validate(brand, from_attributes=True)
+    interpretations = BrandInterpretations(
+        values=readings(brand.value_phrases), practices=readings(brand.practice_phrases)
+    )
+    return BrandPublic.model_validate({**brand.model_dump(), "interpretations": interpretations})
+
+
+def brand_language(*, name: str, description: str) -> str:
+    """A brand names no language: its phrases default to that of its name and description."""
+    return detect_language(f"{name}\n{description}")
+
+
+def read_values(fields: dict, *, lang: str) -> dict:
+    """Replace the `values` and `practices` phrases in ``fields`` by what is stored: the phrases
+    with their readings, and the slugs derived from them (values: causes of the value phrases;
+    practices: practices of the practice phrases that are not negated, so that "no palm oil"
+    never makes palm oil a practice of the brand)."""
+    out = dict(fields)
+    if "values" in fields:
+        phrases = read_phrases(fields["values"], role="value", lang=lang)
+        out["value_phrases"], out["values"] = phrases, concept_slugs(phrases)
+    if "practices" in fields:
+        phrases = read_phrases(fields["practices"], role="practice", lang=lang)
+        out["practice_phrases"], out["practices"] = phrases, concept_slugs(phrases)
+    return out
 
 
 def register_brand(
@@ -19,13 +52,13 @@ def register_brand(
 ) -> BrandRegistered:
     check_inputs(payees=[("wallet", data.wallet)])
     api_key = api_key or new_api_key("brand")
+    lang = brand_language(name=data.name, description=data.description)
     brand = Brand(
         id=new_id("brd"),
         name=data.name,
         description=data.description,
         wallet=data.wallet,
-        values=data.values,
-        practices=data.practices,
+        **read_values({"values": data.values, "practices": data.practices}, lang=lang),
         api_key_hash=hash_api_key(api_key),
     )
     session.add(brand)
@@ -44,9 +77,17 @@ def update_brand(*, session: Session, brand: Brand, data: BrandUpdate) -> Brand:
     # The brand funds deals from this wallet and is refunded to it: never a reserved address.
     if data.wallet is not None:
         check_inputs(payees=[("wallet", data.wallet)])
-    for field, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
-            continue
+    # An explicit null is ignored: every field of a brand has a value.
+    changes = {
+        field: value
+        for field, value in data.model_dump(exclude_unset=True).items()
+        if value is not None
+    }
+    lang = brand_language(
+        name=changes.get("name", brand.name),
+        description=changes.get("description", brand.description),
+    )
+    for field, value in read_values(changes, lang=lang).items():
         setattr(brand, field, value)
     brand.updated_at = utcnow()
     session.add(brand)

@@ -10,9 +10,10 @@ from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Address, Country, Language, Money, Platform, StrictInt
-from api.values.models import ValueTerms
+from api.values.models import PhraseReading, Phrases, StoredPhrase
 
 TOTAL_BPS = 10_000
+EMPTY_LIST = text("'[]'")
 MAX_PAYEES = 16
 
 
@@ -80,8 +81,16 @@ class Creator(SQLModel, table=True):
     wallet: str = DBField(max_length=42, index=True)
     languages: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
     audience: dict[str, Any] = DBField(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What the engine reads: slugs derived from the phrases below (see api.values.service).
     values: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
     dealbreakers: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The phrases as written, each with its interpretation.
+    value_phrases: list[StoredPhrase] = DBField(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=EMPTY_LIST)
+    )
+    dealbreaker_phrases: list[StoredPhrase] = DBField(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=EMPTY_LIST)
+    )
     min_fees: list[dict[str, str]] = DBField(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
@@ -112,8 +121,14 @@ class CreatorFields(BaseModel):
     )
     languages: list[Language] = Field(min_length=1, max_length=20)
     audience: dict[Platform, PlatformAudience] = Field(min_length=1, max_length=10)
-    values: ValueTerms = Field(min_length=1)
-    dealbreakers: ValueTerms = Field(default_factory=list)
+    values: Phrases = Field(
+        min_length=1, description="what the creator defends, in its own words (FR or EN)"
+    )
+    dealbreakers: Phrases = Field(
+        default_factory=list,
+        description="what a brand must not do, in the creator's words: offers from brands doing "
+        "it are declined and they are left out of matches",
+    )
     min_fees: list[Money] = Field(
         min_length=1, max_length=8, description="minimum fee per accepted token"
     )
@@ -155,12 +170,19 @@ class CreatorUpdate(BaseModel):
     operator: str | None = Field(default=None, min_length=2, max_length=200)
     languages: list[Language] | None = Field(default=None, min_length=1, max_length=20)
     audience: dict[Platform, PlatformAudience] | None = Field(default=None, min_length=1)
-    values: ValueTerms | None = Field(default=None, min_length=1)
-    dealbreakers: ValueTerms | None = None
+    values: Phrases | None = Field(default=None, min_length=1)
+    dealbreakers: Phrases | None = None
     min_fees: list[Money] | None = Field(default=None, min_length=1, max_length=8)
     wallet: Address | None = None
     split: Split | None = None
     screening: ScreeningPolicy | None = None
+
+
+class CreatorInterpretations(BaseModel):
+    """How each phrase of `values` and `dealbreakers` was read, in the order written."""
+
+    values: list[PhraseReading]
+    dealbreakers: list[PhraseReading]
 
 
 class CreatorPublic(BaseModel):
@@ -174,8 +196,11 @@ class CreatorPublic(BaseModel):
     wallet: str
     languages: list[str]
     audience: dict[str, PlatformAudience]
-    values: list[str]
-    dealbreakers: list[str]
+    values: list[str] = Field(description="slugs of the causes read in the value phrases")
+    dealbreakers: list[str] = Field(
+        description="slugs of the practices read in the dealbreaker phrases (negated ones aside)"
+    )
+    interpretations: CreatorInterpretations
     min_fees: list[Money]
     split: Split
     screening: ScreeningPolicy

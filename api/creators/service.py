@@ -10,6 +10,7 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.creators.models import (
     Creator,
     CreatorCreate,
+    CreatorInterpretations,
     CreatorPublic,
     CreatorRegistered,
     CreatorUpdate,
@@ -18,12 +19,34 @@ from api.creators.models import (
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
+from api.values.models import readings
+from api.values.service import concept_slugs, profile_language, read_phrases
 
 NULLABLE = frozenset({"operator"})
 
 
 def to_public(creator: Creator) -> CreatorPublic:
-    return CreatorPublic.model_validate(creator, from_attributes=True)
+    interpretations = CreatorInterpretations(
+        values=readings(creator.value_phrases), dealbreakers=readings(creator.dealbreaker_phrases)
+    )
+    return CreatorPublic.model_validate(
+        {**creator.model_dump(), "interpretations": interpretations}
+    )
+
+
+def read_values(fields: dict, *, languages: list[str]) -> dict:
+    """Replace the `values` and `dealbreakers` phrases in ``fields`` by what is stored: the
+    phrases with their readings, and the slugs derived from them (values: causes of the value
+    phrases; dealbreakers: practices of the dealbreaker phrases that are not negated)."""
+    lang = profile_language(languages)
+    out = dict(fields)
+    if "values" in fields:
+        phrases = read_phrases(fields["values"], role="value", lang=lang)
+        out["value_phrases"], out["values"] = phrases, concept_slugs(phrases)
+    if "dealbreakers" in fields:
+        phrases = read_phrases(fields["dealbreakers"], role="practice", lang=lang)
+        out["dealbreaker_phrases"], out["dealbreakers"] = phrases, concept_slugs(phrases)
+    return out
 
 
 def check_tokens_and_payees(fields: dict) -> None:
@@ -58,6 +81,7 @@ def register_creator(
         raise Conflict(f"the handle {data.handle!r} is taken")
     fields = data.model_dump(mode="json")
     check_tokens_and_payees(fields)
+    fields = read_values(fields, languages=data.languages)
     api_key = api_key or new_api_key("creator")
     creator = Creator(id=new_id("crt"), api_key_hash=hash_api_key(api_key), **fields)
     session.add(creator)
@@ -87,6 +111,7 @@ def update_creator(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     check_tokens_and_payees(changes)
+    changes = read_values(changes, languages=changes.get("languages", creator.languages))
     for field, value in changes.items():
         setattr(creator, field, value)
     creator.updated_at = utcnow()

@@ -4,13 +4,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Country, FutureDatetime, Language, Money, Platform, StrictInt
-from api.values.models import ValueTerms
+from api.values.models import PhraseReading, Phrases, StoredPhrase
 
 Format = Literal["post", "story", "reel", "short", "video", "live", "article", "podcast"]
 
@@ -40,7 +40,13 @@ class CollabRequest(SQLModel, table=True):
     title: str = DBField(max_length=200)
     description: str = DBField(max_length=10_000)
     lang: str = DBField(max_length=2)
+    # What the engine reads: slug -> weight, from the phrases below or tagged from the brief.
     target_values: dict[str, float] = DBField(sa_column=Column(JSON, nullable=False))
+    # The brand's target phrases as written, each with its interpretation (empty when omitted).
+    target_phrases: list[StoredPhrase] = DBField(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+    )
     values_source: str = DBField(max_length=10)
     budget_amount: str = DBField(max_length=78)
     budget_token: str = DBField(max_length=42)
@@ -56,8 +62,10 @@ class RequestCreate(BaseModel):
 
     title: str = Field(min_length=3, max_length=200)
     description: str = Field(min_length=10, max_length=10_000, description="free text, FR or EN")
-    target_values: ValueTerms | None = Field(
-        default=None, description="slugs, labels or synonyms; omitted = tagged from the text"
+    target_values: Phrases | None = Field(
+        default=None,
+        description="the causes the brief is for, in the brand's words (FR or EN); omitted, or "
+        "none understood = tagged from the title and description, plus the brand's own values",
     )
     lang: Literal["fr", "en"] | None = Field(default=None, description="omitted = detected")
     budget: Money
@@ -72,14 +80,23 @@ class TaggedValue(BaseModel):
     label: str
 
 
+class RequestInterpretations(BaseModel):
+    """How each phrase of `target_values` was read, in the order written."""
+
+    target_values: list[PhraseReading]
+
+
 class RequestPublic(BaseModel):
     id: str
     brand_id: str
     title: str
     description: str
     lang: str
-    target_values: list[TaggedValue]
+    target_values: list[TaggedValue] = Field(
+        description="the causes matched on, with their weight (empty: matched on the rest)"
+    )
     values_source: Literal["brand", "tagged"]
+    interpretations: RequestInterpretations
     budget: Money
     deliverables: list[Deliverable]
     deadline: datetime

@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 from api.brands.models import Brand
 from api.core.auth import Principal
 from api.core.deployment import check_inputs
-from api.core.errors import InvalidInput, NotFound
+from api.core.errors import NotFound
 from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.types import new_id
@@ -18,9 +18,12 @@ from api.requests.models import (
     MatchPublic,
     MatchReason,
     RequestCreate,
+    RequestInterpretations,
     RequestPublic,
     TaggedValue,
 )
+from api.values.models import readings
+from api.values.service import concept_weights, read_phrases
 from matching import Brief, detect_language, load_taxonomy, tag_text
 
 
@@ -40,6 +43,9 @@ def to_public(collab_request: CollabRequest) -> RequestPublic:
         lang=collab_request.lang,
         target_values=tagged,
         values_source=collab_request.values_source,
+        interpretations=RequestInterpretations(
+            target_values=readings(collab_request.target_phrases)
+        ),
         budget={"amount": collab_request.budget_amount, "token": collab_request.budget_token},
         deliverables=collab_request.deliverables,
         deadline=collab_request.deadline,
@@ -49,19 +55,36 @@ def to_public(collab_request: CollabRequest) -> RequestPublic:
     )
 
 
+# The brand's profile speaks for every brief, but less than the brief's own text.
+BRAND_VALUE_WEIGHT = 0.5
+
+
+def tagged_targets(*, text: str, lang: str, brand_values: list[str]) -> dict[str, float]:
+    """What a brief that names no value is for: the values tagged in its title and
+    description, and the brand's own values at :data:`BRAND_VALUE_WEIGHT` (a value found in
+    both keeps the higher weight). Possibly empty: the brief is then matched on the rest."""
+    targets = dict(tag_text(text, lang=lang))
+    for slug in brand_values:
+        targets[slug] = max(targets.get(slug, 0.0), BRAND_VALUE_WEIGHT)
+    return targets
+
+
 def create_request(*, session: Session, brand: Principal, data: RequestCreate) -> RequestPublic:
+    """Post a brief. Its target values are, in this order of preference: the concepts read in
+    the phrases of `target_values` (weight = the reading's confidence; negated readings
+    aside); else, when the brand named none or none was understood, those of
+    :func:`tagged_targets` (title + description, and the brand's own values). A brief with no
+    target at all is still posted: the engine then keeps every creator that passes the other
+    rules."""
     check_inputs(tokens=[("budget.token", data.budget.token)])
     text = f"{data.title}\n{data.description}"
     lang = data.lang or detect_language(text)
-    if data.target_values:
-        values, source = {slug: 1.0 for slug in data.target_values}, "brand"
-    else:
-        values, source = tag_text(text, lang=lang), "tagged"
-        if not values:
-            raise InvalidInput(
-                "no value found in the title or description; name them in target_values",
-                errors=[{"field": "target_values", "message": "required: nothing to tag"}],
-            )
+    phrases = read_phrases(data.target_values or [], role="value", lang=lang)
+    values, source = concept_weights(phrases), "brand"
+    if not values:
+        owner = session.get(Brand, brand.id)
+        brand_values = list(owner.values) if owner else []
+        values, source = tagged_targets(text=text, lang=lang, brand_values=brand_values), "tagged"
     collab_request = CollabRequest(
         id=new_id("req"),
         brand_id=brand.id,
@@ -69,6 +92,7 @@ def create_request(*, session: Session, brand: Principal, data: RequestCreate) -
         description=data.description,
         lang=lang,
         target_values=values,
+        target_phrases=phrases,
         values_source=source,
         budget_amount=str(data.budget.amount),
         budget_token=data.budget.token,

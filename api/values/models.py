@@ -1,33 +1,22 @@
-"""Value terms from clients (slugs, labels or synonyms, FR or EN) resolved to taxonomy slugs."""
+"""Value, dealbreaker and practice phrases: what clients send, how it is stored, how it is shown.
+
+People write these in their own words (FR or EN). No phrase is ever refused for its meaning:
+each is stored as written with its interpretation (concepts with confidence, polarity, or "not
+understood"), and the slug lists the matching engine reads are derived from those readings.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12
 
-from matching import UnknownValueError, load_taxonomy
+from matching import load_taxonomy
 from matching.interpret import Interpretation
 
-
-def resolve_terms(terms: list[str]) -> list[str]:
-    try:
-        return load_taxonomy().resolve_many(terms)
-    except UnknownValueError as exc:
-        unknown = [
-            f"{term!r} (closest: {', '.join(suggestions[:5])})" if suggestions else repr(term)
-            for term, suggestions in exc.unknown.items()
-        ]
-        raise ValueError(
-            "unknown value " + "; ".join(unknown) + " — see GET /v1/values for the taxonomy"
-        ) from None
-
-
-ValueTerms = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=100)]],
-    Field(max_length=40, examples=[["cause animale", "vegan", "cruelty-free"]]),
-    AfterValidator(resolve_terms),
-]
+MAX_PHRASES = 40
+MAX_PHRASE_LENGTH = 500
 
 
 def _not_blank(text: str) -> str:
@@ -36,10 +25,90 @@ def _not_blank(text: str) -> str:
     return text
 
 
+Phrase = Annotated[
+    str, Field(min_length=1, max_length=MAX_PHRASE_LENGTH), AfterValidator(_not_blank)
+]
+Phrases = Annotated[
+    list[Phrase],
+    Field(
+        max_length=MAX_PHRASES,
+        description=(
+            "free phrases, FR or EN (a taxonomy slug, label or synonym is a phrase too); each is "
+            "stored as written with its interpretation, never refused for its meaning"
+        ),
+        examples=[["cause animale", "produits laitiers", "no palm oil"]],
+    ),
+]
+
+
+class StoredConcept(TypedDict):
+    slug: str
+    confidence: float
+
+
+class StoredPhrase(TypedDict):
+    """One phrase in a profile's JSON column: as written, with how it was read."""
+
+    text: str
+    lang: str
+    concepts: list[StoredConcept]
+    negated: bool
+    understood: bool
+    reason: str
+
+
+class ConceptPublic(BaseModel):
+    slug: str
+    label: str = Field(description="the concept's label in the phrase's language")
+    confidence: float = Field(ge=0, le=1)
+
+
+def _concepts(pairs, lang: str) -> list[ConceptPublic]:
+    taxonomy = load_taxonomy()
+    return [
+        # A slug the taxonomy no longer has keeps its slug as label rather than failing a read.
+        ConceptPublic(
+            slug=slug,
+            label=taxonomy.label(slug, lang) if slug in taxonomy else slug,
+            confidence=confidence,
+        )
+        for slug, confidence in pairs
+    ]
+
+
+class PhraseReading(BaseModel):
+    """A phrase as written and how it is read, so that its author can check and correct it.
+    `negated` means the phrase states the absence of its concepts ("no palm oil")."""
+
+    text: str
+    lang: Literal["fr", "en"]
+    concepts: list[ConceptPublic]
+    negated: bool
+    understood: bool
+    reason: str
+
+    @classmethod
+    def of_stored(cls, phrase: StoredPhrase) -> PhraseReading:
+        lang = phrase["lang"]
+        pairs = [(c["slug"], c["confidence"]) for c in phrase["concepts"]]
+        return cls(
+            text=phrase["text"],
+            lang=lang,
+            concepts=_concepts(pairs, lang),
+            negated=phrase["negated"],
+            understood=phrase["understood"],
+            reason=phrase.get("reason", ""),
+        )
+
+
+def readings(phrases: list[StoredPhrase]) -> list[PhraseReading]:
+    return [PhraseReading.of_stored(phrase) for phrase in phrases]
+
+
 class InterpretRequest(BaseModel):
     """A phrase to read as a value (causes) or as a practice or dealbreaker (practices)."""
 
-    text: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_not_blank)]
+    text: Phrase
     lang: Literal["fr", "en"] | None = Field(
         default=None, description="the phrase's language; detected when null"
     )
@@ -54,35 +123,18 @@ class InterpretRequest(BaseModel):
     )
 
 
-class ConceptPublic(BaseModel):
-    slug: str
-    label: str = Field(description="the concept's label in the phrase's language")
-    confidence: float = Field(ge=0, le=1)
-
-
-class InterpretationPublic(BaseModel):
+class InterpretationPublic(PhraseReading):
     """How a phrase is read; `negated` means the phrase states the absence of its concepts."""
 
-    text: str
-    lang: Literal["fr", "en"]
     role: Literal["value", "practice"]
-    concepts: list[ConceptPublic]
-    negated: bool
-    understood: bool
-    reason: str
 
     @classmethod
     def of(cls, interpretation: Interpretation, *, role: str) -> InterpretationPublic:
-        taxonomy = load_taxonomy()
-        lang = interpretation.lang
         return cls(
             text=interpretation.text,
-            lang=lang,
+            lang=interpretation.lang,
             role=role,
-            concepts=[
-                ConceptPublic(slug=slug, label=taxonomy.label(slug, lang), confidence=confidence)
-                for slug, confidence in interpretation.concepts
-            ],
+            concepts=_concepts(interpretation.concepts, interpretation.lang),
             negated=interpretation.negated,
             understood=interpretation.understood,
             reason=interpretation.reason,

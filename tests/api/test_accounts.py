@@ -34,7 +34,8 @@ def test_wallet_is_checksummed_and_bad_checksum_rejected(client) -> None:
     ("field", "value", "needle"),
     [
         ("wallet", "0x1234", "wallet"),
-        ("values", ["cause animalle", "not-a-value-at-all"], "closest"),
+        ("values", ["vegan", "   "], "values"),
+        ("practices", ["x" * 501], "practices"),
         ("name", "", "name"),
     ],
 )
@@ -47,10 +48,24 @@ def test_bad_brand_input_is_a_422_problem_and_creates_nothing(client, field, val
     assert needle in (problem["detail"] + str(problem["errors"]))
 
 
-def test_unknown_value_names_the_closest_known_ones(client) -> None:
-    response = client.post("/v1/brands", json=brand_body(values=["crueltyfre"]))
-    assert response.status_code == 422
-    assert "cruelty" in response.json()["detail"]
+def test_misspelt_or_unknown_values_are_kept_with_their_reading(client) -> None:
+    """These phrases were a 422 "unknown value" before: no phrase is refused for its meaning
+    now. A misspelling is read as the concept it is close to; gibberish is kept, not
+    understood, and adds no slug."""
+    response = client.post(
+        "/v1/brands", json=brand_body(values=["crueltyfre", "cause animalle", "xkcd plmq"])
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    readings = body["interpretations"]["values"]
+    assert [r["text"] for r in readings] == ["crueltyfre", "cause animalle", "xkcd plmq"]
+    assert [[c["slug"] for c in r["concepts"]] for r in readings] == [
+        ["cruelty-free"],
+        ["animal-welfare"],
+        [],
+    ]
+    assert [r["understood"] for r in readings] == [True, True, False]
+    assert body["values"] == ["cruelty-free", "animal-welfare"]
 
 
 def test_register_creator_with_split(client) -> None:
@@ -88,7 +103,9 @@ def test_register_creator_with_split(client) -> None:
         ({"min_fees": [{"amount": "10", "token": "BTC"}]}, "ERC-20"),
         ({"languages": ["french"]}, "2-letter"),
         ({"audience": {"myspace": {"followers": 10}}}, "platform"),
-        ({"dealbreakers": ["tests sur animeaux"]}, "closest"),
+        ({"dealbreakers": ["  "]}, "dealbreakers"),
+        ({"values": []}, "values"),
+        ({"values": [f"value {i}" for i in range(41)]}, "values"),
     ],
 )
 def test_bad_creator_input(client, overrides, needle) -> None:

@@ -32,7 +32,8 @@ def test_brief_with_explicit_values_and_bad_input(client) -> None:
         {"budget": {"amount": 1000, "token": "ETH"}},
         {"deadline": "2020-01-01T00:00:00Z"},
         {"deliverables": []},
-        {"target_values": ["unknownium"]},
+        {"target_values": [" "]},
+        {"target_values": ["x" * 501]},
         {"description": "short"},
     ):
         response = brand.post("/v1/requests", json=request_body(**bad))

@@ -1,0 +1,73 @@
+"""Reading people's phrases into stored interpretations, and the slug lists derived from them.
+
+A profile keeps both: the phrases as written with their readings (so the person can see and
+correct how they were understood) and the slugs the matching engine reads. The slugs are always
+derived from the readings here, never taken from the client directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from api.values.models import StoredPhrase
+from matching import Interpretation, detect_language, interpret
+from matching.interpret import Role
+
+LANGS = ("fr", "en")
+
+
+def profile_language(languages: Iterable[str]) -> str:
+    """The language a creator's phrases default to: the first of its languages we read."""
+    return next((lang for lang in languages if lang in LANGS), "en")
+
+
+def phrase_language(text: str, *, default: str) -> str:
+    """French when the phrase reads French, otherwise the profile's language: a short phrase
+    ("vegan", "cruelty-free") carries no evidence of its own, and its author then expects the
+    labels of the language they use."""
+    return "fr" if detect_language(text) == "fr" else default
+
+
+def stored(interpretation: Interpretation) -> StoredPhrase:
+    return {
+        "text": interpretation.text,
+        "lang": interpretation.lang,
+        "concepts": [
+            {"slug": slug, "confidence": float(confidence)}
+            for slug, confidence in interpretation.concepts
+        ],
+        "negated": interpretation.negated,
+        "understood": interpretation.understood,
+        "reason": interpretation.reason,
+    }
+
+
+def read_phrases(texts: Iterable[str], *, role: Role, lang: str) -> list[StoredPhrase]:
+    """Each distinct phrase read once, in the order written (a repeated phrase is kept once).
+
+    ``role`` "value" maps to causes (a negated value such as "sans huile de palme" becomes the
+    cause that fights it); "practice" (practices and dealbreakers) maps to practices."""
+    return [
+        stored(interpret(text, lang=phrase_language(text, default=lang), role=role))
+        for text in dict.fromkeys(texts)
+    ]
+
+
+def concept_weights(phrases: Iterable[StoredPhrase]) -> dict[str, float]:
+    """Concepts the phrases assert, each with its best confidence, in the order first met.
+
+    A negated phrase asserts nothing: "no palm oil" is not a practice of the brand that
+    writes it, nor a dealbreaker of the creator (a dealbreaker on *not* using palm oil would
+    block the brands that avoid it)."""
+    weights: dict[str, float] = {}
+    for phrase in phrases:
+        if phrase["negated"]:
+            continue
+        for concept in phrase["concepts"]:
+            slug, confidence = concept["slug"], float(concept["confidence"])
+            weights[slug] = max(weights.get(slug, 0.0), confidence)
+    return weights
+
+
+def concept_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:
+    return list(concept_weights(phrases))

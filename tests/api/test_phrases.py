@@ -1,0 +1,306 @@
+"""Values, dealbreakers, practices and brief targets are free phrases: never refused for their
+meaning, stored as written with their reading, and the slugs the engine reads derive from it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from api.brands.models import Brand
+from api.creators.models import Creator
+from api.requests.models import CollabRequest
+from matching import load_taxonomy
+from tests.factories import (
+    offer_body,
+    post_request,
+    register_brand,
+    register_creator,
+    request_body,
+)
+
+GIBBERISH = ["xkcd plmq", "zzqx blorb"]
+LONG_PRACTICE = (
+    "Our skincare products are tested on animals by outside laboratories before they are "
+    "sold, because the regulators of several export markets still require it; we publish "
+    "a yearly report on those tests and on the alternatives we fund, and we expect to stop "
+    "once every market we sell in accepts methods that involve no animal at all, whatever "
+    "the cost."
+)[:300]
+NEUTRAL = {
+    "title": "Nouvelle collection",
+    "description": "Une belle collection pour la rentrée, en magasin bientôt.",
+}
+
+
+def _slugs(reading: dict) -> list[str]:
+    return [concept["slug"] for concept in reading["concepts"]]
+
+
+def _asserted(readings: list[dict]) -> list[str]:
+    """The slugs a field must hold: concepts of its readings that are not negated."""
+    return list(dict.fromkeys(s for r in readings if not r["negated"] for s in _slugs(r)))
+
+
+def _match_ids(brand, request_id: str) -> list[str]:
+    response = brand.get(f"/v1/requests/{request_id}/matches")
+    assert response.status_code == 200, response.text
+    return [m["creator"]["id"] for m in response.json()["items"]]
+
+
+def test_phrases_that_were_rejected_are_stored_with_their_reading(client) -> None:
+    values = ["produits laitiers", "football", "crypto", "cause animale"]
+    dealbreakers = [LONG_PRACTICE, "tests sur les animaux"]
+    creator = register_creator(client, values=values, dealbreakers=dealbreakers)
+    readings = creator.data["interpretations"]
+    assert [r["text"] for r in readings["values"]] == values
+    assert [r["text"] for r in readings["dealbreakers"]] == dealbreakers
+    assert len(readings["dealbreakers"][0]["text"]) == 300
+    assert "football" in _slugs(readings["values"][1])
+    assert _slugs(readings["values"][3]) == ["animal-welfare"]
+    french = readings["dealbreakers"][1]
+    assert french["lang"] == "fr"
+    assert french["concepts"] == [
+        {"slug": "animal-testing", "label": "tests sur les animaux", "confidence": 1.0}
+    ]
+    assert french["understood"] is True
+    assert french["negated"] is False
+    for reading in readings["values"] + readings["dealbreakers"]:
+        assert reading["understood"] == bool(reading["concepts"])
+        assert reading["reason"]
+    # The engine's slug lists are what the readings say, and the profile reads back the same.
+    assert creator.data["values"] == _asserted(readings["values"])
+    assert creator.data["dealbreakers"] == _asserted(readings["dealbreakers"])
+    me = creator.get("/v1/me").json()
+    assert me["interpretations"] == readings
+    assert (me["values"], me["dealbreakers"]) == (
+        creator.data["values"],
+        creator.data["dealbreakers"],
+    )
+
+
+def test_a_creator_whose_every_value_is_not_understood_can_register(client) -> None:
+    creator = register_creator(client, values=GIBBERISH, dealbreakers=GIBBERISH)
+    readings = creator.data["interpretations"]
+    assert [r["text"] for r in readings["values"]] == GIBBERISH
+    assert all(r["understood"] is False and r["concepts"] == [] for r in readings["values"])
+    assert all("no concept close enough" in r["reason"] for r in readings["values"])
+    assert creator.data["values"] == []
+    assert creator.data["dealbreakers"] == []
+
+
+def test_a_phrase_written_twice_is_kept_once(client) -> None:
+    creator = register_creator(client, values=["vegan", "vegan", "cause animale"])
+    assert [r["text"] for r in creator.data["interpretations"]["values"]] == [
+        "vegan",
+        "cause animale",
+    ]
+
+
+def test_labels_follow_the_phrase_or_the_creator_language(client) -> None:
+    english = register_creator(client, languages=["en"], values=["vegan"])
+    french = register_creator(client, languages=["fr", "en"], values=["vegan"])
+    [en] = english.data["interpretations"]["values"]
+    [fr] = french.data["interpretations"]["values"]
+    taxonomy = load_taxonomy()
+    assert (en["lang"], en["concepts"][0]["label"]) == ("en", taxonomy.label("veganism", "en"))
+    assert (fr["lang"], fr["concepts"][0]["label"]) == ("fr", taxonomy.label("veganism", "fr"))
+
+
+def test_a_negated_practice_is_not_a_practice_of_the_brand(client) -> None:
+    brand = register_brand(client, practices=["no palm oil", "sans huile de palme"])
+    readings = brand.data["interpretations"]["practices"]
+    assert [(_slugs(r), r["negated"]) for r in readings] == [(["palm-oil"], True)] * 2
+    assert brand.data["practices"] == []
+    uses_it = register_brand(client, practices=["we use palm oil"])
+    assert uses_it.data["practices"] == ["palm-oil"]
+    # A creator refusing palm oil is kept for the brand that uses none, not for the other.
+    refuses = register_creator(client, dealbreakers=["palm oil"])
+    assert refuses.data["dealbreakers"] == ["palm-oil"]
+    request = post_request(brand)
+    assert refuses.id in _match_ids(brand, request["id"])
+    check = brand.get(f"/v1/requests/{request['id']}/matches/{refuses.id}").json()
+    assert check["matched"] is True, check
+    request = post_request(uses_it)
+    assert refuses.id not in _match_ids(uses_it, request["id"])
+    check = uses_it.get(f"/v1/requests/{request['id']}/matches/{refuses.id}").json()
+    assert [r["code"] for r in check["reasons"]] == ["dealbreaker"]
+
+
+def test_a_french_dealbreaker_blocks_an_animal_testing_brand(client) -> None:
+    tester = register_brand(client, values=[], practices=["animal testing", LONG_PRACTICE])
+    assert tester.data["practices"][0] == "animal-testing"
+    assert tester.data["interpretations"]["practices"][1]["text"] == LONG_PRACTICE
+    refuses = register_creator(
+        client, values=["cruelty-free"], dealbreakers=["tests sur les animaux"]
+    )
+    request = post_request(tester)
+
+    assert refuses.id not in _match_ids(tester, request["id"])
+    check = tester.get(f"/v1/requests/{request['id']}/matches/{refuses.id}").json()
+    [dealbreaker] = [r for r in check["reasons"] if r["code"] == "dealbreaker"]
+    assert dealbreaker["detail"]["practices"] == ["animal-testing"]
+
+    offer = tester.post(f"/v1/requests/{request['id']}/offers", json=offer_body(refuses.id))
+    assert offer.status_code == 201, offer.text
+    assert offer.json()["status"] == "screened_out"
+    codes = [r["code"] for r in offer.json()["screening"]["reasons"]]
+    assert "dealbreaker" in codes
+
+
+def test_a_brief_with_nothing_tagged_is_posted_and_matched(client) -> None:
+    """Was a 422 ("nothing to tag"): the brief is kept with no target and matched on the rest."""
+    brand = register_brand(client, values=[], practices=[], description="")
+    creator = register_creator(client)
+    for extra in ({}, {"target_values": GIBBERISH}):
+        response = brand.post(
+            "/v1/requests",
+            json={**_request_fields(), **NEUTRAL, **extra},
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["target_values"] == []
+        assert body["values_source"] == "tagged"
+        readings = body["interpretations"]["target_values"]
+        assert [r["text"] for r in readings] == extra.get("target_values", [])
+        assert all(r["understood"] is False for r in readings)
+        assert creator.id in _match_ids(brand, body["id"])
+
+
+def test_a_brief_naming_no_value_uses_the_brand_values_at_half_weight(client) -> None:
+    brand = register_brand(client, values=["cause animale"], practices=[])
+    body = post_request(brand, **NEUTRAL)
+    assert body["values_source"] == "tagged"
+    assert [(v["slug"], v["weight"]) for v in body["target_values"]] == [("animal-welfare", 0.5)]
+    aligned = register_creator(client, values=["animal-welfare"], dealbreakers=[])
+    unrelated = register_creator(client, values=["fatherhood"], dealbreakers=[])
+    ids = _match_ids(brand, body["id"])
+    assert aligned.id in ids
+    assert unrelated.id not in ids
+    # Named in the text as well: the text's weight wins over the profile's.
+    tagged = post_request(brand, title="Bien-être animal", description="Pour la cause animale.")
+    weights = {v["slug"]: v["weight"] for v in tagged["target_values"]}
+    assert weights["animal-welfare"] > 0.5
+
+
+def test_brief_target_phrases_weigh_by_confidence(client) -> None:
+    brand = register_brand(client)
+    body = post_request(brand, target_values=["crueltyfre", "LGBTQ+ rights", "no palm oil"])
+    assert body["values_source"] == "brand"
+    readings = body["interpretations"]["target_values"]
+    assert [r["text"] for r in readings] == ["crueltyfre", "LGBTQ+ rights", "no palm oil"]
+    expected = {}
+    for reading in readings:
+        for concept in reading["concepts"]:
+            assert not reading["negated"]  # as a value, "no palm oil" is the cause it serves
+            expected[concept["slug"]] = max(expected.get(concept["slug"], 0), concept["confidence"])
+    weights = {v["slug"]: v["weight"] for v in body["target_values"]}
+    assert weights == {slug: round(c, 4) for slug, c in expected.items()}
+    assert weights["lgbtq-rights"] == 1.0
+    assert 0 < weights["cruelty-free"] < 1.0
+
+
+def test_updates_read_the_new_phrases(client) -> None:
+    creator = register_creator(client)
+    response = creator.patch(
+        "/v1/creators/me", json={"dealbreakers": ["sans fourrure", "fourrure", "xkcd plmq"]}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["negated"] for r in body["interpretations"]["dealbreakers"]] == [True, False, False]
+    assert body["dealbreakers"] == ["fur"]
+    assert body["values"] == ["animal-welfare", "veganism"]  # untouched
+    brand = register_brand(client)
+    response = brand.patch("/v1/brands/me", json={"practices": ["no palm oil"]})
+    assert response.status_code == 200, response.text
+    assert response.json()["practices"] == []
+    assert response.json()["interpretations"]["practices"][0]["negated"] is True
+
+
+def _request_fields() -> dict:
+    return {k: v for k, v in request_body().items() if k not in ("title", "description")}
+
+
+def test_the_upgrade_carries_stored_slugs_over_as_phrases(client, database_url) -> None:
+    """Rows written before 0008 only have slugs: each becomes a phrase naming exactly that
+    concept, labelled in the row's language; a brief tagged from its text gets no phrase."""
+    from api.core.migrate import downgrade, upgrade
+
+    brand = register_brand(client, values=[], practices=[])
+    creator = register_creator(client, languages=["en", "fr"])
+    named = post_request(brand, target_values=["lgbtq-rights"])
+    tagged = post_request(brand)
+    engine = client.app.state.engine
+    engine.dispose()
+    downgrade(database_url, "0007")
+    try:
+        with engine.begin() as connection:
+            for table, values in (
+                ("creator", {"values": ["animal-welfare"], "dealbreakers": ["fur"]}),
+                ("brand", {"values": ["veganism", "no-longer-a-slug"], "practices": ["leather"]}),
+            ):
+                row = sa.table(table, sa.column("id"), *(sa.column(c, sa.JSON) for c in values))
+                row_id = creator.id if table == "creator" else brand.id
+                connection.execute(sa.update(row).where(row.c.id == row_id).values(values))
+    finally:
+        upgrade(database_url)
+
+    taxonomy = load_taxonomy()
+
+    def phrase(slug: str, lang: str) -> dict:
+        return {
+            "text": taxonomy.label(slug, lang),
+            "lang": lang,
+            "concepts": [{"slug": slug, "confidence": 1.0}],
+            "negated": False,
+            "understood": True,
+            "reason": f"taxonomy term of {slug}",
+        }
+
+    with Session(engine) as session:
+        stored = session.get(Creator, creator.id)
+        assert stored.value_phrases == [phrase("animal-welfare", "en")]
+        assert stored.dealbreaker_phrases == [phrase("fur", "en")]
+        assert stored.values == ["animal-welfare"]
+        stored = session.get(Brand, brand.id)
+        lang = "fr"  # the language of the brand's description
+        assert stored.value_phrases == [
+            phrase("veganism", lang),
+            {
+                "text": "no-longer-a-slug",
+                "lang": lang,
+                "concepts": [{"slug": "no-longer-a-slug", "confidence": 1.0}],
+                "negated": False,
+                "understood": True,
+                "reason": "stored as no-longer-a-slug",
+            },
+        ]
+        assert stored.practice_phrases == [phrase("leather", lang)]
+        assert session.get(CollabRequest, named["id"]).target_phrases == [
+            phrase("lgbtq-rights", "fr")
+        ]
+        assert session.get(CollabRequest, tagged["id"]).target_phrases == []
+    # The API shows the carried-over readings (a slug the taxonomy lost keeps its slug).
+    readings = brand.get("/v1/me").json()["interpretations"]["values"]
+    assert readings[1]["concepts"] == [
+        {"slug": "no-longer-a-slug", "label": "no-longer-a-slug", "confidence": 1.0}
+    ]
+
+
+def test_a_slug_the_taxonomy_lost_does_not_stop_the_index_from_loading(client) -> None:
+    """Stored slugs were read with the taxonomy of their day (or carried over by 0008)."""
+    from api.match_index import build_index
+
+    creator = register_creator(client)
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        row = session.get(Creator, creator.id)
+        row.values = ["no-longer-a-slug", "animal-welfare"]
+        row.dealbreakers = ["no-longer-a-practice"]
+        session.add(row)
+        session.commit()
+    with Session(engine) as session:
+        index = build_index(session)
+    assert len(index) == 1
+    brand = register_brand(client)
+    client.app.state.match_index = index
+    assert creator.id in _match_ids(brand, post_request(brand)["id"])
