@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 
 from matching.tagging import detect_language, tag_text
-from matching.taxonomy import LANGS, Taxonomy, UnknownValueError, load_taxonomy
+from matching.taxonomy import LANGS, Taxonomy, load_taxonomy
 from matching.text import fold, normalize_phrase
 
 Role = Literal["value", "practice"]
@@ -217,9 +217,8 @@ def _words(text: str) -> list[str]:
 
 def _term(text: str, taxonomy: Taxonomy) -> str | None:
     """The slug whose slug, label or synonym ``text`` is (strict: no tagging fallback)."""
-    try:
-        slug = taxonomy.resolve(text.strip())
-    except UnknownValueError:
+    slug = taxonomy.lookup(text.strip())
+    if slug is None:
         return None
     entry = taxonomy.get(slug)
     terms = [entry.slug, *entry.labels.values()]

@@ -242,23 +242,21 @@ class Taxonomy:
                     out.append(slug)
         return out[:limit]
 
-    def resolve(self, term: str) -> str:
-        """The slug a client means by ``term``: a slug, a label or a synonym, FR or EN.
-
-        Falls back on tagging the term as free text ("sans test sur les animaux") when that
-        yields exactly one value. Raises :class:`UnknownValueError` otherwise.
-        """
+    def lookup(self, term: str) -> str | None:
+        """The slug ``term`` names exactly (a slug, a label or a synonym, FR or EN, folded,
+        stemmed and squashed alike), or None. Strict: reading free text is
+        ``matching.interpret``'s job, not the taxonomy's."""
         if not isinstance(term, str) or not term.strip():
-            raise UnknownValueError({str(term): []})
-        slug = self._lookup(term)
-        if slug is not None:
-            return slug
-        from matching.tagging import tag_text  # tagging depends on this module
+            return None
+        return self._lookup(term)
 
-        tags = tag_text(term, taxonomy=self)
-        if len(tags) == 1:
-            return next(iter(tags))
-        raise UnknownValueError({term: self.suggestions(term)})
+    def resolve(self, term: str) -> str:
+        """The slug ``term`` names exactly; :class:`UnknownValueError` with suggestions
+        otherwise."""
+        slug = self.lookup(term)
+        if slug is None:
+            raise UnknownValueError({str(term): self.suggestions(term) if term else []})
+        return slug
 
     def resolve_many(self, terms) -> list[str]:
         """Slugs for every term, first occurrence order, duplicates dropped.
