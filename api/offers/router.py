@@ -59,7 +59,10 @@ def list_offers(
 ) -> Page[OfferPublic]:
     """A brand's sent offers, or a creator's inbox. `status` filters by the status the offers
     show now: a sent offer past `expires_at` is `expired`, and so is an accepted one whose deal
-    was not funded before the signature expired."""
+    was not funded before the signature expired. Offers the creator's screening policy
+    declined never reach the inbox; `status=screened_out` lists them for the creator, each with
+    its reasons (the dealbreaker and the brand practice it met, a value conflict, or an
+    alignment below the creator's bar)."""
     return service.list_offers(session=session, principal=principal, status=status, params=page)
 
 

@@ -299,9 +299,18 @@ def _visible(principal: Principal):
 def list_offers(
     *, session: Session, principal: Principal, status: str | None, params: PageParams
 ) -> Page:
-    statement = select(Offer).where(_visible(principal))
-    if status:
-        statement = _with_collaboration(statement).where(effective_status_sql(utcnow()) == status)
+    if principal.role == "creator" and status == "screened_out":
+        # Not in the inbox, but a creator may ask what its policy declined, and why (which
+        # dealbreaker, which value conflict, what alignment).
+        statement = select(Offer).where(
+            Offer.creator_id == principal.id, Offer.status == "screened_out"
+        )
+    else:
+        statement = select(Offer).where(_visible(principal))
+        if status:
+            statement = _with_collaboration(statement).where(
+                effective_status_sql(utcnow()) == status
+            )
     rows = list(session.exec(paginate(statement, Offer.id, params)))
     return page_of(rows, params, lambda offer: to_public(offer, session=session))
 

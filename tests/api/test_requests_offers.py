@@ -116,6 +116,13 @@ def test_animal_testing_brand_is_screened_out(client) -> None:
     assert creator.get("/v1/offers").json()["items"] == []
     assert creator.get(f"/v1/offers/{offer['id']}").status_code == 404
     assert brand.get(f"/v1/offers/{offer['id']}").json()["status"] == "screened_out"
+    # Asked for, the creator sees what its policy declined and which dealbreaker did it.
+    declined = creator.get("/v1/offers", params={"status": "screened_out"}).json()["items"]
+    assert [o["id"] for o in declined] == [offer["id"]]
+    [dealbreaker] = [r for r in declined[0]["screening"]["reasons"] if r["code"] == "dealbreaker"]
+    assert dealbreaker["detail"]["practices"] == ["animal-testing"]
+    other = register_creator(client)
+    assert other.get("/v1/offers", params={"status": "screened_out"}).json()["items"] == []
 
 
 def test_low_alignment_is_screened_out(client) -> None:
