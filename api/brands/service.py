@@ -16,7 +16,7 @@ from api.core.errors import NotFound
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.values.models import readings
-from api.values.service import concept_slugs, read_phrases
+from api.values.service import read_fields
 from matching import detect_language
 
 
@@ -37,14 +37,8 @@ def read_values(fields: dict, *, lang: str) -> dict:
     with their readings, and the slugs derived from them (values: causes of the value phrases;
     practices: practices of the practice phrases that are not negated, so that "no palm oil"
     never makes palm oil a practice of the brand)."""
-    out = dict(fields)
-    if "values" in fields:
-        phrases = read_phrases(fields["values"], role="value", lang=lang)
-        out["value_phrases"], out["values"] = phrases, concept_slugs(phrases)
-    if "practices" in fields:
-        phrases = read_phrases(fields["practices"], role="practice", lang=lang)
-        out["practice_phrases"], out["practices"] = phrases, concept_slugs(phrases)
-    return out
+    roles = {"values": ("value", "value_phrases"), "practices": ("practice", "practice_phrases")}
+    return read_fields(fields, roles, lang=lang)
 
 
 def register_brand(

@@ -20,7 +20,7 @@ from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
 from api.values.models import readings
-from api.values.service import concept_slugs, profile_language, read_phrases
+from api.values.service import profile_language, read_fields
 
 NULLABLE = frozenset({"operator"})
 
@@ -38,15 +38,11 @@ def read_values(fields: dict, *, languages: list[str]) -> dict:
     """Replace the `values` and `dealbreakers` phrases in ``fields`` by what is stored: the
     phrases with their readings, and the slugs derived from them (values: causes of the value
     phrases; dealbreakers: practices of the dealbreaker phrases that are not negated)."""
-    lang = profile_language(languages)
-    out = dict(fields)
-    if "values" in fields:
-        phrases = read_phrases(fields["values"], role="value", lang=lang)
-        out["value_phrases"], out["values"] = phrases, concept_slugs(phrases)
-    if "dealbreakers" in fields:
-        phrases = read_phrases(fields["dealbreakers"], role="practice", lang=lang)
-        out["dealbreaker_phrases"], out["dealbreakers"] = phrases, concept_slugs(phrases)
-    return out
+    roles = {
+        "values": ("value", "value_phrases"),
+        "dealbreakers": ("practice", "dealbreaker_phrases"),
+    }
+    return read_fields(fields, roles, lang=profile_language(languages))
 
 
 def check_tokens_and_payees(fields: dict) -> None:

@@ -71,3 +71,16 @@ def concept_weights(phrases: Iterable[StoredPhrase]) -> dict[str, float]:
 
 def concept_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:
     return list(concept_weights(phrases))
+
+
+def read_fields(fields: dict, roles: dict[str, tuple[Role, str]], *, lang: str) -> dict:
+    """``fields`` with each phrase field named in ``roles`` (field -> (role, phrase column))
+    replaced by what is stored: the phrases with their readings in the phrase column, and the
+    slugs derived from them in the field itself (causes of value phrases; practices of
+    practice phrases that are not negated, so "no palm oil" never makes palm oil a practice)."""
+    out = dict(fields)
+    for field, (role, column) in roles.items():
+        if field in fields:
+            phrases = read_phrases(fields[field], role=role, lang=lang)
+            out[column], out[field] = phrases, concept_slugs(phrases)
+    return out

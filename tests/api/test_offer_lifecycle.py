@@ -224,7 +224,8 @@ def test_an_expired_collaboration_cannot_be_cancelled(deal_client, chain, wallet
 # ------------------------------------------------------------ one open offer, in the schema
 
 
-def test_the_schema_holds_one_open_offer_per_creator_and_request(client) -> None:
+def _one_offer_row(client) -> tuple[object, dict]:
+    """A sent offer made through the API, and its row's column values (to insert twins)."""
     brand = register_brand(client)
     creator = register_creator(client)
     request = post_request(brand)
@@ -234,7 +235,11 @@ def test_the_schema_holds_one_open_offer_per_creator_and_request(client) -> None
     engine = client.app.state.engine
     with Session(engine) as session:
         row = session.get(Offer, offer_id)
-        values = {c.name: getattr(row, c.name) for c in Offer.__table__.columns}
+        return engine, {c.name: getattr(row, c.name) for c in Offer.__table__.columns}
+
+
+def test_the_schema_holds_one_open_offer_per_creator_and_request(client) -> None:
+    engine, values = _one_offer_row(client)
 
     def insert(status: str, suffix: str):
         with engine.begin() as connection:
@@ -242,7 +247,7 @@ def test_the_schema_holds_one_open_offer_per_creator_and_request(client) -> None
                 sa.insert(Offer.__table__).values(
                     {
                         **values,
-                        "id": offer_id[:-4] + suffix,
+                        "id": values["id"][:-4] + suffix,
                         "deal_id": "0x" + suffix * 16,
                         "status": status,
                     }
@@ -261,16 +266,7 @@ def test_the_upgrade_settles_pairs_that_broke_the_rule_before_the_index(client, 
     newest open offer of a pair and expires the rest, instead of failing on them."""
     from api.core.migrate import downgrade, upgrade
 
-    brand = register_brand(client)
-    creator = register_creator(client)
-    request = post_request(brand)
-    offer_id = brand.post(
-        f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id)
-    ).json()["id"]
-    engine = client.app.state.engine
-    with Session(engine) as session:
-        row = session.get(Offer, offer_id)
-        values = {c.name: getattr(row, c.name) for c in Offer.__table__.columns}
+    engine, values = _one_offer_row(client)
     engine.dispose()
     downgrade(database_url, "0004")
     try:
@@ -292,8 +288,12 @@ def test_the_upgrade_settles_pairs_that_broke_the_rule_before_the_index(client, 
         statuses = dict(
             connection.execute(
                 sa.select(Offer.__table__.c.id, Offer.__table__.c.status).where(
-                    Offer.__table__.c.creator_id == creator.id
+                    Offer.__table__.c.creator_id == values["creator_id"]
                 )
             ).all()
         )
-    assert statuses == {f"off_{1:032x}": "expired", offer_id: "expired", f"off_{2:032x}": "sent"}
+    assert statuses == {
+        f"off_{1:032x}": "expired",
+        values["id"]: "expired",
+        f"off_{2:032x}": "sent",
+    }
