@@ -19,7 +19,7 @@ from api.chain.client import install_handler as install_chain_handler
 from api.chain.indexer import start_background, stop_background
 from api.collaborations.router import router as collaborations_router
 from api.core.db import make_engine
-from api.core.deployment import DeploymentContext, deployment_at_start
+from api.core.deployment import deployment_at_start
 from api.core.errors import install_handlers
 from api.core.inputs import RejectNul
 from api.core.limits import BodyLimit, RateLimits
@@ -87,8 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.include_router(router)
     install_openapi(app)
     # The last added runs first: headers on every answer, then limits before any body is read,
-    # then text the database cannot store, then the deployment every request is checked against.
-    app.add_middleware(DeploymentContext, state=app.state)
+    # then text the database cannot store.
     app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.rate_limits_enabled:

@@ -71,6 +71,7 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
     from api.brands.models import BrandCreate
     from api.core.auth import Principal, hash_api_key, new_api_key
     from api.core.db import make_engine
+    from api.core.deployment import Deployment
     from api.creators.models import Creator, CreatorCreate
     from api.kit.types import new_id
     from api.requests import service as requests_service
@@ -82,6 +83,7 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
     causes, practices = list(taxonomy.causes), list(taxonomy.practices)
     popularity = [1.0 / (rank + 1) ** 0.8 for rank in range(len(causes))]
     seeded = Seeded()
+    deployment = Deployment()  # ETH only: the seeded briefs pay in ETH to fresh wallets
     engine = make_engine(database_url)
     with Session(engine) as session:
         for i in range(n_creators):
@@ -121,6 +123,7 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
         for b in range(brands):
             brand = brands_service.register_brand(
                 session=session,
+                deployment=deployment,
                 data=BrandCreate(
                     name=f"Brand {b}",
                     description="Cosmétiques véganes et mode responsable.",
@@ -134,6 +137,7 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
             for r in range(per_brand):
                 request = requests_service.create_request(
                     session=session,
+                    deployment=deployment,
                     brand=principal,
                     data=RequestCreate(
                         title=f"Campaign {b}.{r}",

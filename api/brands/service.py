@@ -11,7 +11,7 @@ from api.brands.models import (
     BrandUpdate,
 )
 from api.core.auth import hash_api_key, new_api_key
-from api.core.deployment import check_inputs
+from api.core.deployment import Deployment
 from api.core.errors import NotFound
 from api.kit.time import utcnow
 from api.kit.types import new_id
@@ -42,9 +42,9 @@ def read_values(fields: dict, *, lang: str) -> dict:
 
 
 def register_brand(
-    *, session: Session, data: BrandCreate, api_key: str | None = None
+    *, session: Session, deployment: Deployment, data: BrandCreate, api_key: str | None = None
 ) -> BrandRegistered:
-    check_inputs(payees=[("wallet", data.wallet)])
+    deployment.check(payees=[("wallet", data.wallet)])
     api_key = api_key or new_api_key("brand")
     lang = brand_language(name=data.name, description=data.description)
     brand = Brand(
@@ -67,10 +67,12 @@ def get_brand(*, session: Session, brand_id: str) -> Brand:
     return brand
 
 
-def update_brand(*, session: Session, brand: Brand, data: BrandUpdate) -> Brand:
+def update_brand(
+    *, session: Session, deployment: Deployment, brand: Brand, data: BrandUpdate
+) -> Brand:
     # The brand funds deals from this wallet and is refunded to it: never a reserved address.
     if data.wallet is not None:
-        check_inputs(payees=[("wallet", data.wallet)])
+        deployment.check(payees=[("wallet", data.wallet)])
     # An explicit null is ignored: every field of a brand has a value.
     changes = {
         field: value

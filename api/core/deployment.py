@@ -7,21 +7,19 @@ escrow's own address is credited to the escrow forever; the zero address makes f
 So every token and payee a client sends is checked against this context, and payout totals count
 only the tokens it knows, in their own units.
 
-The context is built once in the app's lifespan (`load_deployment`) and made the current one for
-every request by `DeploymentContext`; services read it with `current_deployment()`.
+The context is built once in the app's lifespan (`deployment_at_start`); routes receive it as
+`DeploymentDep` and hand it to the services that check what a client sent, like the settings.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.core.errors import InvalidInput
 from api.core.runtime import StartupError
@@ -90,38 +88,6 @@ class Deployment:
         if errors:
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
             raise InvalidInput(detail, errors=errors)
-
-
-_CURRENT: ContextVar[Deployment | None] = ContextVar("deployment", default=None)
-
-
-def current_deployment() -> Deployment | None:
-    """The deployment of the request being served; None outside a request (the CLI seeding the
-    demo writes the operator's own data, not a client's)."""
-    return _CURRENT.get()
-
-
-def check_inputs(
-    *, tokens: Iterable[tuple[str, str]] = (), payees: Iterable[tuple[str, str]] = ()
-) -> None:
-    deployment = current_deployment()
-    if deployment is not None:
-        deployment.check(tokens=tokens, payees=payees)
-
-
-class DeploymentContext:
-    """ASGI middleware: makes the app's deployment the current one while a request is served."""
-
-    def __init__(self, app: ASGIApp, *, state) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = _CURRENT.set(getattr(self.state, "deployment", None))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _CURRENT.reset(token)
 
 
 def configured_tokens(settings: Settings) -> dict[str, str]:

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from api.core.auth import CurrentCreator
 from api.core.db import SessionDep
+from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.creators import service
 from api.creators.models import CreatorCreate, CreatorPublic, CreatorUpdate
@@ -21,13 +22,19 @@ class CreatorRegistration(CreatorPublic, IssuedKey):
 
 @router.post("", responses=errors(409), status_code=201, response_model=CreatorRegistration)
 def register_creator(
-    body: CreatorCreate, session: SessionDep, index: IndexDep, idempotency: IdempotencyDep
+    body: CreatorCreate,
+    session: SessionDep,
+    index: IndexDep,
+    deployment: DeploymentDep,
+    idempotency: IdempotencyDep,
 ):
     """Register a creator (human or virtual). The response carries its API key, shown once: an
     idempotent replay returns the profile without it (see `api_key_note`)."""
 
     def create() -> CreatorRegistration:
-        creator = service.register_creator(session=session, index=index, data=body)
+        creator = service.register_creator(
+            session=session, index=index, deployment=deployment, data=body
+        )
         return CreatorRegistration(**creator.model_dump(), api_key_note=KEY_SHOWN_ONCE)
 
     return idempotency.run(create, redact=without_key, headers=NO_STORE)
@@ -35,9 +42,14 @@ def register_creator(
 
 @router.patch("/me", responses=errors(404, 409), response_model=CreatorPublic)
 def update_my_profile(
-    body: CreatorUpdate, creator: CurrentCreator, session: SessionDep, index: IndexDep
+    body: CreatorUpdate,
+    creator: CurrentCreator,
+    session: SessionDep,
+    index: IndexDep,
+    deployment: DeploymentDep,
 ) -> CreatorPublic:
     row = service.get_creator(session=session, creator_id=creator.id)
-    return service.to_public(
-        service.update_creator(session=session, index=index, creator=row, data=body)
+    updated = service.update_creator(
+        session=session, index=index, deployment=deployment, creator=row, data=body
     )
+    return service.to_public(updated)

@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from api.core.auth import hash_api_key, new_api_key
 from api.core.db import on_commit
-from api.core.deployment import check_inputs
+from api.core.deployment import Deployment
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.creators.models import (
     Creator,
@@ -45,7 +45,7 @@ def read_values(fields: dict, *, languages: list[str]) -> dict:
     return read_fields(fields, roles, lang=profile_language(languages))
 
 
-def check_tokens_and_payees(fields: dict) -> None:
+def check_tokens_and_payees(fields: dict, deployment: Deployment) -> None:
     """Minimum fees only in tokens the deployment takes; no payee at a reserved address (the
     zero address, the escrow, a token contract): its share would be lost or block the deal."""
     split = fields.get("split") or {}
@@ -59,7 +59,7 @@ def check_tokens_and_payees(fields: dict) -> None:
         (f"min_fees.{index}.token", fee["token"])
         for index, fee in enumerate(fields.get("min_fees") or [])
     ]
-    check_inputs(tokens=tokens, payees=payees)
+    deployment.check(tokens=tokens, payees=payees)
 
 
 def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
@@ -68,7 +68,12 @@ def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
 
 
 def register_creator(
-    *, session: Session, index: SharedIndex, data: CreatorCreate, api_key: str | None = None
+    *,
+    session: Session,
+    index: SharedIndex,
+    deployment: Deployment,
+    data: CreatorCreate,
+    api_key: str | None = None,
 ) -> CreatorRegistered:
     taken = session.exec(
         select(Creator.id).where(func.lower(Creator.handle) == data.handle.lower())
@@ -76,7 +81,7 @@ def register_creator(
     if taken:
         raise Conflict(f"the handle {data.handle!r} is taken")
     fields = data.model_dump(mode="json")
-    check_tokens_and_payees(fields)
+    check_tokens_and_payees(fields, deployment)
     fields = read_values(fields, languages=data.languages)
     api_key = api_key or new_api_key("creator")
     creator = Creator(id=new_id("crt"), api_key_hash=hash_api_key(api_key), **fields)
@@ -94,7 +99,12 @@ def get_creator(*, session: Session, creator_id: str) -> Creator:
 
 
 def update_creator(
-    *, session: Session, index: SharedIndex, creator: Creator, data: CreatorUpdate
+    *,
+    session: Session,
+    index: SharedIndex,
+    deployment: Deployment,
+    creator: Creator,
+    data: CreatorUpdate,
 ) -> Creator:
     # An explicit null clears only what may be empty (the operator); elsewhere it is ignored.
     changes = {
@@ -106,7 +116,7 @@ def update_creator(
         check_creator(to_public(creator).model_dump(mode="json") | changes)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    check_tokens_and_payees(changes)
+    check_tokens_and_payees(changes, deployment)
     changes = read_values(changes, languages=changes.get("languages", creator.languages))
     for field, value in changes.items():
         setattr(creator, field, value)

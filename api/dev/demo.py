@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from api.brands import service as brands
 from api.brands.models import Brand, BrandCreate
 from api.core.auth import hash_api_key, new_api_key
+from api.core.deployment import load_deployment
 from api.core.settings import Settings
 from api.creators import service as creators
 from api.creators.models import Creator, CreatorCreate
@@ -177,6 +178,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
 def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> list[DemoAccount]:
     """Create the demo accounts once, and give each a fresh random key at every call (the previous
     key stops working): every start prints keys that work, and none derives from public values."""
+    deployment = load_deployment(settings)
     accounts: list[DemoAccount] = []
     for handle, key_index, body in _brands():
         api_key, wallet = new_api_key("brand"), dev_address(key_index)
@@ -185,7 +187,9 @@ def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> li
         ).first()
         if row is None:
             data = BrandCreate(**body, wallet=wallet)
-            brand_id = brands.register_brand(session=session, data=data, api_key=api_key).id
+            brand_id = brands.register_brand(
+                session=session, deployment=deployment, data=data, api_key=api_key
+            ).id
         else:
             row.api_key_hash = hash_api_key(api_key)
             session.add(row)
@@ -200,7 +204,7 @@ def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> li
         if row is None:
             data = CreatorCreate(**body, handle=handle, wallet=wallet)
             creator_id = creators.register_creator(
-                session=session, index=index, data=data, api_key=api_key
+                session=session, index=index, deployment=deployment, data=data, api_key=api_key
             ).id
         else:
             row.api_key_hash = hash_api_key(api_key)

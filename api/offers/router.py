@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.core.auth import CurrentBrand, CurrentCreator, CurrentPrincipal
 from api.core.db import SessionDep
+from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.core.settings import SettingsDep
 from api.kit.idempotency import IdempotencyDep
@@ -28,6 +29,7 @@ def create_offer(
     request_id: str,
     body: OfferCreate,
     settings: SettingsDep,
+    deployment: DeploymentDep,
     brand: CurrentBrand,
     session: SessionDep,
     index: IndexDep,
@@ -43,6 +45,7 @@ def create_offer(
             session=session,
             index=index,
             settings=settings,
+            deployment=deployment,
             brand=brand,
             collab_request=collab_request,
             data=body,

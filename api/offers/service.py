@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from api.collaborations.models import UNFUNDED, Collaboration, deal_expired
 from api.core.auth import Principal
-from api.core.deployment import check_inputs
+from api.core.deployment import Deployment
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.settings import Settings
 from api.creators.models import Creator
@@ -200,6 +200,7 @@ def create_offer(
     session: Session,
     index: SharedIndex,
     settings: Settings,
+    deployment: Deployment,
     brand: Principal,
     collab_request: CollabRequest,
     data: OfferCreate,
@@ -218,7 +219,7 @@ def create_offer(
             f"this creator is not paid in {token}; accepted: {', '.join(sorted(fees))}",
             errors=[{"field": "token", "message": "not accepted by the creator"}],
         )
-    check_inputs(tokens=[("token", token)])
+    deployment.check(tokens=[("token", token)])
     if data.amount < fees[token]:
         raise InvalidInput(
             f"amount {data.amount} is below this creator's minimum fee {fees[token]} in {token}",

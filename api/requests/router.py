@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.core.auth import CurrentBrand
 from api.core.db import SessionDep
+from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.kit.idempotency import IdempotencyDep
 from api.kit.pagination import Page, PageDep
@@ -18,10 +19,18 @@ router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
 @router.post("", responses=errors(409), status_code=201, response_model=RequestPublic)
 def create_request(
-    body: RequestCreate, brand: CurrentBrand, session: SessionDep, idempotency: IdempotencyDep
+    body: RequestCreate,
+    brand: CurrentBrand,
+    session: SessionDep,
+    deployment: DeploymentDep,
+    idempotency: IdempotencyDep,
 ):
     """Post a collaboration brief; values are tagged from the text when none are given."""
-    return idempotency.run(lambda: service.create_request(session=session, brand=brand, data=body))
+    return idempotency.run(
+        lambda: service.create_request(
+            session=session, deployment=deployment, brand=brand, data=body
+        )
+    )
 
 
 @router.get("", response_model=Page[RequestPublic])

@@ -4,7 +4,7 @@ from sqlmodel import Session, select
 
 from api.brands.models import Brand
 from api.core.auth import Principal
-from api.core.deployment import check_inputs
+from api.core.deployment import Deployment
 from api.core.errors import NotFound
 from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
@@ -69,14 +69,16 @@ def tagged_targets(*, text: str, lang: str, brand_values: list[str]) -> dict[str
     return targets
 
 
-def create_request(*, session: Session, brand: Principal, data: RequestCreate) -> RequestPublic:
+def create_request(
+    *, session: Session, deployment: Deployment, brand: Principal, data: RequestCreate
+) -> RequestPublic:
     """Post a brief. Its target values are, in this order of preference: the concepts read in
     the phrases of `target_values` (weight = the reading's confidence; negated readings
     aside); else, when the brand named none or none was understood, those of
     :func:`tagged_targets` (title + description, and the brand's own values). A brief with no
     target at all is still posted: the engine then keeps every creator that passes the other
     rules."""
-    check_inputs(tokens=[("budget.token", data.budget.token)])
+    deployment.check(tokens=[("budget.token", data.budget.token)])
     text = f"{data.title}\n{data.description}"
     lang = data.lang or detect_language(text)
     phrases = read_phrases(data.target_values or [], role="value", lang=lang)
