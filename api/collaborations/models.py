@@ -74,18 +74,17 @@ def effective_status(collaboration: Collaboration, now: datetime | None = None) 
     return "expired" if deal_expired(collaboration, now or utcnow()) else collaboration.status
 
 
+def deal_expired_sql(now: datetime):
+    """`deal_expired` as a SQL condition on the collaboration table."""
+    return and_(
+        Collaboration.status == "drafted",
+        Collaboration.signature_expiry < int(now.timestamp()),
+    )
+
+
 def effective_status_sql(now: datetime):
     """`effective_status` in SQL, for filters that must agree with what reads show."""
-    return case(
-        (
-            and_(
-                Collaboration.status == "drafted",
-                Collaboration.signature_expiry < int(now.timestamp()),
-            ),
-            "expired",
-        ),
-        else_=Collaboration.status,
-    )
+    return case((deal_expired_sql(now), "expired"), else_=Collaboration.status)
 
 
 class AcceptBody(BaseModel):

@@ -7,7 +7,7 @@ from sqlalchemy import and_, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from api.collaborations.models import UNFUNDED, Collaboration, deal_expired
+from api.collaborations.models import UNFUNDED, Collaboration, deal_expired, deal_expired_sql
 from api.core.auth import Principal
 from api.core.deployment import Deployment
 from api.core.errors import Conflict, InvalidInput, NotFound
@@ -59,14 +59,7 @@ def effective_status_sql(now: datetime):
             "accepted",
         ),
         (and_(Offer.status == "sent", Offer.expires_at <= now), "expired"),
-        (
-            and_(
-                Offer.status == "accepted",
-                Collaboration.status == "drafted",
-                Collaboration.signature_expiry < int(now.timestamp()),
-            ),
-            "expired",
-        ),
+        (and_(Offer.status == "accepted", deal_expired_sql(now)), "expired"),
         else_=Offer.status,
     )
 
@@ -93,8 +86,7 @@ def expire_stale_offers(*, session: Session, request_id: str, creator_id: str) -
     stale_deals = and_(
         Collaboration.request_id == request_id,
         Collaboration.creator_id == creator_id,
-        Collaboration.status == "drafted",
-        Collaboration.signature_expiry < int(now.timestamp()),
+        deal_expired_sql(now),
     )
     pair = and_(Offer.request_id == request_id, Offer.creator_id == creator_id)
     for statement in (
