@@ -143,6 +143,35 @@ def brief_for(
     )
 
 
+def _matching_brief(*, session: Session, collab_request: CollabRequest) -> Brief:
+    """The brief as the matches list reads it: a creator who shares none of its values is not
+    a match, however big the audience (the index filters them out before its top k)."""
+    brief = brief_for(session=session, collab_request=collab_request)
+    brief.require_shared_value = True
+    return brief
+
+
+def _match_public(match, creator) -> MatchPublic:
+    """A ranked creator as the API shows it (``creator``: a row with id, handle, display_name
+    and is_virtual)."""
+    return MatchPublic(
+        creator=_match_creator(creator),
+        score=min(1.0, max(0.0, float(match.score))),
+        components={k: round(float(v), 4) for k, v in match.components.items()},
+        explanation=match.explanation,
+        is_virtual=creator.is_virtual,
+    )
+
+
+def _match_creator(creator) -> MatchCreator:
+    return MatchCreator(
+        id=creator.id,
+        handle=creator.handle,
+        display_name=creator.display_name,
+        is_virtual=creator.is_virtual,
+    )
+
+
 def find_matches(
     *,
     session: Session,
@@ -151,33 +180,16 @@ def find_matches(
     limit: int,
     diversify: bool,
 ) -> MatchList:
-    brief = brief_for(session=session, collab_request=collab_request)
-    # A creator who shares none of the brief's values is not a match, however big the audience:
-    # the index filters them out before it picks the top `limit`.
-    brief.require_shared_value = True
+    brief = _matching_brief(session=session, collab_request=collab_request)
     matches = index.search(brief, limit=limit, diversify=diversify)
     ids = [m.creator_id for m in matches]
     columns = (Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual)
     creators = {c.id: c for c in session.exec(select(*columns).where(Creator.id.in_(ids)))}
-    items = []
-    for match in matches:
-        creator = creators.get(match.creator_id)
-        if creator is None:  # deleted since the index saw it
-            continue
-        items.append(
-            MatchPublic(
-                creator=MatchCreator(
-                    id=creator.id,
-                    handle=creator.handle,
-                    display_name=creator.display_name,
-                    is_virtual=creator.is_virtual,
-                ),
-                score=min(1.0, max(0.0, float(match.score))),
-                components={k: round(float(v), 4) for k, v in match.components.items()},
-                explanation=match.explanation,
-                is_virtual=creator.is_virtual,
-            )
-        )
+    items = [  # a creator deleted since the index saw it is left out
+        _match_public(match, creators[match.creator_id])
+        for match in matches
+        if match.creator_id in creators
+    ]
     return MatchList(request_id=collab_request.id, diversified=diversify, items=items)
 
 
@@ -189,29 +201,24 @@ def check_match(
     creator = session.get(Creator, creator_id)
     if creator is None:
         raise NotFound(f"creator {creator_id} not found")
-    brief = brief_for(session=session, collab_request=collab_request)
-    brief.require_shared_value = True
-    public = MatchCreator(
-        id=creator.id,
-        handle=creator.handle,
-        display_name=creator.display_name,
-        is_virtual=creator.is_virtual,
-    )
+    brief = _matching_brief(session=session, collab_request=collab_request)
     result = index.score_one(brief, creator_profile(creator))
     if isinstance(result, list):
         reasons = [
             MatchReason(code=r.code, message=r.message, detail=dict(r.detail or {})) for r in result
         ]
         return MatchCheck(
-            request_id=collab_request.id, creator=public, matched=False, reasons=reasons, match=None
+            request_id=collab_request.id,
+            creator=_match_creator(creator),
+            matched=False,
+            reasons=reasons,
+            match=None,
         )
-    match = MatchPublic(
-        creator=public,
-        score=min(1.0, max(0.0, float(result.score))),
-        components={k: round(float(v), 4) for k, v in result.components.items()},
-        explanation=result.explanation,
-        is_virtual=creator.is_virtual,
-    )
+    match = _match_public(result, creator)
     return MatchCheck(
-        request_id=collab_request.id, creator=public, matched=True, reasons=[], match=match
+        request_id=collab_request.id,
+        creator=match.creator,
+        matched=True,
+        reasons=[],
+        match=match,
     )
