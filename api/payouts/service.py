@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from api.chain.client import ChainClient
 from api.collaborations.service import require_chain, unsigned_transaction
 from api.core.deployment import Deployment
+from api.kit.types import ETH
 from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
 
@@ -69,12 +70,12 @@ def wallet_credits(
     """
     chain = require_chain(chain)
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
-    tokens = {"ETH"} | ({chain.stablecoin_address} if chain.stablecoin_address else set())
+    tokens = {ETH} | ({chain.stablecoin_address} if chain.stablecoin_address else set())
     tokens |= set(session.exec(select(Payout.token).where(Payout.wallet == wallet)).all())
     credits: dict[str, int] = {}
     withdrawals: list[dict] = []
     for token in sorted(tokens):
-        erc20 = None if token == "ETH" else token
+        erc20 = None if token == ETH else token
         amount = chain.ask(escrow.credit_of, wallet, erc20)
         credits[token] = amount
         if amount:

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from api.values.models import StoredPhrase
 from matching import Interpretation, detect_language, interpret
 from matching.interpret import Role
-
-LANGS = ("fr", "en")
+from matching.taxonomy import LANGS
 
 
 def profile_language(languages: Iterable[str]) -> str:
