@@ -46,6 +46,10 @@ def _in_query(query_string: bytes) -> str | None:
 
 
 def _in_body(body: bytes) -> str | None:
+    # Valid JSON can only carry a NUL as the escape \u0000 (JSON escapes spell the u in lower
+    # case): without it, nothing to find, and the body is not parsed a second time.
+    if b"\\u0000" not in body:
+        return None
     try:
         parsed = json.loads(body)
     except ValueError:  # not JSON (or a raw NUL byte): the route's own parsing answers 422
