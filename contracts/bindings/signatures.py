@@ -34,6 +34,15 @@ def recover_signer(typed_data: dict[str, Any], signature: bytes | str) -> str:
     return to_checksum_address(Account.recover_message(signable, signature=signature))
 
 
+def _rsv(signature: bytes) -> tuple[int, int, int]:
+    """r, s and v of a 65-byte ECDSA signature (r and s big-endian, v the last byte)."""
+    return (
+        int.from_bytes(signature[:32], "big"),
+        int.from_bytes(signature[32:64], "big"),
+        signature[64],
+    )
+
+
 def normalize_signature(signature: bytes | str) -> bytes:
     """The form of a 65-byte ECDSA signature the escrow accepts (OpenZeppelin ECDSA): v in {0, 1}
     becomes {27, 28}; a high s (s > n/2, the malleated twin) becomes n - s with v flipped. Any other
@@ -42,7 +51,7 @@ def normalize_signature(signature: bytes | str) -> bytes:
     raw = signature_bytes(signature)
     if len(raw) != 65:
         return raw
-    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+    r, s, v = _rsv(raw)
     if v in (0, 1):
         v += 27
     if v not in (27, 28):
@@ -59,11 +68,7 @@ def _ecdsa_signer(signable: SignableMessage, signature: bytes) -> str | None:
     of the order, v in {27, 28}; None where it reports an error."""
     if len(signature) != 65:
         return None
-    r, s, v = (
-        int.from_bytes(signature[:32], "big"),
-        int.from_bytes(signature[32:64], "big"),
-        signature[64],
-    )
+    r, s, v = _rsv(signature)
     if v not in (27, 28) or s > SECP256K1_N // 2 or not (0 < r < SECP256K1_N) or s == 0:
         return None
     try:
