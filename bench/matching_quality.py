@@ -24,9 +24,11 @@ sys.path.insert(0, str(ROOT))
 
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy, tag_text  # noqa: E402
 from matching.interpret import interpret  # noqa: E402
+from matching.semantic import brief_meaning, creator_meaning  # noqa: E402
 from tests.matching import devset  # noqa: E402
 
 ACCEPTANCE = ROOT / "tests" / "matching" / "data" / "acceptance"
+DEV2 = ROOT / "tests" / "matching" / "data" / "dev2"
 WEI = 10**18
 K = 10
 
@@ -59,10 +61,10 @@ class Reader:
                     out[slug] = max(out.get(slug, 0.0), float(confidence))
         return out
 
-    def practices(self, phrases: list[str], lang: str | None) -> list[str]:
+    def practices(self, phrases: list[str], lang: str | None, role: str = "practice") -> list[str]:
         out: list[str] = []
         for text in phrases:
-            reading = self._read(text, "practice", lang)
+            reading = self._read(text, role, lang)
             if reading.negated:
                 continue
             out += [s for s in reading.slugs if self.tax.get(s).kind == "practice" and s not in out]
@@ -75,7 +77,7 @@ def _creator(raw: dict, reader: Reader) -> CreatorProfile:
         creator_id=raw["creator_id"],
         display_name=raw["display_name"],
         values=reader.causes(raw["values"], lang),
-        dealbreakers=reader.practices(raw["dealbreakers"], lang),
+        dealbreakers=reader.practices(raw["dealbreakers"], lang, "dealbreaker"),
         is_virtual=raw["is_virtual"],
         languages=raw["languages"],
         audience={
@@ -83,6 +85,7 @@ def _creator(raw: dict, reader: Reader) -> CreatorProfile:
             for p, a in raw["platforms"].items()
         },
         min_fee={"ETH": _wei(raw["min_fee_eth"])},
+        meaning=creator_meaning(raw["values"], raw.get("bio", "")),
     )
 
 
@@ -105,13 +108,21 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         token="ETH",
         lang=lang,
         require_shared_value=True,
+        meaning=brief_meaning(
+            title=raw["title"],
+            description=raw["description"],
+            values=raw["target_values"] or [],
+            brand_description=raw.get("brand_description", ""),
+            brand_values=raw["brand_values"],
+        ),
     )
 
 
-def acceptance() -> dict:
+def free_text(folder: Path) -> dict:
+    """A set written in people's words (acceptance, or the second tuning set)."""
     reader = Reader()
-    creators = json.loads((ACCEPTANCE / "creators.json").read_text("utf-8"))["creators"]
-    briefs = json.loads((ACCEPTANCE / "briefs.json").read_text("utf-8"))["briefs"]
+    creators = json.loads((folder / "creators.json").read_text("utf-8"))["creators"]
+    briefs = json.loads((folder / "briefs.json").read_text("utf-8"))["briefs"]
     index = MatchIndex()
     index.upsert_many(_creator(raw, reader) for raw in creators)
     ids = {raw["creator_id"] for raw in creators}
@@ -153,7 +164,10 @@ def tuning() -> dict:
 
 
 def main() -> int:
-    rows = [("tuning", tuning()), ("acceptance", acceptance())]
+    rows = [("tuning", tuning())]
+    if (DEV2 / "briefs.json").exists():
+        rows.append(("tuning 2", free_text(DEV2)))
+    rows.append(("acceptance", free_text(ACCEPTANCE)))
     print(
         f"{'set':<12}{'briefs':>7}{'creators':>9}{'NDCG@10 fr':>12}{'en':>7}{'all':>7}"
         f"{'forbidden':>11}"
@@ -165,7 +179,7 @@ def main() -> int:
             f"{name:<12}{r['briefs']:>7}{r['creators']:>9}{ndcg.get('fr', 0):>12.3f}"
             f"{ndcg.get('en', 0):>7.3f}{overall:>7.3f}{len(r['forbidden']):>11}"
         )
-    accepted = rows[1][1]
+    accepted = rows[-1][1]
     missed = accepted["not_understood"]
     print(
         f"\nacceptance phrases: {accepted['phrases']} read, 0 rejected, "

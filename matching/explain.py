@@ -29,6 +29,10 @@ def _join(items: list[str], lang: str) -> str:
     return ", ".join(items[:-1]) + conj + items[-1]
 
 
+# An affinity from here on is worth saying when no concept is shared.
+CLOSE_IN_WORDS = 0.5
+
+
 def match_sentence(
     *,
     taxonomy: Taxonomy,
@@ -49,27 +53,38 @@ def match_sentence(
     ]
     if partial_countries and components.get("audience", 1.0) >= PENALTY_BELOW["audience"]:
         penalties.append(_PENALTIES[lang]["countries"])
+    close = components.get("affinity", 0.0) >= CLOSE_IN_WORDS
+    head = _head(lang, shared_l, related_l, close)
     if lang == "fr":
-        if shared_l:
-            head = f"Partage les valeurs {_join(shared_l, lang)} avec la marque"
-            if related_l:
-                head += f", et s'en rapproche sur {_join(related_l, lang)}"
-        elif related_l:
-            head = f"Proche des valeurs {_join(related_l, lang)} de la marque sans les partager"
-        else:
-            head = "Ne partage aucune des valeurs demandées par la marque"
         tail = f" ; pénalité : {_join(penalties, lang)}." if penalties else ", sans pénalité."
     else:
-        if shared_l:
-            head = f"Shares {_join(shared_l, lang)} with the brand"
-            if related_l:
-                head += f", and is close on {_join(related_l, lang)}"
-        elif related_l:
-            head = f"Close to the brand's values {_join(related_l, lang)} without sharing them"
-        else:
-            head = "Shares none of the values the brand asked for"
         tail = f"; penalty: {_join(penalties, lang)}." if penalties else ", with no penalty."
     return head + tail
+
+
+def _head(lang: str, shared: list[str], related: list[str], close: bool) -> str:
+    """What the match shares: concepts by label, else related ones, else close words."""
+    if lang == "fr":
+        if shared:
+            head = f"Partage les valeurs {_join(shared, lang)} avec la marque"
+            if related:
+                head += f", et s'en rapproche sur {_join(related, lang)}"
+            return head
+        if related:
+            return f"Proche des valeurs {_join(related, lang)} de la marque sans les partager"
+        if close:
+            return "Proche de la marque par ce qu'il écrit, sans valeur reconnue en commun"
+        return "Ne partage aucune des valeurs demandées par la marque"
+    if shared:
+        head = f"Shares {_join(shared, lang)} with the brand"
+        if related:
+            head += f", and is close on {_join(related, lang)}"
+        return head
+    if related:
+        return f"Close to the brand's values {_join(related, lang)} without sharing them"
+    if close:
+        return "Close to the brand in what it writes, with no recognised value in common"
+    return "Shares none of the values the brand asked for"
 
 
 def _fmt_list(items) -> str:

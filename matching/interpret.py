@@ -11,9 +11,11 @@ such phrase and says what it means in terms of the taxonomy, without ever reject
 2. **Evidence, strongest first**: the whole phrase as an exact taxonomy term (strict
    lookup), then the lexicon tagger on the core, then semantic similarity of the core to
    every concept with the multilingual Universal Sentence Encoder.
-3. **Role**: a practice (or dealbreaker) phrase only ever maps to practices, a value phrase
-   only to causes. The taxonomy's relations carry a phrase across kinds: "cruelty-free" as a
-   practice is "no animal testing"; "sans huile de palme" as a value is the cause whose
+3. **Role**: a practice or dealbreaker phrase only ever maps to practices, a value phrase
+   only to causes. A dealbreaker is a refusal already: its "no alcohol" or "pas de paris
+   sportifs" names what is refused (alcohol, gambling), it does not negate it. The
+   taxonomy's relations carry a phrase across kinds: "cruelty-free" as a practice is "no
+   animal testing"; "sans huile de palme" as a value is the cause whose
    negation it is (biodiversity); "child labour" as a practice is what fair trade fights.
 
 A phrase that maps to nothing above :data:`SIMILARITY_THRESHOLD` is ``understood=False``;
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -37,7 +39,7 @@ from matching.tagging import detect_language, tag_text
 from matching.taxonomy import LANGS, Taxonomy, load_taxonomy
 from matching.text import fold, normalize_phrase
 
-Role = Literal["value", "practice"]
+Role = Literal["value", "practice", "dealbreaker"]
 
 # Cosine similarity (USE multilingual, L2-normalised) a concept must reach to be understood.
 # Tuned on the phrases in tests/matching: unrelated everyday phrases sit below 0.45, a
@@ -360,9 +362,12 @@ def interpret(
     role: Role = "value",
     taxonomy: Taxonomy | None = None,
 ) -> Interpretation:
-    """What ``text`` means as a value (causes) or a practice/dealbreaker (practices)."""
-    if role not in ("value", "practice"):
-        raise ValueError(f"role must be 'value' or 'practice', not {role!r}")
+    """What ``text`` means as a value (causes), a practice or a dealbreaker (practices)."""
+    if role not in ("value", "practice", "dealbreaker"):
+        raise ValueError(f"role must be 'value', 'practice' or 'dealbreaker', not {role!r}")
+    if role == "dealbreaker":
+        reading = interpret(text, lang=lang, role="practice", taxonomy=taxonomy)
+        return _refused(reading, polarity(text, taxonomy or load_taxonomy()))
     if lang is not None and lang not in LANGS:
         raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
     tax = taxonomy or load_taxonomy()
@@ -375,6 +380,18 @@ def interpret(
         if found is not None:
             return found
     return _by_meaning(text, language, role, pol, tax, _polarity_note(pol))
+
+
+def _refused(reading: Interpretation, pol: _Polarity) -> Interpretation:
+    """A practice reading as a dealbreaker: the refusal the phrase states is the dealbreaker
+    ("no alcohol" refuses alcohol). A substitute stays negated: "cuir végétal" refuses no
+    leather; so does a refusal the words do not state ("vegan" reads as no leather, no dairy:
+    as a dealbreaker it refuses none of them, rather than all)."""
+    if not reading.negated or not pol.negated or pol.material is not None:
+        return reading
+    return replace(
+        reading, negated=False, reason=reading.reason + "; a dealbreaker names what it refuses"
+    )
 
 
 def _by_terms(text, language, role, pol, tax) -> Interpretation | None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from matching.semantic import DIM
+
 ETH = "ETH"
 
 
@@ -55,9 +59,12 @@ class CreatorProfile:
     min_fee: dict[str, int] = field(default_factory=dict)  # token -> smallest units
     completed_deals: int = 0
     display_name: str = ""
+    # What its own words are about (matching.semantic.creator_meaning), or None.
+    meaning: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.creator_id = str(self.creator_id)
+        self.meaning = _meaning(self.meaning)
         if isinstance(self.values, list | tuple | set | frozenset):
             self.values = {v: 1.0 for v in self.values}
         else:
@@ -108,8 +115,11 @@ class Brief:
     # is filtered out, inside the index and before the top k (a brief naming no cause keeps
     # everyone). Screening leaves it off: the creator's own alignment bar judges an offer.
     require_shared_value: bool = False
+    # What the brief and its brand say, as a vector (matching.semantic.brief_meaning), or None.
+    meaning: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        self.meaning = _meaning(self.meaning)
         if isinstance(self.values, list | tuple | set | frozenset):
             self.values = {v: 1.0 for v in self.values}
         else:
@@ -144,6 +154,15 @@ class Match:
     components: dict[str, float]
     explanation: str
     is_virtual: bool
+
+
+def _meaning(vector) -> np.ndarray | None:
+    if vector is None:
+        return None
+    vector = np.asarray(vector, dtype=np.int8).reshape(-1)
+    if vector.shape != (DIM,):
+        raise ValueError(f"a meaning vector has {DIM} int8 coordinates")
+    return vector
 
 
 def _amount(value, name: str) -> int:

@@ -2,8 +2,12 @@
 
 Every component is in [0, 1] and the weights sum to 1, so the score is in [0, 1].
 
-* ``alignment``: weighted share of the brief's values the creator holds. Holding a related value
-  earns partial credit through the taxonomy's parent links (see :func:`relation_credit`).
+* ``alignment``: the values they share. Two readings blended: the weighted share of the brief's
+  concepts the creator holds (a related value earns partial credit through the taxonomy's parent
+  links, see :func:`relation_credit`), and the **affinity** of their own words (the cosine of
+  their meaning vectors, see :mod:`matching.semantic`, read from :data:`AFFINITY_FLOOR` to
+  :data:`AFFINITY_FULL`), which also counts what no concept names. A brief whose values were not
+  understood is aligned on affinity alone.
 * ``audience``: audience quality on the requested platforms (engagement and reach), share of the
   requested countries covered, share of the requested platforms present.
 * ``budget``: 1 when the budget is within 4x the creator's minimum fee, falling linearly to 0.25
@@ -53,6 +57,15 @@ FULL_REACH_FOLLOWERS = 10**7  # reach is log10(followers) / 7
 UP_CREDIT = 0.7
 DOWN_CREDIT = 0.5
 MIN_CREDIT = 0.15
+
+# Affinity: a cosine at or below the floor reads 0, at or above "full" reads 1. It weighs
+# AFFINITY_SHARE of the alignment when the brief names concepts, all of it when it names none.
+# A creator sharing no concept with the brief still matches when its affinity reaches
+# AFFINITY_MATCH (it says the same thing in words the taxonomy does not know).
+AFFINITY_FLOOR = 0.15
+AFFINITY_FULL = 0.65
+AFFINITY_SHARE = 0.5
+AFFINITY_MATCH = 0.45
 
 TRACK_SATURATION = 20
 BUDGET_FULL_RATIO = 4  # budget up to 4x the minimum fee is a full fit

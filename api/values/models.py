@@ -112,9 +112,10 @@ class InterpretRequest(BaseModel):
     lang: Literal["fr", "en"] | None = Field(
         default=None, description="the phrase's language; detected when null"
     )
-    role: Literal["value", "practice"] = Field(
+    role: Literal["value", "practice", "dealbreaker"] = Field(
         default="value",
-        description="value: maps to causes; practice (also for dealbreakers): maps to practices",
+        description="value: maps to causes; practice or dealbreaker: maps to practices (a "
+        "dealbreaker's 'no alcohol' refuses alcohol: it is not negated)",
     )
 
     model_config = ConfigDict(
@@ -126,7 +127,7 @@ class InterpretRequest(BaseModel):
 class InterpretationPublic(PhraseReading):
     """How a phrase is read; `negated` means the phrase states the absence of its concepts."""
 
-    role: Literal["value", "practice"]
+    role: Literal["value", "practice", "dealbreaker"]
 
     @classmethod
     def of(cls, interpretation: Interpretation, *, role: str) -> InterpretationPublic:

@@ -45,7 +45,8 @@ def read_phrases(texts: Iterable[str], *, role: Role, lang: str) -> list[StoredP
     """Each distinct phrase read once, in the order written (a repeated phrase is kept once).
 
     ``role`` "value" maps to causes (a negated value such as "sans huile de palme" becomes the
-    cause that fights it); "practice" (practices and dealbreakers) maps to practices."""
+    cause that fights it); "practice" and "dealbreaker" map to practices (a dealbreaker's
+    "no alcohol" names what it refuses)."""
     return [
         stored(interpret(text, lang=phrase_language(text, default=lang), role=role))
         for text in dict.fromkeys(texts)
@@ -56,8 +57,7 @@ def concept_weights(phrases: Iterable[StoredPhrase]) -> dict[str, float]:
     """Concepts the phrases assert, each with its best confidence, in the order first met.
 
     A negated phrase asserts nothing: "no palm oil" is not a practice of the brand that
-    writes it, nor a dealbreaker of the creator (a dealbreaker on *not* using palm oil would
-    block the brands that avoid it)."""
+    writes it. (Read as a dealbreaker, "no palm oil" is not negated: it refuses palm oil.)"""
     weights: dict[str, float] = {}
     for phrase in phrases:
         if phrase["negated"]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from matching.index.columns import _U64, _split_amount
 from matching.models import Brief
+from matching.semantic import SCALE
 
 
 @dataclass
@@ -30,6 +31,10 @@ class _Compiled:
     platform_count: int
     country_mask: np.ndarray | None
     country_count: int
+    # The brief's meaning vector scaled so that its dot with a creator's int8 column is their
+    # cosine (both vectors have norm SCALE); None when the brief has no text.
+    meaning: np.ndarray | None
+    cosines: np.ndarray | None = None  # every creator's cosine, once a full pass computed it
 
 
 class _BriefCompiler:
@@ -74,4 +79,7 @@ class _BriefCompiler:
             platform_count=len(set(brief.platforms)),
             country_mask=self._countries.mask(brief.countries) if brief.countries else None,
             country_count=len(set(brief.countries)),
+            meaning=None
+            if brief.meaning is None
+            else brief.meaning.astype(np.float32) * np.float32(1 / SCALE**2),
         )

@@ -8,6 +8,7 @@ from matching.explain import reason
 from matching.index.briefs import _Compiled
 from matching.index.columns import _HUGE
 from matching.models import Brief, FilterReason
+from matching.scoring import AFFINITY_MATCH
 
 FILTER_CODES = (
     "dealbreaker",
@@ -77,7 +78,11 @@ class _Filters:
             out["country"] = ~self._countries.intersects(q.country_mask, cols)
         if q.brief.require_shared_value and len(q.cause_rows):
             credit = self._credit[:, cols][q.cause_rows]
-            out["no_shared_value"] = ~(credit > 0).any(axis=0)
+            shared = (credit > 0).any(axis=0)
+            cosine = self._cosine(q, cols)
+            if cosine is not None:
+                shared |= cosine >= np.float32(AFFINITY_MATCH)
+            out["no_shared_value"] = ~shared
         return out
 
     def _followers_for(self, q: _Compiled, cols) -> np.ndarray:

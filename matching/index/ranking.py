@@ -10,6 +10,9 @@ from matching.index.briefs import _Compiled
 from matching.index.columns import CREDIT_UNIT
 from matching.models import Brief, CreatorProfile, FilterReason, Match
 from matching.scoring import (
+    AFFINITY_FLOOR,
+    AFFINITY_FULL,
+    AFFINITY_SHARE,
     AUDIENCE_COUNTRIES,
     AUDIENCE_PLATFORMS,
     AUDIENCE_QUALITY,
@@ -58,14 +61,36 @@ class _Ranking:
         np.minimum(ratio, 1.0, out=ratio)
         return budget_fit_from_ratio(ratio).astype(np.float32)
 
-    def _alignment(self, q: _Compiled, cols) -> np.ndarray:
-        """Shared values at ``cols``: the brief's cause weights (summing to 1) times each
+    def _concepts(self, q: _Compiled, cols) -> np.ndarray:
+        """Shared concepts at ``cols``: the brief's cause weights (summing to 1) times each
         creator's credit on those causes (stored in 1/255), capped at 1. Reads only the brief's
         own cause rows, one pass each."""
         align = np.zeros(len(self._virtual[cols]), dtype=np.float32)
         for r, w in zip(q.cause_rows, q.cause_weights, strict=True):
             align += self._credit[r, cols] * np.float32(w * CREDIT_UNIT)
         return np.minimum(align, np.float32(1.0), out=align)
+
+    def _affinity_read(self, q: _Compiled, cols) -> np.ndarray | None:
+        """Affinity at ``cols`` as the score reads it, in [0, 1] (None: the brief has no text)."""
+        cosine = self._cosine(q, cols)
+        if cosine is None:
+            return None
+        cosine -= np.float32(AFFINITY_FLOOR)
+        cosine *= np.float32(1 / (AFFINITY_FULL - AFFINITY_FLOOR))
+        return np.clip(cosine, 0.0, 1.0, out=cosine)
+
+    def _alignment(self, q: _Compiled, cols) -> np.ndarray:
+        """Concepts and affinity blended (see :mod:`matching.scoring`)."""
+        affinity = self._affinity_read(q, cols)
+        if affinity is None:
+            return self._concepts(q, cols)
+        if not len(q.cause_rows):
+            return affinity
+        align = self._concepts(q, cols)
+        align *= np.float32(1 - AFFINITY_SHARE)
+        affinity *= np.float32(AFFINITY_SHARE)
+        align += affinity
+        return align
 
     def _score(self, q: _Compiled, cols) -> np.ndarray:
         """THE score formula, for every creator or a few: the weighted sum of alignment,
@@ -99,8 +124,10 @@ class _Ranking:
                 AUDIENCE_COUNTRIES + AUDIENCE_PLATFORMS
             )
         budget = self._budget(q, rows)
+        affinity = self._affinity_read(q, rows)
         return {
             "alignment": self._alignment(q, rows),
+            "affinity": np.zeros(len(rows), dtype=np.float32) if affinity is None else affinity,
             "audience": audience,
             "budget": np.ones(len(rows), dtype=np.float32) if budget is None else budget,
             "track_record": self._track[rows],

@@ -28,6 +28,7 @@ from matching.scoring import (
     relation_credit,
     track_record_one,
 )
+from matching.semantic import DIM
 from matching.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -77,6 +78,7 @@ class _Storage:
         self._track = np.zeros(cap, dtype=np.float32)
         self._virtual = np.zeros(cap, dtype=bool)
         self._tier = np.zeros(cap, dtype=np.int8)
+        self._meaning = np.zeros((DIM, cap), dtype=np.int8)
 
     # -- size and memory --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -106,6 +108,7 @@ class _Storage:
             self._track,
             self._virtual,
             self._tier,
+            self._meaning,
         ]
 
     def bytes_per_creator(self) -> float:
@@ -140,6 +143,7 @@ class _Storage:
         self._track = g(self._track)
         self._virtual = g(self._virtual)
         self._tier = g(self._tier)
+        self._meaning = g(self._meaning)
         self._cap = cap
 
     def _platform_row(self, name: str) -> int:
@@ -245,6 +249,7 @@ class _Storage:
             audience = AUDIENCE_QUALITY * best_q + AUDIENCE_COUNTRIES + AUDIENCE_PLATFORMS
             self._base[row] = w.audience * audience + w.track_record * track
             self._virtual[row] = bool(c.is_virtual)
+            self._meaning[:, row] = 0 if c.meaning is None else c.meaning
 
     def _set_fees(self, row: int, min_fee: dict[str, int]) -> None:
         for k in range(len(self._tokens)):
@@ -285,6 +290,26 @@ class _Storage:
         self._ids.pop()
         self._n = last
         return True
+
+    # -- meaning ------------------------------------------------------------------------------
+    _CHUNK = 16_384  # creators per int8 -> float32 conversion: stays in cache, one gemv each
+
+    def _cosine(self, q, cols) -> np.ndarray | None:
+        """Cosine between the brief's meaning and the creators' at ``cols`` (float32, a fresh
+        array the caller may change), None when the brief has no meaning. A pass over every
+        creator is kept on the compiled brief: filters and score share it."""
+        if q.meaning is None:
+            return None
+        n = self._n
+        if q.cosines is None and isinstance(cols, slice) and cols == slice(0, n):
+            full = np.empty(n, dtype=np.float32)
+            for i in range(0, n, self._CHUNK):
+                j = min(n, i + self._CHUNK)
+                np.matmul(q.meaning, self._meaning[:, i:j].astype(np.float32), out=full[i:j])
+            q.cosines = full
+        if q.cosines is not None:
+            return q.cosines[cols].copy()
+        return q.meaning @ self._meaning[:, cols].astype(np.float32)
 
     # -- reading a creator back (for explanations) ------------------------------------------
     def _fee_exact(self, k: int, row: int) -> int | None:

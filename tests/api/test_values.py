@@ -55,7 +55,7 @@ def test_no_key_is_needed(client):
         ({"text": ""}, "text"),
         ({"text": "   "}, "text"),
         ({"text": "vegan", "lang": "de"}, "lang"),
-        ({"text": "vegan", "role": "dealbreaker"}, "role"),
+        ({"text": "vegan", "role": "wish"}, "role"),
         ({"text": "vegan", "extra": 1}, "extra"),
         ({}, "text"),
     ],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from matching import Audience, Brief, CreatorProfile, MatchIndex, Taxonomy, load_taxonomy, tag_text
 from matching.models import normalize_token
+from matching.semantic import brief_meaning, creator_meaning
 
 DATA = Path(__file__).parent / "data"
 
@@ -20,6 +21,8 @@ def creator_from_json(raw: dict, tax: Taxonomy) -> CreatorProfile:
         # ("I expose animal testing"), so practices are not taken as the creator's values.
         tags = tag_text(raw["bio"])
         values = {s: w for s, w in tags.items() if tax.get(s).kind == "cause"}
+    lang = raw["languages"][0] if raw["languages"] else "en"
+    labels = [tax.label(s, lang) for s in tax.resolve_weights(values)]
     return CreatorProfile(
         creator_id=raw["creator_id"],
         display_name=raw["display_name"],
@@ -30,6 +33,7 @@ def creator_from_json(raw: dict, tax: Taxonomy) -> CreatorProfile:
         audience={p: Audience(**a) for p, a in raw["audience"].items()},
         min_fee={t: int(v) for t, v in raw["min_fee"].items()},
         completed_deals=raw["completed_deals"],
+        meaning=creator_meaning(labels, raw["bio"]),
     )
 
 
@@ -45,6 +49,7 @@ def brief_from_json(raw: dict) -> Brief:
         min_followers=raw["min_followers"],
         countries=raw["countries"],
         lang=raw["lang"],
+        meaning=brief_meaning(description=raw["text"]),
     )
 
 

@@ -91,7 +91,7 @@ def test_results_carry_components_and_a_sentence_in_the_brief_language(dev_index
     tax = load_taxonomy()
     for m in dev_index.search(brief, limit=5):
         assert 0.0 <= m.score <= 1.0
-        assert set(m.components) == {"alignment", "audience", "budget", "track_record"}
+        assert set(m.components) == {"alignment", "affinity", "audience", "budget", "track_record"}
         assert all(0.0 <= v <= 1.0 for v in m.components.values())
         assert m.explanation.count(".") == 1
         assert m.explanation.endswith(".")
@@ -101,4 +101,5 @@ def test_results_carry_components_and_a_sentence_in_the_brief_language(dev_index
             assert m.explanation.startswith(("Shares", "Close"))
         if m.components["alignment"] > 0:
             labels = [e.label(raw["lang"]) for e in tax.entries]
-            assert any(label in m.explanation for label in labels)
+            in_words = ("par ce qu'il écrit", "in what it writes")
+            assert any(label in m.explanation for label in labels + list(in_words))

@@ -212,9 +212,33 @@ def test_confidences_are_between_0_and_1_and_sorted():
 
 def test_bad_role_or_language_is_refused():
     with pytest.raises(ValueError, match="role"):
-        interpret("vegan", role="dealbreaker")
+        interpret("vegan", role="wish")
     with pytest.raises(ValueError, match="lang"):
         interpret("vegan", lang="de")
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("pas d'alcool", "alcohol"),
+        ("no alcohol", "alcohol"),
+        ("aucune marque de paris sportifs", "gambling"),
+        ("I won't work with fast fashion brands", "fast-fashion"),
+        ("sans test sur les animaux", "animal-testing"),
+    ],
+)
+def test_a_dealbreaker_names_what_it_refuses(text, slug):
+    """As a practice "no alcohol" says the brand has none; as a dealbreaker it refuses it."""
+    assert _reading(text).negated
+    reading = interpret(text, role="dealbreaker")
+    assert slug in reading.slugs
+    assert not reading.negated
+    assert "names what it refuses" in reading.reason
+
+
+def test_a_substitute_dealbreaker_refuses_no_material():
+    reading = interpret("cuir végétal", role="dealbreaker")
+    assert "leather" not in reading.slugs or reading.negated
 
 
 # -- the model: embeddings, one instance, threads ------------------------------------------------
