@@ -29,6 +29,7 @@ from api.core.settings import Settings
 from api.creators.router import router as creators_router
 from api.keys.router import router as keys_router
 from api.match_index import build_index, start_refresh, stop_refresh
+from api.me.router import router as me_router
 from api.offers.router import router as offers_router
 from api.payouts.router import router as payouts_router
 from api.requests.router import router as requests_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         brands_router,
         creators_router,
         accounts.router,
+        me_router,
         keys_router,
         values.router,
         requests_router,

@@ -243,6 +243,27 @@ def db_prune() -> None:
     typer.echo(f"pruned {records} idempotency records and {nonces} sign-in nonces")
 
 
+@app.command()
+def purge() -> None:
+    """Apply the retention rule: offers that never became a deal (OFFER_RETENTION_DAYS after
+    they ended), idempotency records (IDEMPOTENCY_RETENTION_HOURS) and expired sign-in nonces."""
+    from sqlmodel import Session
+
+    from api.core.db import make_engine
+    from api.me.retention import purge as apply_retention
+
+    try:
+        settings = load_settings()
+    except StartupError as exc:
+        _fail(exc)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        purged = apply_retention(session=session, settings=settings)
+        session.commit()
+    engine.dispose()
+    typer.echo("purged " + ", ".join(f"{count} {kind}" for kind, count in purged.items()))
+
+
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Revert migrations on DATABASE_URL down to REVISION."""

@@ -15,7 +15,9 @@ from fastapi import Depends, Request
 from sqlmodel import Session, select
 
 from api.creators.models import Creator
+from api.me.personal import is_erased
 from matching import Audience, CreatorProfile, MatchIndex, load_taxonomy
+from matching.semantic import creator_meaning, from_stored, to_stored
 
 log = logging.getLogger("collab.index")
 
@@ -27,9 +29,19 @@ def _known(slugs: list[str]) -> list[str]:
     return [slug for slug in slugs if slug in taxonomy]
 
 
+def stored_meaning(creator: Creator) -> bytes | None:
+    """The meaning column for the creator's current value phrases and bio."""
+    phrases = [phrase["text"] for phrase in creator.value_phrases]
+    return to_stored(creator_meaning(phrases, creator.bio))
+
+
 def creator_profile(creator: Creator) -> CreatorProfile:
     """A creator as the engine sees it: the slugs derived from its phrases (see
-    api.values.service), not the phrases themselves."""
+    api.values.service), not the phrases themselves, and the meaning of its words (computed
+    here when the stored one is missing or from another basis)."""
+    meaning = from_stored(creator.meaning)
+    if meaning is None:
+        meaning = from_stored(stored_meaning(creator))
     return CreatorProfile(
         creator_id=creator.id,
         values=_known(creator.values),
@@ -47,6 +59,7 @@ def creator_profile(creator: Creator) -> CreatorProfile:
         min_fee={fee["token"]: int(fee["amount"]) for fee in creator.min_fees},
         completed_deals=creator.completed_deals,
         display_name=creator.display_name,
+        meaning=meaning,
     )
 
 
@@ -124,7 +137,7 @@ class SharedIndex:
 def build_index(session: Session) -> SharedIndex:
     index = MatchIndex()
     creators = list(session.exec(select(Creator)))
-    index.upsert_many(creator_profile(creator) for creator in creators)
+    index.upsert_many(creator_profile(c) for c in creators if not is_erased(c))
     shared = SharedIndex(index)
     shared.watermark = max((c.updated_at for c in creators), default=None)
     return shared
@@ -140,7 +153,10 @@ def refresh_index(engine, index: SharedIndex) -> int:
             statement = statement.where(Creator.updated_at >= index.watermark)
         changed = list(session.exec(statement))
     for creator in changed:
-        index.upsert(creator_profile(creator))
+        if is_erased(creator):  # erased by another process: out of the matches
+            index.delete(creator.id)
+        else:
+            index.upsert(creator_profile(creator))
         if index.watermark is None or creator.updated_at > index.watermark:
             index.watermark = creator.updated_at
     return len(changed)

@@ -23,13 +23,27 @@ def future(days: float = 10) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
+def legal_identity(name: str) -> dict:
+    """What a written contract names (loi 2023-451 art. 8): the factories' profiles carry it,
+    since their default audience is French and their amounts need a written contract."""
+    slug = name.lower().replace(" ", "-")
+    return {
+        "legal_name": f"{name} SAS",
+        "postal_address": "12 rue de la Paix, 75002 Paris",
+        "email": f"legal@{slug}.example",
+        "tax_country": "FR",
+    }
+
+
 def brand_body(**overrides) -> dict:
+    name = f"Brand {next(_seq)}"
     body = {
-        "name": f"Brand {next(_seq)}",
+        "name": name,
         "description": "Cosmétiques véganes, jamais testés sur les animaux.",
         "wallet": wallet(),
         "values": ["cruelty-free", "veganism"],
         "practices": [],
+        **legal_identity(name),
     }
     return body | overrides
 
@@ -51,6 +65,7 @@ def creator_body(**overrides) -> dict:
         "wallet": wallet(),
         "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
         "screening": {"min_alignment": 0.1},
+        **legal_identity(f"Creator {n}"),
     }
     return body | overrides
 

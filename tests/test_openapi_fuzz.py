@@ -97,6 +97,8 @@ class World:
     creator_ids: list[str] = field(default_factory=list)
     signature: str = ""  # the creator's valid signature of the pending offer
     signer_key: bytes = b""  # the creator's wallet key
+    counter_signature: str = ""  # the creator's valid signature of its unsigned counter
+    brand_signature: str = ""  # the brand's valid signature of the creator's signed counter
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +128,8 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
     )
     # A 500 must come back as a response the checks can judge, not as an exception.
     with TestClient(create_app(settings_), raise_server_exceptions=False) as client:
-        brand = register_brand(client)
+        brand_signer = Account.create()
+        brand = register_brand(client, wallet=brand_signer.address)
         other_brand = register_brand(client)
         signer = Account.create()
         creator = register_creator(client, wallet=signer.address)
@@ -152,6 +155,19 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
         assert deal.status_code == 201, deal.text
         decline = other_creator.post(f"/v1/offers/{declined['id']}/decline", json={})
         assert decline.status_code == 200, decline.text
+        # Two counter-offers by the creator: one to sign, one signed for the brand to accept.
+        unsigned, countered = (offer(creator, post_request(brand)) for _ in range(2))
+        counter_typed = {}
+        for counter in (unsigned, countered):
+            url = f"/v1/offers/{counter['id']}"
+            answer = creator.post(f"{url}/counter", json={"amount": str(10**18)})
+            assert answer.status_code == 201, answer.text
+            counter_typed[counter["id"]] = creator.get(f"{url}/typed-data").json()["typed_data"]
+        signed = creator.post(
+            f"/v1/offers/{countered['id']}/counter/signature",
+            json={"signature": _sign(counter_typed[countered["id"]], signer.key)},
+        )
+        assert signed.status_code == 200, signed.text
         typed = creator.get(f"/v1/offers/{pending['id']}/typed-data")
         assert typed.status_code == 200, typed.text
 
@@ -167,7 +183,13 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
             },
             ids={
                 "request_id": [request["id"], spare_request["id"], other_request["id"]],
-                "offer_id": [accepted["id"], pending["id"], declined["id"]],
+                "offer_id": [
+                    accepted["id"],
+                    pending["id"],
+                    declined["id"],
+                    unsigned["id"],
+                    countered["id"],
+                ],
                 "collaboration_id": [deal.json()["collaboration"]["id"]],
                 "address": [signer.address, brand.data["wallet"]],
                 "creator_id": [creator.id, other_creator.id, spare.id],
@@ -175,6 +197,8 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
             creator_ids=[creator.id, other_creator.id, spare.id],
             signature=_sign(typed.json()["typed_data"], signer.key),
             signer_key=signer.key,
+            counter_signature=_sign(counter_typed[unsigned["id"]], signer.key),
+            brand_signature=_sign(counter_typed[countered["id"]], brand_signer.key),
         )
 
 
@@ -232,6 +256,14 @@ def _valid_input(world: World) -> dict[tuple[str, str], dict]:
         ("POST", "/v1/requests/{request_id}/offers"): {"body": offer_body(world.creator_ids[2])},
         ("POST", "/v1/offers/{offer_id}/decline"): {"body": {"reason": "not for me"}},
         ("POST", "/v1/offers/{offer_id}/accept"): {"body": {"signature": world.signature}},
+        ("POST", "/v1/offers/{offer_id}/counter"): {"body": {"amount": str(3 * 10**17)}},
+        ("POST", "/v1/offers/{offer_id}/counter/signature"): {
+            "body": {"signature": world.counter_signature}
+        },
+        ("POST", "/v1/offers/{offer_id}/counter/accept"): {
+            "body": {"signature": world.brand_signature}
+        },
+        ("POST", "/v1/offers/{offer_id}/counter/decline"): {"body": {"reason": "over budget"}},
         ("GET", "/v1/collaborations/{collaboration_id}/transactions/{action}"): {
             "query": {"deliverable": "https://example.org/reel", "payee_share_bps": 5000}
         },

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Address
+from api.legal.models import LegalIdentity, LegalIdentityPublic
 from api.values.models import PhraseReading, Phrases, StoredPhrase
 
 EMPTY_LIST = text("'[]'")
@@ -22,6 +23,11 @@ class BrandBase(SQLModel):
 class Brand(BrandBase, table=True):
     id: str = DBField(primary_key=True, max_length=40)
     wallet: str = DBField(max_length=42, index=True)
+    # The contracting party as a contract names it: see api.legal.models.
+    legal_name: str | None = DBField(default=None, max_length=200)
+    postal_address: str | None = DBField(default=None, max_length=500)
+    email: str | None = DBField(default=None, max_length=254)
+    tax_country: str | None = DBField(default=None, max_length=2)
     # What the engine reads: slugs derived from the phrases below (see api.values.service).
     values: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
     practices: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -37,7 +43,7 @@ class Brand(BrandBase, table=True):
     updated_at: datetime = DBField(default_factory=utcnow)
 
 
-class BrandCreate(BaseModel):
+class BrandCreate(LegalIdentity):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
@@ -53,7 +59,9 @@ class BrandCreate(BaseModel):
     )
 
 
-class BrandUpdate(BaseModel):
+class BrandUpdate(LegalIdentity):
+    """Only what is sent changes; a null clears a legal identity field, elsewhere it is ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
@@ -70,7 +78,7 @@ class BrandInterpretations(BaseModel):
     practices: list[PhraseReading]
 
 
-class BrandPublic(BaseModel):
+class BrandPublic(LegalIdentityPublic):
     id: str
     role: str = "brand"
     name: str

@@ -15,6 +15,7 @@ from api.core.deployment import Deployment
 from api.core.errors import NotFound
 from api.kit.time import utcnow
 from api.kit.types import new_id
+from api.legal.models import IDENTITY_FIELDS
 from api.values.models import readings
 from api.values.service import read_fields
 from matching import detect_language
@@ -52,6 +53,7 @@ def register_brand(
         name=data.name,
         description=data.description,
         wallet=data.wallet,
+        **data.model_dump(include=set(IDENTITY_FIELDS)),
         **read_values({"values": data.values, "practices": data.practices}, lang=lang),
         api_key_hash=hash_api_key(api_key),
     )
@@ -73,11 +75,11 @@ def update_brand(
     # The brand funds deals from this wallet and is refunded to it: never a reserved address.
     if data.wallet is not None:
         deployment.check(payees=[("wallet", data.wallet)])
-    # An explicit null is ignored: every field of a brand has a value.
+    # An explicit null clears a legal identity field; elsewhere it is ignored (those have values).
     changes = {
         field: value
         for field, value in data.model_dump(exclude_unset=True).items()
-        if value is not None
+        if value is not None or field in IDENTITY_FIELDS
     }
     lang = brand_language(
         name=changes.get("name", brand.name),

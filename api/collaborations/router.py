@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.chain.client import ChainDep
 from api.collaborations import service
@@ -14,23 +15,27 @@ from api.collaborations.models import (
     CollaborationStatus,
     TransactionPublic,
 )
-from api.core.auth import CurrentCreator, CurrentPrincipal
+from api.core.auth import CurrentBrand, CurrentCreator, CurrentPrincipal
 from api.core.db import SessionDep
 from api.core.openapi import errors
 from api.kit.idempotency import IdempotencyDep
 from api.kit.pagination import Page, PageDep
-from api.offers.service import get_inbox_offer
+from api.legal.service import collaboration_contract
+from api.offers.models import OfferPublic, SignatureBody
+from api.offers.service import get_inbox_offer, get_own_offer, get_visible_offer
 
 router = APIRouter(tags=["collaborations"])
 
 
 @router.get("/v1/offers/{offer_id}/typed-data", responses=errors(404, 409, 503))
 def get_typed_data(
-    offer_id: str, chain: ChainDep, creator: CurrentCreator, session: SessionDep
+    offer_id: str, chain: ChainDep, principal: CurrentPrincipal, session: SessionDep
 ) -> dict:
-    """The EIP-712 deal terms for the addressed creator to sign (eth_signTypedData_v4)."""
-    offer = get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
-    return service.typed_data(session=session, chain=chain, offer=offer)
+    """The EIP-712 deal terms of the offer's current version, to sign (eth_signTypedData_v4):
+    for the addressed creator, a sent offer (to accept it) or its own counter (to sign it);
+    for the brand, the creator's signed counter (to accept it)."""
+    offer = get_visible_offer(session=session, principal=principal, offer_id=offer_id)
+    return service.typed_data(session=session, chain=chain, offer=offer, principal=principal)
 
 
 @router.post(
@@ -58,6 +63,52 @@ def accept_offer(
 
     return idempotency.run(
         lambda: service.accept_offer(
+            session=session, chain=chain, offer=offer, signature=body.signature
+        )
+    )
+
+
+@router.post(
+    "/v1/offers/{offer_id}/counter/signature",
+    responses=errors(404, 409, 503),
+    response_model=OfferPublic,
+)
+def sign_counter(
+    offer_id: str,
+    body: SignatureBody,
+    chain: ChainDep,
+    creator: CurrentCreator,
+    session: SessionDep,
+) -> OfferPublic:
+    """The creator signs its counter-offer: the signature of GET /v1/offers/{id}/typed-data,
+    checked exactly as for an acceptance (normalised, verified as the escrow will). Once signed,
+    the brand can accept the counter; a counter is signed once."""
+    offer = get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
+    return service.sign_counter(session=session, chain=chain, offer=offer, signature=body.signature)
+
+
+@router.post(
+    "/v1/offers/{offer_id}/counter/accept",
+    responses=errors(404, 409, 503),
+    status_code=201,
+    response_model=AcceptResult,
+)
+def accept_counter(
+    offer_id: str,
+    body: SignatureBody,
+    chain: ChainDep,
+    brand: CurrentBrand,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    """Accept the creator's signed counter with the brand wallet's EIP-712 signature of the same
+    terms (GET /v1/offers/{id}/typed-data): offer `accepted`, collaboration `drafted` with the
+    counter's terms, funded by the brand as any accepted offer. 409 when the counter is not
+    signed yet, expired, or answered already (of racing answers one wins); 422 when the
+    signature is not the brand wallet's over these terms."""
+    offer = get_own_offer(session=session, brand=brand, offer_id=offer_id)
+    return idempotency.run(
+        lambda: service.accept_counter(
             session=session, chain=chain, offer=offer, signature=body.signature
         )
     )
@@ -142,4 +193,33 @@ def get_transaction(
         action=action,
         deliverable=deliverable,
         payee_share_bps=payee_share_bps,
+    )
+
+
+@router.get(
+    "/v1/collaborations/{collaboration_id}/contract",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/markdown": {"schema": {"type": "string"}}},
+            "description": "the contract, FR and EN, as markdown",
+        },
+        **errors(403, 404),
+    },
+)
+def get_contract(collaboration_id: str, principal: CurrentPrincipal, session: SessionDep):
+    """The written contract of the deal (loi 2023-451 art. 8), for its brand and creator: the
+    exact text whose keccak-256 hash is the signed `termsHash` (also in the `Terms-Hash`
+    header, and in the collaboration as `terms_hash`)."""
+    row = service.get_collaboration(
+        session=session, principal=principal, collaboration_id=collaboration_id
+    )
+    text = collaboration_contract(session=session, principal=principal, collaboration=row)
+    return Response(
+        text,
+        media_type="text/markdown; charset=utf-8",
+        headers={
+            "Terms-Hash": row.terms_hash,
+            "Content-Disposition": f'attachment; filename="contract-{row.id}.md"',
+        },
     )

@@ -32,10 +32,10 @@ from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.time import utcnow
 from api.kit.types import ETH, new_id
-from api.offers.models import Offer
+from api.offers.models import Offer, OfferPublic, OfferVersion
 from api.offers.service import current_status as offer_status
+from api.offers.service import current_version, transition
 from api.offers.service import to_public as offer_public
-from api.offers.service import transition
 from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
 from contracts.errors import ContractRevert
@@ -125,20 +125,82 @@ def collaboration_terms(*, session: Session, collaboration: Collaboration) -> bi
     )
 
 
-def typed_data(*, session: Session, chain: ChainClient | None, offer: Offer) -> dict:
+def typed_data(
+    *, session: Session, chain: ChainClient | None, offer: Offer, principal: Principal
+) -> dict:
+    """The terms of the offer's current version to sign: for the creator, a sent offer (to
+    accept it) or its own counter not signed yet; for the brand, a creator's signed counter
+    (to accept it), exactly as the creator signed it."""
     chain = require_chain(chain)
-    _require_sent(session, offer, "signed")
-    terms, _ = offer_terms(session=session, offer=offer)
+    status = offer_status(session=session, offer=offer)
+    version = current_version(session=session, offer=offer)
+    if principal.role == "brand":
+        terms = _countersigned_terms(status=status, offer=offer, version=version)
+        note = "sign with the brand wallet (eth_signTypedData_v4), POST it to /counter/accept"
+    elif status == "sent":
+        terms, _ = offer_terms(session=session, offer=offer)
+        note = "sign with eth_signTypedData_v4, then POST the signature to /accept"
+    elif status == "countered" and version.creator_signature is None:
+        terms, _ = offer_terms(session=session, offer=offer)
+        note = "sign with eth_signTypedData_v4, then POST the signature to /counter/signature"
+    else:
+        raise Conflict(
+            f"offer {offer.id} is {status}; nothing for the creator to sign", state=status
+        )
     data = terms.typed_data(chain.chain_id, chain.escrow_address)
     return {
         "offer_id": offer.id,
+        "version": version.number,
         # Wallets take uint256 as decimal strings: a JavaScript number loses precision above 2^53.
         "typed_data": {
             **data,
             "message": bindings.json_safe(data["message"], ints_as_strings=True),
         },
         "terms_text": offer.terms_text,
-        "note": "sign with eth_signTypedData_v4, then POST the signature to /accept",
+        "note": note,
+    }
+
+
+def _countersigned_terms(*, status: str, offer: Offer, version: OfferVersion) -> bindings.DealTerms:
+    """The terms of a creator's counter as the creator signed them, for the brand to sign."""
+    if status != "countered":
+        raise Conflict(
+            f"offer {offer.id} is {status}; the brand signs a countered offer only", state=status
+        )
+    if version.signed_message is None:
+        raise Conflict(
+            f"counter {version.number} of offer {offer.id} awaits the creator's signature",
+            state=status,
+        )
+    return _terms_of_message(version.signed_message)
+
+
+def _terms_of_message(message: dict) -> bindings.DealTerms:
+    return bindings.DealTerms(
+        salt=message["salt"],
+        brand=message["brand"],
+        creator=message["creator"],
+        token=message["token"],
+        amount=int(message["amount"]),
+        payees=tuple(message["payees"]),
+        shares_bps=tuple(int(share) for share in message["shares"]),
+        platform_fee_bps=int(message["platformFeeBps"]),
+        deliver_by=int(message["deliverBy"]),
+        review_period=int(message["reviewPeriod"]),
+        terms_hash=message["termsHash"],
+        is_virtual=message["isVirtual"],
+        signature_expiry=int(message["signatureExpiry"]),
+    )
+
+
+def _creator_signed(terms: bindings.DealTerms, payees: list[dict], signature: str) -> dict:
+    """The version's columns that record the creator's signature and what it signed."""
+    return {
+        "creator_signature": signature,
+        "signed_message": bindings.json_safe(terms.message(), ints_as_strings=True),
+        "payees": payees,
+        "deal_id": "0x" + terms.deal_id.hex(),
+        "creator_signed_at": utcnow(),
     }
 
 
@@ -150,7 +212,118 @@ def accept_offer(
     terms, payees = offer_terms(session=session, offer=offer)
     signature = _fundable_signature(chain=chain, terms=terms, signature=signature)
     # Only the request whose compare-and-set wins goes on to create the collaboration.
-    transition(session=session, offer=offer, to="accepted", verb="accepted")
+    version = current_version(session=session, offer=offer)
+    transition(session=session, offer=offer, to="accepted", verb="accepted", version=version.number)
+    _record(session, version, _creator_signed(terms, payees, signature))
+    return _draft_collaboration(
+        session=session,
+        chain=chain,
+        offer=offer,
+        terms=terms,
+        payees=payees,
+        creator_signature=signature,
+    )
+
+
+def sign_counter(
+    *, session: Session, chain: ChainClient | None, offer: Offer, signature: str
+) -> OfferPublic:
+    """The creator signs its own counter, checked exactly as for an acceptance: the brand can
+    then accept it by signing the same terms. Written once (compare-and-set)."""
+    chain = require_chain(chain)
+    status = offer_status(session=session, offer=offer)
+    if status != "countered":
+        raise Conflict(
+            f"offer {offer.id} is {status}; only a countered offer's counter can be signed",
+            state=status,
+        )
+    version = current_version(session=session, offer=offer)
+    terms, payees = offer_terms(session=session, offer=offer)
+    signature = _fundable_signature(chain=chain, terms=terms, signature=signature)
+    result = session.execute(
+        update(OfferVersion)
+        .where(OfferVersion.id == version.id, OfferVersion.creator_signature.is_(None))
+        .values(**_creator_signed(terms, payees, signature))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"counter {version.number} of offer {offer.id} is signed already")
+    session.refresh(version)
+    return offer_public(offer, session=session)
+
+
+def accept_counter(
+    *, session: Session, chain: ChainClient | None, offer: Offer, signature: str
+) -> AcceptResult:
+    """The brand accepts the creator's signed counter by signing the same EIP-712 terms with
+    its wallet: the API checks the brand's signature, the escrow will check the creator's (and
+    is asked now, by simulation). Of a racing accept, decline or new counter one wins."""
+    chain = require_chain(chain)
+    status = offer_status(session=session, offer=offer)
+    version = current_version(session=session, offer=offer)
+    terms = _countersigned_terms(status=status, offer=offer, version=version)
+    brand_signature = _brand_signature(chain=chain, terms=terms, signature=signature)
+    creator_signature = _fundable_signature(
+        chain=chain, terms=terms, signature=version.creator_signature
+    )
+    transition(
+        session=session,
+        offer=offer,
+        to="accepted",
+        verb="accepted",
+        source="countered",
+        version=version.number,
+    )
+    _record(session, version, {"brand_signature": brand_signature, "brand_signed_at": utcnow()})
+    return _draft_collaboration(
+        session=session,
+        chain=chain,
+        offer=offer,
+        terms=terms,
+        payees=version.payees,
+        creator_signature=creator_signature,
+    )
+
+
+def _brand_signature(*, chain: ChainClient, terms: bindings.DealTerms, signature: str) -> str:
+    """The brand wallet's EIP-712 signature of these terms, normalised (low s, v in {27, 28})."""
+    try:
+        normalised = bindings.normalize_signature(signature)
+        signer = bindings.recover_signer(
+            terms.typed_data(chain.chain_id, chain.escrow_address), normalised
+        )
+    except ValueError as exc:
+        raise InvalidInput(
+            f"malformed signature: {exc}",
+            errors=[{"field": "signature", "message": "not an ECDSA signature"}],
+        ) from None
+    if signer != terms.brand:
+        raise InvalidInput(
+            "the signature is not the brand wallet's signature of this counter's terms; "
+            "sign the typed data from GET /v1/offers/{id}/typed-data with the brand wallet",
+            errors=[{"field": "signature", "message": "does not match the counter's terms"}],
+        )
+    return "0x" + normalised.hex()
+
+
+def _record(session: Session, version: OfferVersion, values: dict) -> None:
+    """Write signature columns of a version whose offer this request just moved (the offer's
+    compare-and-set made this request the only writer)."""
+    for name, value in values.items():
+        setattr(version, name, value)
+    session.add(version)
+    session.flush()
+
+
+def _draft_collaboration(
+    *,
+    session: Session,
+    chain: ChainClient,
+    offer: Offer,
+    terms: bindings.DealTerms,
+    payees: list[dict],
+    creator_signature: str,
+) -> AcceptResult:
     collaboration = Collaboration(
         id=new_id("col"),
         offer_id=offer.id,
@@ -170,7 +343,7 @@ def accept_offer(
         terms_hash="0x" + terms.terms_hash.hex(),
         is_virtual=terms.is_virtual,
         signature_expiry=terms.signature_expiry,
-        creator_signature=signature,
+        creator_signature=creator_signature,
         payees=payees,
     )
     session.add(collaboration)

@@ -62,6 +62,13 @@ class NotFound(ProblemError):
     status, type, title = 404, "not-found", "Not found"
 
 
+class AccountErased(NotFound):
+    """A 404 (what every route already declares), with a type of its own: the account was
+    erased at its holder's request (`DELETE /v1/me`)."""
+
+    type, title = "account-erased", "Account erased"
+
+
 class Conflict(ProblemError):
     status, type, title = 409, "conflict", "Conflict with the current state"
 

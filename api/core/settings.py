@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -59,6 +60,29 @@ class Settings(BaseSettings):
     indexer_enabled: bool = True
     indexer_start_block: int = Field(0, ge=0)
     offer_ttl_seconds: int = Field(7 * 24 * 3600, gt=0)
+    offer_retention_days: int = Field(
+        180,
+        ge=1,
+        description="`collab purge` deletes offers that never became a deal (screened out, "
+        "declined, cancelled, expired) this long after they ended",
+    )
+    idempotency_retention_hours: int = Field(
+        24,
+        ge=1,
+        description="`collab purge` deletes idempotency records this old, and any past its expiry",
+    )
+    legal_contract_threshold_eur: Decimal = Field(
+        Decimal(1000),
+        ge=0,
+        description="yearly remuneration (EUR excl. VAT) per advertiser from which loi 2023-451 "
+        "wants a written contract naming both parties (décret 2025-1137)",
+    )
+    eur_per_eth: Decimal | None = Field(
+        None,
+        gt=0,
+        description="EUR per ETH for that threshold and the contract's euro equivalent; unset = "
+        "unknown, so a French audience always needs the written contract",
+    )
     chain_timeout_seconds: float = Field(5.0, gt=0, le=120)
     seed_demo: bool = False
     worker_threads: int = Field(40, ge=1, le=400, description="threads serving sync routes")

@@ -4,12 +4,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
-from sqlalchemy import JSON, Column, Index, func, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, false, func, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Address, Country, Language, Money, Platform, StrictInt
+from api.legal.models import LegalIdentity, LegalIdentityPublic
 from api.values.models import PhraseReading, Phrases, StoredPhrase
 
 TOTAL_BPS = 10_000
@@ -76,8 +77,16 @@ class Creator(SQLModel, table=True):
     handle: str = DBField(max_length=40, unique=True)
     display_name: str = DBField(max_length=120)
     bio: str = DBField(default="", max_length=5000)
+    # What its value phrases and bio are about, for matching (matching.semantic, stored form).
+    meaning: bytes | None = DBField(default=None, sa_column=Column(LargeBinary, nullable=True))
     is_virtual: bool = False
     operator: str | None = DBField(default=None, max_length=200)
+    # The contracting party (for a virtual creator, its operator): see api.legal.models.
+    legal_name: str | None = DBField(default=None, max_length=200)
+    postal_address: str | None = DBField(default=None, max_length=500)
+    email: str | None = DBField(default=None, max_length=254)
+    tax_country: str | None = DBField(default=None, max_length=2)
+    retouched_images: bool = DBField(default=False, sa_column_kwargs={"server_default": false()})
     wallet: str = DBField(max_length=42, index=True)
     languages: list[str] = DBField(default_factory=list, sa_column=Column(JSON, nullable=False))
     audience: dict[str, Any] = DBField(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -107,7 +116,15 @@ class Creator(SQLModel, table=True):
 _HANDLE = r"^[A-Za-z0-9_.]{2,40}$"
 
 
-class CreatorFields(BaseModel):
+RETOUCHED_IMAGES = (
+    "the creator's images of faces or bodies are retouched (refined or thickened silhouette, "
+    "changed face): every content then carries « Images retouchées » (loi 2023-451 art. 5)"
+)
+
+
+class CreatorFields(LegalIdentity):
+    """The profile; the legal identity fields describe the operator of a virtual creator."""
+
     model_config = ConfigDict(extra="forbid")
 
     display_name: str = Field(min_length=1, max_length=120)
@@ -132,6 +149,7 @@ class CreatorFields(BaseModel):
     min_fees: list[Money] = Field(
         min_length=1, max_length=8, description="minimum fee per accepted token"
     )
+    retouched_images: StrictBool = Field(default=False, description=RETOUCHED_IMAGES)
     wallet: Address
     split: Split
     screening: ScreeningPolicy = Field(default_factory=ScreeningPolicy)
@@ -161,7 +179,9 @@ class CreatorCreate(CreatorFields):
         return self
 
 
-class CreatorUpdate(BaseModel):
+class CreatorUpdate(LegalIdentity):
+    """Only what is sent changes; a null clears the operator or a legal identity field."""
+
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, min_length=1, max_length=120)
@@ -173,6 +193,7 @@ class CreatorUpdate(BaseModel):
     values: Phrases | None = Field(default=None, min_length=1)
     dealbreakers: Phrases | None = None
     min_fees: list[Money] | None = Field(default=None, min_length=1, max_length=8)
+    retouched_images: StrictBool | None = Field(default=None, description=RETOUCHED_IMAGES)
     wallet: Address | None = None
     split: Split | None = None
     screening: ScreeningPolicy | None = None
@@ -185,7 +206,7 @@ class CreatorInterpretations(BaseModel):
     dealbreakers: list[PhraseReading]
 
 
-class CreatorPublic(BaseModel):
+class CreatorPublic(LegalIdentityPublic):
     id: str
     role: str = "creator"
     handle: str
@@ -193,6 +214,7 @@ class CreatorPublic(BaseModel):
     bio: str
     is_virtual: bool
     operator: str | None
+    retouched_images: bool
     wallet: str
     languages: list[str]
     audience: dict[str, PlatformAudience]

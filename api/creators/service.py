@@ -18,11 +18,12 @@ from api.creators.models import (
 )
 from api.kit.time import utcnow
 from api.kit.types import new_id
-from api.match_index import SharedIndex, creator_profile
+from api.legal.models import IDENTITY_FIELDS
+from api.match_index import SharedIndex, creator_profile, stored_meaning
 from api.values.models import readings
 from api.values.service import profile_language, read_fields
 
-NULLABLE = frozenset({"operator"})
+NULLABLE = frozenset({"operator", *IDENTITY_FIELDS})
 
 
 def to_public(creator: Creator) -> CreatorPublic:
@@ -37,10 +38,10 @@ def to_public(creator: Creator) -> CreatorPublic:
 def read_values(fields: dict, *, languages: list[str]) -> dict:
     """Replace the `values` and `dealbreakers` phrases in ``fields`` by what is stored: the
     phrases with their readings, and the slugs derived from them (values: causes of the value
-    phrases; dealbreakers: practices of the dealbreaker phrases that are not negated)."""
+    phrases; dealbreakers: practices the dealbreaker phrases refuse, "no alcohol" included)."""
     roles = {
         "values": ("value", "value_phrases"),
-        "dealbreakers": ("practice", "dealbreaker_phrases"),
+        "dealbreakers": ("dealbreaker", "dealbreaker_phrases"),
     }
     return read_fields(fields, roles, lang=profile_language(languages))
 
@@ -63,6 +64,7 @@ def check_tokens_and_payees(fields: dict, deployment: Deployment) -> None:
 
 
 def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
+    creator.meaning = stored_meaning(creator)
     profile = creator_profile(creator)
     on_commit(session, lambda: index.upsert(profile))
 
@@ -106,7 +108,8 @@ def update_creator(
     creator: Creator,
     data: CreatorUpdate,
 ) -> Creator:
-    # An explicit null clears only what may be empty (the operator); elsewhere it is ignored.
+    # An explicit null clears only what may be empty (the operator, the legal identity);
+    # elsewhere it is ignored.
     changes = {
         field: value
         for field, value in data.model_dump(mode="json", exclude_unset=True).items()

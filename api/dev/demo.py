@@ -45,6 +45,16 @@ class DemoAccount:
     key_index: int | None
 
 
+def _identity(legal_name: str, postal_address: str, mailbox: str) -> dict:
+    """What the written contract names (loi 2023-451 art. 8); fictional, like the rest."""
+    return {
+        "legal_name": legal_name,
+        "postal_address": postal_address,
+        "email": f"{mailbox}@demo.example",
+        "tax_country": "FR",
+    }
+
+
 def _brands() -> list[tuple[str, int, dict]]:
     return [
         (
@@ -55,6 +65,7 @@ def _brands() -> list[tuple[str, int, dict]]:
                 "description": "Cosmétiques véganes, jamais testés sur les animaux.",
                 "values": ["cruelty-free", "vegan", "zero waste"],
                 "practices": [],
+                **_identity("Douce Nature SAS", "14 rue des Lilas, 69003 Lyon", "douce-nature"),
             },
         ),
         (
@@ -65,6 +76,7 @@ def _brands() -> list[tuple[str, int, dict]]:
                 "description": "Plant-based food: oat drinks and lentil snacks, organic and local.",
                 "values": ["plant-based", "organic food", "local food"],
                 "practices": [],
+                **_identity("Graines & Co SARL", "2 allée du Moulin, 44000 Nantes", "graines"),
             },
         ),
         (
@@ -75,6 +87,7 @@ def _brands() -> list[tuple[str, int, dict]]:
                 "description": "Running shoes for every body, adaptive models for para athletes.",
                 "values": ["sport for everyone", "inclusion", "sport"],
                 "practices": ["leather"],
+                **_identity("Stride SAS", "40 avenue Jean Jaurès, 31000 Toulouse", "stride"),
             },
         ),
     ]
@@ -121,6 +134,8 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                     ],
                 },
                 "screening": {"min_alignment": 0.3},
+                # A virtual creator contracts through its operator.
+                **_identity("Studio Lumen SAS", "8 rue Oberkampf, 75011 Paris", "studio-lumen"),
             },
         ),
         (
@@ -141,6 +156,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                         {"name": "SOS Homophobie", "wallet": dev_address(9), "share_bps": 1000}
                     ],
                 },
+                **_identity("Alex Martin", "5 rue de la Roquette, 75011 Paris", "alex-pride"),
             },
         ),
         (
@@ -155,6 +171,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                 "dealbreakers": ["alcohol", "gambling", "sugary drinks"],
                 "min_fees": fees(WEI_PER_ETH // 50, 60),
                 "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
+                **_identity("Samuel Petit", "9 place du Marché, 35000 Rennes", "papa-sam"),
             },
         ),
         (
@@ -170,6 +187,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                 "dealbreakers": ["tobacco", "fossil fuels"],
                 "min_fees": fees(WEI_PER_ETH // 5, 600),
                 "split": {"creator_share_bps": 10_000, "designers": [], "charities": []},
+                **_identity("Duo Run SAS", "3 quai de la Joliette, 13002 Marseille", "duo-run"),
             },
         ),
     ]

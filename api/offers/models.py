@@ -4,18 +4,27 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, Column, Index, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Amount, FutureDatetime, Money, StrictInt, Token
+from api.legal.models import UsageRights
+from api.requests.models import Deliverable
 
-OfferStatus = Literal["sent", "screened_out", "declined", "accepted", "expired", "cancelled"]
-# An offer is open while it is sent or accepted: at most one per creator and request, held by a
-# partial unique index (a screened-out, declined, expired or cancelled offer does not count).
-OPEN_OFFER_STATUSES = ("sent", "accepted")
-OPEN_OFFER_WHERE = text("status IN ('sent', 'accepted')")
+OfferStatus = Literal[
+    "sent", "countered", "screened_out", "declined", "accepted", "expired", "cancelled"
+]
+# An offer is open while it is sent, countered or accepted: at most one per creator and request,
+# held by a partial unique index (a screened-out, declined, expired or cancelled offer does not
+# count).
+OPEN_OFFER_STATUSES = ("sent", "countered", "accepted")
+OPEN_OFFER_WHERE = text("status IN ('sent', 'countered', 'accepted')")
+# Whose turn it is: on a `sent` offer the creator answers (accept, decline, counter), on a
+# `countered` one the brand does. Both are negotiating statuses, with an expiry.
+NEGOTIATING = ("sent", "countered")
+Party = Literal["brand", "creator"]
 MIN_REVIEW_SECONDS = 60
 MAX_REVIEW_SECONDS = 30 * 24 * 3600
 
@@ -41,7 +50,9 @@ class Offer(SQLModel, table=True):
     deliver_by: datetime
     review_period_seconds: int
     platform_fee_bps: int
-    # bytes32 deal id for the escrow, fixed when the offer is made so every signature binds it.
+    # The terms columns (amount to deal_id, terms_text, expires_at) are those of the current
+    # version, copied when a counter makes a new one; `OfferVersion` keeps every version.
+    # bytes32 salt of the escrow deal, fresh for each version so every signature binds one.
     deal_id: str = DBField(max_length=66, unique=True)
     brand_terms: str = DBField(max_length=10_000)
     terms_text: str = DBField(max_length=20_000)
@@ -51,8 +62,97 @@ class Offer(SQLModel, table=True):
     )
     decline_reason: str | None = DBField(default=None, max_length=1000)
     expires_at: datetime
+    current_version: int = DBField(default=1)
     created_at: datetime = DBField(default_factory=utcnow)
     updated_at: datetime = DBField(default_factory=utcnow)
+
+
+class OfferVersion(SQLModel, table=True):
+    """One version of an offer's terms: the brand's offer is version 1, each counter the next.
+    Its terms never change. The signature columns are written once: the creator's (and the
+    EIP-712 message it signed, with the payees) when it signs, the brand's when it accepts a
+    creator's counter by signing the same message."""
+
+    __tablename__ = "offer_version"
+    __table_args__ = (UniqueConstraint("offer_id", "number"),)
+
+    id: str = DBField(primary_key=True, max_length=40)
+    offer_id: str = DBField(foreign_key="offer.id", index=True, max_length=40)
+    number: int
+    proposed_by: str = DBField(max_length=20)
+    amount: str = DBField(max_length=78)
+    token: str = DBField(max_length=42)
+    deliverables: list[dict[str, Any]] = DBField(sa_column=Column(JSON, nullable=False))
+    deliver_by: datetime
+    review_period_seconds: int
+    platform_fee_bps: int
+    usage_rights: dict[str, Any] | None = DBField(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    brand_terms: str = DBField(max_length=10_000)
+    note: str | None = DBField(default=None, max_length=1000)
+    salt: str = DBField(max_length=66, unique=True)
+    terms_text: str = DBField(sa_column=Column(Text, nullable=False))
+    terms_hash: str = DBField(max_length=66)
+    expires_at: datetime
+    created_at: datetime = DBField(default_factory=utcnow)
+    creator_signature: str | None = DBField(default=None, max_length=2000)
+    signed_message: dict[str, Any] | None = DBField(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    payees: list[dict[str, Any]] | None = DBField(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    deal_id: str | None = DBField(default=None, max_length=66)
+    creator_signed_at: datetime | None = None
+    brand_signature: str | None = DBField(default=None, max_length=2000)
+    brand_signed_at: datetime | None = None
+
+
+class CounterCreate(BaseModel):
+    """New terms for the other party to answer. An omitted field keeps the current version's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount | None = None
+    deliverables: list[Deliverable] | None = Field(default=None, min_length=1, max_length=20)
+    deliver_by: FutureDatetime | None = None
+    usage_rights: UsageRights | None = None
+    note: str | None = Field(
+        default=None, max_length=1000, description="a message to the other party"
+    )
+
+
+class SignatureBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signature: str = Field(
+        # Whole bytes only: 65 for an ECDSA signature, more for a contract wallet's (ERC-1271).
+        pattern=r"^0x([0-9a-fA-F]{2}){65,995}$",
+        description="an EIP-712 signature (eth_signTypedData_v4) of GET /v1/offers/{id}/typed-data",
+    )
+
+
+class OfferVersionPublic(BaseModel):
+    number: int
+    proposed_by: Party
+    price: Money
+    deliverables: list[dict[str, Any]]
+    deliver_by: datetime
+    review_period_seconds: int
+    usage_rights: UsageRights | None
+    note: str | None
+    salt: str
+    terms_text: str
+    terms_hash: str
+    expires_at: datetime
+    created_at: datetime
+    deal_id: str | None = Field(description="the escrow's deal id, once the creator has signed")
+    signed_message: dict[str, Any] | None = Field(
+        description="the EIP-712 DealTerms message the creator signed"
+    )
+    creator_signed_at: datetime | None
+    brand_signed_at: datetime | None
 
 
 class OfferCreate(BaseModel):
@@ -66,6 +166,9 @@ class OfferCreate(BaseModel):
         default=3 * 24 * 3600, ge=MIN_REVIEW_SECONDS, le=MAX_REVIEW_SECONDS
     )
     terms: str = Field(default="", max_length=10_000, description="the brand's own terms")
+    usage_rights: UsageRights | None = Field(
+        default=None, description="the brand's use of the content besides its publication"
+    )
 
 
 class OfferDecline(BaseModel):
@@ -91,9 +194,15 @@ class OfferPublic(BaseModel):
     platform_fee_bps: int
     deal_id: str
     terms_text: str
+    deliverables: list[dict[str, Any]]
+    usage_rights: UsageRights | None
     status: OfferStatus
     screening: Screening
     decline_reason: str | None
     expires_at: datetime
+    current_version: int
+    versions: list[OfferVersionPublic] = Field(
+        description="every version of the terms, oldest first; the last is the current one"
+    )
     created_at: datetime
     updated_at: datetime

@@ -13,7 +13,7 @@ from api.kit.idempotency import IdempotencyDep
 from api.kit.pagination import Page, PageDep
 from api.match_index import IndexDep
 from api.offers import service
-from api.offers.models import OfferCreate, OfferDecline, OfferPublic, OfferStatus
+from api.offers.models import CounterCreate, OfferCreate, OfferDecline, OfferPublic, OfferStatus
 from api.requests.service import get_own_request
 
 router = APIRouter(tags=["offers"])
@@ -85,3 +85,48 @@ def decline_offer(
     gets 409 with the offer's state."""
     offer = service.get_inbox_offer(session=session, creator=creator, offer_id=offer_id)
     return service.decline_offer(session=session, offer=offer, reason=body.reason if body else None)
+
+
+@router.post(
+    "/v1/offers/{offer_id}/counter",
+    responses=errors(404, 409),
+    status_code=201,
+    response_model=OfferPublic,
+)
+def counter_offer(
+    offer_id: str,
+    body: CounterCreate,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+):
+    """Answer with new terms (amount, deliverables, deliver_by, usage rights; omitted = kept):
+    the creator counters a `sent` offer (it becomes `countered`), the brand counters a
+    `countered` one (it is `sent` again). Each counter is a new, immutable version with its
+    own terms text, deal salt and expiry; `versions` on the offer is the whole history.
+    A creator then signs its counter (GET /v1/offers/{id}/typed-data, POST
+    /v1/offers/{id}/counter/signature) for the brand to accept it; a brand's counter is
+    accepted by the creator like any offer. Compare-and-set: racing an accept or decline,
+    one wins and the other gets 409."""
+    offer = service.get_visible_offer(session=session, principal=principal, offer_id=offer_id)
+    return idempotency.run(
+        lambda: service.counter_offer(
+            session=session, settings=settings, principal=principal, offer=offer, data=body
+        )
+    )
+
+
+@router.post(
+    "/v1/offers/{offer_id}/counter/decline",
+    responses=errors(404, 409),
+    response_model=OfferPublic,
+)
+def decline_counter(
+    offer_id: str, brand: CurrentBrand, session: SessionDep, body: OfferDecline | None = None
+) -> OfferPublic:
+    """The brand declines the creator's counter: the offer is `declined` (with the reason)."""
+    offer = service.get_own_offer(session=session, brand=brand, offer_id=offer_id)
+    return service.decline_counter(
+        session=session, offer=offer, reason=body.reason if body else None
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
+from eth_utils import keccak
 from sqlalchemy import and_, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -17,7 +18,18 @@ from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
-from api.offers.models import OPEN_OFFER_STATUSES, Offer, OfferCreate, OfferPublic, Screening
+from api.me.personal import require_not_erased
+from api.offers.models import (
+    NEGOTIATING,
+    OPEN_OFFER_STATUSES,
+    CounterCreate,
+    Offer,
+    OfferCreate,
+    OfferPublic,
+    OfferVersion,
+    OfferVersionPublic,
+    Screening,
+)
 from api.offers.terms import build_terms_text
 from api.requests.models import CollabRequest
 from api.requests.service import brief_for
@@ -32,7 +44,8 @@ ALIGNMENT_COMPONENT = "alignment"
 # ------------------------------------------------------------------------------------ status
 #
 # An offer's stored status changes on writes only; reads show its effective status, so time
-# never needs a background job: a sent offer past `expires_at` is expired, and so is an accepted
+# never needs a background job: a sent or countered offer past `expires_at` (its current
+# version's expiry) is expired, and so is an accepted
 # offer whose deal is still unfunded after the signature's expiry (the escrow would refuse it).
 # A deal the chain funded all the same (after a cancel, say) makes its offer accepted again:
 # the chain is the truth about money.
@@ -44,7 +57,7 @@ def effective_status(
     now = now or utcnow()
     if collaboration is not None and collaboration.status not in UNFUNDED:
         return "accepted"
-    if offer.status == "sent" and offer.expires_at <= now:
+    if offer.status in NEGOTIATING and offer.expires_at <= now:
         return "expired"
     if offer.status == "accepted" and collaboration and deal_expired(collaboration, now):
         return "expired"
@@ -58,7 +71,7 @@ def effective_status_sql(now: datetime):
             and_(Collaboration.status.is_not(None), Collaboration.status.not_in(UNFUNDED)),
             "accepted",
         ),
-        (and_(Offer.status == "sent", Offer.expires_at <= now), "expired"),
+        (and_(Offer.status.in_(NEGOTIATING), Offer.expires_at <= now), "expired"),
         (and_(Offer.status == "accepted", deal_expired_sql(now)), "expired"),
         else_=Offer.status,
     )
@@ -69,7 +82,7 @@ def _with_collaboration(statement):
 
 
 def collaboration_of(*, session: Session, offer: Offer) -> Collaboration | None:
-    if offer.status in ("sent", "screened_out", "declined"):
+    if offer.status in ("sent", "countered", "screened_out", "declined"):
         return None  # never accepted: no deal
     return session.exec(select(Collaboration).where(Collaboration.offer_id == offer.id)).first()
 
@@ -79,9 +92,10 @@ def current_status(*, session: Session, offer: Offer) -> str:
 
 
 def expire_stale_offers(*, session: Session, request_id: str, creator_id: str) -> None:
-    """Write down what time already decided for one (request, creator) pair: sent offers past
-    their expiry, and accepted offers whose deal was never funded in time, become `expired`
-    (with their collaboration), so the pair's open-offer slot is free for a new offer."""
+    """Write down what time already decided for one (request, creator) pair: sent or countered
+    offers past their expiry, and accepted offers whose deal was never funded in time, become
+    `expired` (with their collaboration), so the pair's open-offer slot is free for a new
+    offer."""
     now = utcnow()
     stale_deals = and_(
         Collaboration.request_id == request_id,
@@ -91,7 +105,7 @@ def expire_stale_offers(*, session: Session, request_id: str, creator_id: str) -
     pair = and_(Offer.request_id == request_id, Offer.creator_id == creator_id)
     for statement in (
         update(Offer)
-        .where(pair, Offer.status == "sent", Offer.expires_at <= now)
+        .where(pair, Offer.status.in_(NEGOTIATING), Offer.expires_at <= now)
         .values(status="expired", updated_at=now),
         update(Offer)
         .where(
@@ -105,26 +119,86 @@ def expire_stale_offers(*, session: Session, request_id: str, creator_id: str) -
         session.execute(statement.execution_options(synchronize_session=False))
 
 
-def transition(*, session: Session, offer: Offer, to: str, verb: str, **values) -> None:
-    """Move a sent offer to `to`, compare-and-set in the database: the row changes only if it is
-    still sent and unexpired when the UPDATE runs, so of two racing transitions one wins and the
-    other gets a 409 naming the state the winner left."""
+def transition(
+    *,
+    session: Session,
+    offer: Offer,
+    to: str,
+    verb: str,
+    source: str = "sent",
+    version: int | None = None,
+    **values,
+) -> None:
+    """Move an offer from `source` (sent, or countered) to `to`, compare-and-set in the
+    database: the row changes only if it is still in `source`, unexpired and (when `version` is
+    given) still at that version when the UPDATE runs, so of two racing transitions one wins
+    and the other gets a 409 naming the state the winner left."""
     now = utcnow()
+    where = [Offer.id == offer.id, Offer.status == source, Offer.expires_at > now]
+    if version is not None:
+        where.append(Offer.current_version == version)
     result = session.execute(
         update(Offer)
-        .where(Offer.id == offer.id, Offer.status == "sent", Offer.expires_at > now)
+        .where(*where)
         .values(status=to, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     session.refresh(offer)
     if result.rowcount != 1:
         status = current_status(session=session, offer=offer)
+        if status == source:
+            raise Conflict(
+                f"offer {offer.id} moved on to version {offer.current_version}; read it again",
+                state=status,
+            )
         raise Conflict(
-            f"offer {offer.id} is {status}; only a sent offer can be {verb}", state=status
+            f"offer {offer.id} is {status}; only a {source} offer can be {verb}", state=status
         )
 
 
+def versions_of(*, session: Session, offer: Offer) -> list[OfferVersion]:
+    return list(
+        session.exec(
+            select(OfferVersion)
+            .where(OfferVersion.offer_id == offer.id)
+            .order_by(OfferVersion.number)
+        )
+    )
+
+
+def current_version(*, session: Session, offer: Offer) -> OfferVersion:
+    return session.exec(
+        select(OfferVersion).where(
+            OfferVersion.offer_id == offer.id, OfferVersion.number == offer.current_version
+        )
+    ).one()
+
+
+def version_public(version: OfferVersion) -> OfferVersionPublic:
+    return OfferVersionPublic(
+        number=version.number,
+        proposed_by=version.proposed_by,
+        price={"amount": version.amount, "token": version.token},
+        deliverables=version.deliverables,
+        deliver_by=version.deliver_by,
+        review_period_seconds=version.review_period_seconds,
+        usage_rights=version.usage_rights,
+        note=version.note,
+        salt=version.salt,
+        terms_text=version.terms_text,
+        terms_hash=version.terms_hash,
+        expires_at=version.expires_at,
+        created_at=version.created_at,
+        deal_id=version.deal_id,
+        signed_message=version.signed_message,
+        creator_signed_at=version.creator_signed_at,
+        brand_signed_at=version.brand_signed_at,
+    )
+
+
 def to_public(offer: Offer, *, session: Session) -> OfferPublic:
+    versions = versions_of(session=session, offer=offer)
+    current = versions[-1]
     return OfferPublic(
         id=offer.id,
         request_id=offer.request_id,
@@ -136,10 +210,14 @@ def to_public(offer: Offer, *, session: Session) -> OfferPublic:
         platform_fee_bps=offer.platform_fee_bps,
         deal_id=offer.deal_id,
         terms_text=offer.terms_text,
+        deliverables=current.deliverables,
+        usage_rights=current.usage_rights,
         status=current_status(session=session, offer=offer),
         screening=Screening(**offer.screening),
         decline_reason=offer.decline_reason,
         expires_at=offer.expires_at,
+        current_version=offer.current_version,
+        versions=[version_public(version) for version in versions],
         created_at=offer.created_at,
         updated_at=offer.updated_at,
     )
@@ -204,24 +282,17 @@ def create_offer(
     creator = session.get(Creator, data.creator_id)
     if creator is None:
         raise NotFound(f"creator {data.creator_id} not found")
+    require_not_erased(creator)
     token = data.token or collab_request.budget_token
-    fees = {fee["token"]: int(fee["amount"]) for fee in creator.min_fees}
+    fees = _min_fees(creator)
     if token not in fees:
         raise InvalidInput(
             f"this creator is not paid in {token}; accepted: {', '.join(sorted(fees))}",
             errors=[{"field": "token", "message": "not accepted by the creator"}],
         )
     deployment.check(tokens=[("token", token)])
-    if data.amount < fees[token]:
-        raise InvalidInput(
-            f"amount {data.amount} is below this creator's minimum fee {fees[token]} in {token}",
-            errors=[{"field": "amount", "message": "below the creator's minimum fee"}],
-        )
-    if data.deliver_by > datetime.now(UTC) + timedelta(days=366):
-        raise InvalidInput(
-            "deliver_by must be within a year",
-            errors=[{"field": "deliver_by", "message": "more than a year away"}],
-        )
+    _require_min_fee(creator=creator, amount=data.amount, token=token)
+    _require_within_a_year(data.deliver_by)
     _require_no_open_offer(session=session, request_id=collab_request.id, creator_id=creator.id)
     status, screening = screen(
         session=session,
@@ -233,6 +304,8 @@ def create_offer(
     )
     expire_stale_offers(session=session, request_id=collab_request.id, creator_id=creator.id)
     now = utcnow()
+    deliverables = collab_request.deliverables
+    usage_rights = data.usage_rights.model_dump() if data.usage_rights else None
     offer = Offer(
         id=new_id("off"),
         request_id=collab_request.id,
@@ -245,11 +318,19 @@ def create_offer(
         platform_fee_bps=settings.platform_fee_bps,
         deal_id="0x" + os.urandom(32).hex(),
         brand_terms=data.terms,
-        terms_text=build_terms_text(
+        terms_text=terms_text(
+            session=session,
+            settings=settings,
+            collab_request=collab_request,
+            creator=creator,
+            amount=data.amount,
+            token=token,
+            deliver_by=data.deliver_by,
+            review_period_seconds=data.review_period_seconds,
+            platform_fee_bps=settings.platform_fee_bps,
             brand_terms=data.terms,
-            is_virtual=creator.is_virtual,
-            operator=creator.operator,
-            deliverables=collab_request.deliverables,
+            deliverables=deliverables,
+            usage_rights=usage_rights,
         ),
         status=status,
         screening=screening.model_dump(),
@@ -264,7 +345,107 @@ def create_offer(
         raise Conflict(
             "another offer to this creator for this request is open (sent at the same time)"
         ) from None
+    session.add(
+        _version(
+            offer=offer,
+            number=1,
+            proposed_by="brand",
+            deliverables=deliverables,
+            usage_rights=usage_rights,
+            note=None,
+            created_at=offer.created_at,
+        )
+    )
+    session.flush()
     return to_public(offer, session=session)
+
+
+def terms_text(
+    *,
+    session: Session,
+    settings: Settings,
+    collab_request: CollabRequest,
+    creator: Creator,
+    amount: int,
+    token: str,
+    deliver_by: datetime,
+    review_period_seconds: int,
+    platform_fee_bps: int,
+    brand_terms: str,
+    deliverables: list[dict],
+    usage_rights: dict | None,
+) -> str:
+    """The one place an offer version's full terms text is built (its hash is signed): the
+    written contract, after the law's checks (api.offers.terms.build_terms_text)."""
+    return build_terms_text(
+        session=session,
+        settings=settings,
+        collab_request=collab_request,
+        creator=creator,
+        amount=amount,
+        token=token,
+        deliver_by=deliver_by,
+        review_period_seconds=review_period_seconds,
+        platform_fee_bps=platform_fee_bps,
+        brand_terms=brand_terms,
+        deliverables=deliverables,
+        usage_rights=usage_rights,
+    )
+
+
+def _version(
+    *,
+    offer: Offer,
+    number: int,
+    proposed_by: str,
+    deliverables: list[dict],
+    usage_rights: dict | None,
+    note: str | None,
+    created_at: datetime,
+) -> OfferVersion:
+    """A version row holding the offer's terms as they now stand (the offer row mirrors the
+    current version)."""
+    return OfferVersion(
+        id=new_id("ofv"),
+        offer_id=offer.id,
+        number=number,
+        proposed_by=proposed_by,
+        amount=offer.amount,
+        token=offer.token,
+        deliverables=deliverables,
+        deliver_by=offer.deliver_by,
+        review_period_seconds=offer.review_period_seconds,
+        platform_fee_bps=offer.platform_fee_bps,
+        usage_rights=usage_rights,
+        brand_terms=offer.brand_terms,
+        note=note,
+        salt=offer.deal_id,
+        terms_text=offer.terms_text,
+        terms_hash="0x" + keccak(text=offer.terms_text).hex(),
+        expires_at=offer.expires_at,
+        created_at=created_at,
+    )
+
+
+def _min_fees(creator: Creator) -> dict[str, int]:
+    return {fee["token"]: int(fee["amount"]) for fee in creator.min_fees}
+
+
+def _require_min_fee(*, creator: Creator, amount: int, token: str) -> None:
+    minimum = _min_fees(creator).get(token)
+    if minimum is not None and amount < minimum:
+        raise InvalidInput(
+            f"amount {amount} is below this creator's minimum fee {minimum} in {token}",
+            errors=[{"field": "amount", "message": "below the creator's minimum fee"}],
+        )
+
+
+def _require_within_a_year(deliver_by: datetime) -> None:
+    if deliver_by > datetime.now(UTC) + timedelta(days=366):
+        raise InvalidInput(
+            "deliver_by must be within a year",
+            errors=[{"field": "deliver_by", "message": "more than a year away"}],
+        )
 
 
 def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str) -> None:
@@ -323,6 +504,118 @@ def get_inbox_offer(*, session: Session, creator: Principal, offer_id: str) -> O
     return offer
 
 
+def get_own_offer(*, session: Session, brand: Principal, offer_id: str) -> Offer:
+    """An offer this brand made, or 404."""
+    offer = get_visible_offer(session=session, principal=brand, offer_id=offer_id)
+    if offer.brand_id != brand.id:
+        raise NotFound(f"offer {offer_id} not found")
+    return offer
+
+
 def decline_offer(*, session: Session, offer: Offer, reason: str | None) -> OfferPublic:
     transition(session=session, offer=offer, to="declined", verb="declined", decline_reason=reason)
+    return to_public(offer, session=session)
+
+
+# ------------------------------------------------------------------------------ negotiation
+#
+# A sent offer is the creator's turn: accept, decline or counter. A counter makes the next
+# version and the offer `countered`, the brand's turn: accept the counter (once the creator has
+# signed it), decline it, or counter again (the offer is `sent` once more). Each move is a
+# compare-and-set on the offer's status and current version.
+
+COUNTER_TURN = {"creator": ("sent", "countered"), "brand": ("countered", "sent")}
+
+
+def counter_offer(
+    *, session: Session, settings: Settings, principal: Principal, offer: Offer, data: CounterCreate
+) -> OfferPublic:
+    """New terms from the party whose turn it is; omitted fields keep the current version's.
+    The new version gets a fresh salt and its own expiry, and its terms text is rebuilt."""
+    source, to = COUNTER_TURN[principal.role]
+    status = current_status(session=session, offer=offer)
+    if status != source:
+        raise Conflict(
+            f"offer {offer.id} is {status}; the {principal.role} can counter a {source} offer only",
+            state=status,
+        )
+    current = current_version(session=session, offer=offer)
+    creator = session.get(Creator, offer.creator_id)
+    amount = data.amount if data.amount is not None else int(current.amount)
+    deliverables = (
+        [item.model_dump() for item in data.deliverables]
+        if data.deliverables
+        else current.deliverables
+    )
+    deliver_by = data.deliver_by or current.deliver_by
+    usage_rights = (
+        (data.usage_rights.model_dump() if data.usage_rights else None)
+        if "usage_rights" in data.model_fields_set
+        else current.usage_rights
+    )
+    proposed = (str(amount), deliverables, deliver_by, usage_rights)
+    if proposed == (current.amount, current.deliverables, current.deliver_by, current.usage_rights):
+        raise InvalidInput(
+            "a counter-offer must change at least one term "
+            "(amount, deliverables, deliver_by or usage_rights)",
+            errors=[{"field": "body", "message": "same terms as the current version"}],
+        )
+    _require_within_a_year(deliver_by)
+    if principal.role == "brand":
+        _require_min_fee(creator=creator, amount=amount, token=offer.token)
+    now = utcnow()
+    changes = {
+        "amount": str(amount),
+        "deliver_by": deliver_by,
+        "deal_id": "0x" + os.urandom(32).hex(),
+        "terms_text": terms_text(
+            session=session,
+            settings=settings,
+            collab_request=session.get(CollabRequest, offer.request_id),
+            creator=creator,
+            amount=amount,
+            token=offer.token,
+            deliver_by=deliver_by,
+            review_period_seconds=offer.review_period_seconds,
+            platform_fee_bps=offer.platform_fee_bps,
+            brand_terms=offer.brand_terms,
+            deliverables=deliverables,
+            usage_rights=usage_rights,
+        ),
+        "expires_at": min(now + timedelta(seconds=settings.offer_ttl_seconds), deliver_by),
+        "current_version": current.number + 1,
+    }
+    transition(
+        session=session,
+        offer=offer,
+        to=to,
+        verb="countered",
+        source=source,
+        version=current.number,
+        **changes,
+    )
+    session.add(
+        _version(
+            offer=offer,
+            number=current.number + 1,
+            proposed_by=principal.role,
+            deliverables=deliverables,
+            usage_rights=usage_rights,
+            note=data.note,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return to_public(offer, session=session)
+
+
+def decline_counter(*, session: Session, offer: Offer, reason: str | None) -> OfferPublic:
+    transition(
+        session=session,
+        offer=offer,
+        to="declined",
+        verb="declined",
+        source="countered",
+        decline_reason=reason,
+    )
     return to_public(offer, session=session)

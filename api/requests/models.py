@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Country, FutureDatetime, Language, Money, Platform, StrictInt
+from api.legal.categories import CATEGORIES, Category
 from api.values.models import PhraseReading, Phrases, StoredPhrase
 
 Format = Literal["post", "story", "reel", "short", "video", "live", "article", "podcast"]
@@ -53,6 +54,11 @@ class CollabRequest(SQLModel, table=True):
     deliverables: list[dict[str, Any]] = DBField(sa_column=Column(JSON, nullable=False))
     deadline: datetime
     audience: dict[str, Any] = DBField(sa_column=Column(JSON, nullable=False))
+    # Product categories the brief promotes (api.legal.categories): loi 2023-451 art. 4.
+    categories: list[str] = DBField(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+    )
     status: str = DBField(default="open", max_length=10)
     created_at: datetime = DBField(default_factory=utcnow)
 
@@ -72,6 +78,14 @@ class RequestCreate(BaseModel):
     deliverables: list[Deliverable] = Field(min_length=1, max_length=20)
     deadline: FutureDatetime
     audience: AudienceConstraints = Field(default_factory=AudienceConstraints)
+    categories: list[Category] = Field(
+        default_factory=list,
+        max_length=20,
+        description="what the brief promotes, one of: "
+        + ", ".join(CATEGORIES)
+        + ". Categories loi 2023-451 art. 4 prohibits are refused for an audience in France "
+        "(here, or at offer time from the creator's audience when no country is given)",
+    )
 
 
 class TaggedValue(BaseModel):
@@ -101,6 +115,7 @@ class RequestPublic(BaseModel):
     deliverables: list[Deliverable]
     deadline: datetime
     audience: AudienceConstraints
+    categories: list[str]
     status: str
     created_at: datetime
 

@@ -9,7 +9,9 @@ from api.core.errors import NotFound
 from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.types import new_id
+from api.legal.service import check_categories
 from api.match_index import SharedIndex, creator_profile
+from api.me.personal import require_not_erased
 from api.requests.models import (
     CollabRequest,
     MatchCheck,
@@ -25,6 +27,7 @@ from api.requests.models import (
 from api.values.models import readings
 from api.values.service import concept_weights, read_phrases
 from matching import Brief, detect_language, load_taxonomy, tag_text
+from matching.semantic import brief_meaning
 
 
 def to_public(collab_request: CollabRequest) -> RequestPublic:
@@ -50,6 +53,7 @@ def to_public(collab_request: CollabRequest) -> RequestPublic:
         deliverables=collab_request.deliverables,
         deadline=collab_request.deadline,
         audience=collab_request.audience,
+        categories=collab_request.categories,
         status=collab_request.status,
         created_at=collab_request.created_at,
     )
@@ -79,6 +83,9 @@ def create_request(
     target at all is still posted: the engine then keeps every creator that passes the other
     rules."""
     deployment.check(tokens=[("budget.token", data.budget.token)])
+    check_categories(
+        categories=data.categories, countries=data.audience.countries, field="categories"
+    )
     text = f"{data.title}\n{data.description}"
     lang = data.lang or detect_language(text)
     phrases = read_phrases(data.target_values or [], role="value", lang=lang)
@@ -101,6 +108,7 @@ def create_request(
         deliverables=[d.model_dump() for d in data.deliverables],
         deadline=data.deadline,
         audience=data.audience.model_dump(),
+        categories=list(dict.fromkeys(data.categories)),
     )
     session.add(collab_request)
     session.flush()
@@ -140,6 +148,13 @@ def brief_for(
         min_followers=int(audience.get("min_followers", 0)),
         countries=list(audience.get("countries", [])),
         lang=collab_request.lang,
+        meaning=brief_meaning(
+            title=collab_request.title,
+            description=collab_request.description,
+            values=[phrase["text"] for phrase in collab_request.target_phrases],
+            brand_description=brand.description if brand else "",
+            brand_values=[phrase["text"] for phrase in brand.value_phrases] if brand else [],
+        ),
     )
 
 
@@ -201,6 +216,7 @@ def check_match(
     creator = session.get(Creator, creator_id)
     if creator is None:
         raise NotFound(f"creator {creator_id} not found")
+    require_not_erased(creator)
     brief = _matching_brief(session=session, collab_request=collab_request)
     result = index.score_one(brief, creator_profile(creator))
     if isinstance(result, list):

@@ -270,10 +270,16 @@ def test_the_upgrade_settles_pairs_that_broke_the_rule_before_the_index(client, 
     engine.dispose()
     downgrade(database_url, "0004")
     try:
+        # The offer table as it was then: later revisions add columns.
+        names = {column["name"] for column in sa.inspect(engine).get_columns("offer")}
+        values = {name: value for name, value in values.items() if name in names}
+        old_offer = sa.table(
+            "offer", *(sa.column(name, Offer.__table__.c[name].type) for name in values)
+        )
         with engine.begin() as connection:
             for n, age in ((1, -60), (2, 60)):  # one older, one newer than the offer above
                 connection.execute(
-                    sa.insert(Offer.__table__).values(
+                    sa.insert(old_offer).values(
                         {
                             **values,
                             "id": f"off_{n:032x}",

@@ -206,7 +206,10 @@ def test_updates_read_the_new_phrases(client) -> None:
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert [r["negated"] for r in body["interpretations"]["dealbreakers"]] == [True, False, False]
+    # As a dealbreaker "sans fourrure" names what is refused, as "fourrure" does.
+    readings = body["interpretations"]["dealbreakers"]
+    assert [r["negated"] for r in readings] == [False, False, False]
+    assert [[c["slug"] for c in r["concepts"]] for r in readings] == [["fur"], ["fur"], []]
     assert body["dealbreakers"] == ["fur"]
     assert body["values"] == ["animal-welfare", "veganism"]  # untouched
     brand = register_brand(client)

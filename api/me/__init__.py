@@ -1,0 +1,1 @@
+"""The caller's personal data: export, erasure and the retention rule."""
