@@ -318,7 +318,7 @@ def create_offer(
         platform_fee_bps=settings.platform_fee_bps,
         deal_id="0x" + os.urandom(32).hex(),
         brand_terms=data.terms,
-        terms_text=terms_text(
+        terms_text=build_terms_text(
             session=session,
             settings=settings,
             collab_request=collab_request,
@@ -358,39 +358,6 @@ def create_offer(
     )
     session.flush()
     return to_public(offer, session=session)
-
-
-def terms_text(
-    *,
-    session: Session,
-    settings: Settings,
-    collab_request: CollabRequest,
-    creator: Creator,
-    amount: int,
-    token: str,
-    deliver_by: datetime,
-    review_period_seconds: int,
-    platform_fee_bps: int,
-    brand_terms: str,
-    deliverables: list[dict],
-    usage_rights: dict | None,
-) -> str:
-    """The one place an offer version's full terms text is built (its hash is signed): the
-    written contract, after the law's checks (api.offers.terms.build_terms_text)."""
-    return build_terms_text(
-        session=session,
-        settings=settings,
-        collab_request=collab_request,
-        creator=creator,
-        amount=amount,
-        token=token,
-        deliver_by=deliver_by,
-        review_period_seconds=review_period_seconds,
-        platform_fee_bps=platform_fee_bps,
-        brand_terms=brand_terms,
-        deliverables=deliverables,
-        usage_rights=usage_rights,
-    )
 
 
 def _version(
@@ -568,7 +535,7 @@ def counter_offer(
         "amount": str(amount),
         "deliver_by": deliver_by,
         "deal_id": "0x" + os.urandom(32).hex(),
-        "terms_text": terms_text(
+        "terms_text": build_terms_text(
             session=session,
             settings=settings,
             collab_request=session.get(CollabRequest, offer.request_id),
