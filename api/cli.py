@@ -222,14 +222,11 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     typer.echo(f"database at {revision}")
 
 
-@db_app.command("prune")
-def db_prune() -> None:
-    """Delete expired idempotency records and sign-in nonces (requests prune a few as they go)."""
+def _in_session(work):
+    """``work(session, settings)`` in one session on DATABASE_URL, committed; its result."""
     from sqlmodel import Session
 
     from api.core.db import make_engine
-    from api.keys.service import prune_nonces
-    from api.kit.idempotency import prune_expired
 
     try:
         settings = load_settings()
@@ -237,9 +234,21 @@ def db_prune() -> None:
         _fail(exc)
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        records, nonces = prune_expired(session), prune_nonces(session)
+        result = work(session, settings)
         session.commit()
     engine.dispose()
+    return result
+
+
+@db_app.command("prune")
+def db_prune() -> None:
+    """Delete expired idempotency records and sign-in nonces (requests prune a few as they go)."""
+    from api.keys.service import prune_nonces
+    from api.kit.idempotency import prune_expired
+
+    records, nonces = _in_session(
+        lambda session, _: (prune_expired(session), prune_nonces(session))
+    )
     typer.echo(f"pruned {records} idempotency records and {nonces} sign-in nonces")
 
 
@@ -247,20 +256,11 @@ def db_prune() -> None:
 def purge() -> None:
     """Apply the retention rule: offers that never became a deal (OFFER_RETENTION_DAYS after
     they ended), idempotency records (IDEMPOTENCY_RETENTION_HOURS) and expired sign-in nonces."""
-    from sqlmodel import Session
-
-    from api.core.db import make_engine
     from api.me.retention import purge as apply_retention
 
-    try:
-        settings = load_settings()
-    except StartupError as exc:
-        _fail(exc)
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        purged = apply_retention(session=session, settings=settings)
-        session.commit()
-    engine.dispose()
+    purged = _in_session(
+        lambda session, settings: apply_retention(session=session, settings=settings)
+    )
     typer.echo("purged " + ", ".join(f"{count} {kind}" for kind, count in purged.items()))
 
 

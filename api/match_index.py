@@ -29,10 +29,14 @@ def _known(slugs: list[str]) -> list[str]:
     return [slug for slug in slugs if slug in taxonomy]
 
 
+def _meaning_of(creator: Creator):
+    """The meaning of the creator's current value phrases and bio."""
+    return creator_meaning([phrase["text"] for phrase in creator.value_phrases], creator.bio)
+
+
 def stored_meaning(creator: Creator) -> bytes | None:
     """The meaning column for the creator's current value phrases and bio."""
-    phrases = [phrase["text"] for phrase in creator.value_phrases]
-    return to_stored(creator_meaning(phrases, creator.bio))
+    return to_stored(_meaning_of(creator))
 
 
 def creator_profile(creator: Creator) -> CreatorProfile:
@@ -41,7 +45,7 @@ def creator_profile(creator: Creator) -> CreatorProfile:
     here when the stored one is missing or from another basis)."""
     meaning = from_stored(creator.meaning)
     if meaning is None:
-        meaning = from_stored(stored_meaning(creator))
+        meaning = _meaning_of(creator)
     return CreatorProfile(
         creator_id=creator.id,
         values=_known(creator.values),

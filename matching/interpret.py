@@ -365,9 +365,6 @@ def interpret(
     """What ``text`` means as a value (causes), a practice or a dealbreaker (practices)."""
     if role not in ("value", "practice", "dealbreaker"):
         raise ValueError(f"role must be 'value', 'practice' or 'dealbreaker', not {role!r}")
-    if role == "dealbreaker":
-        reading = interpret(text, lang=lang, role="practice", taxonomy=taxonomy)
-        return _refused(reading, polarity(text, taxonomy or load_taxonomy()))
     if lang is not None and lang not in LANGS:
         raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
     tax = taxonomy or load_taxonomy()
@@ -375,6 +372,12 @@ def interpret(
     if not text.strip():
         return _result(text, language, [], "empty phrase")
     pol = polarity(text, tax)
+    if role == "dealbreaker":
+        return _refused(_read(text, language, "practice", pol, tax), pol)
+    return _read(text, language, role, pol, tax)
+
+
+def _read(text, language, role, pol, tax) -> Interpretation:
     if pol.material is None:
         found = _by_terms(text, language, role, pol, tax)
         if found is not None:

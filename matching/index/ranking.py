@@ -79,17 +79,16 @@ class _Ranking:
         cosine *= np.float32(1 / (AFFINITY_FULL - AFFINITY_FLOOR))
         return np.clip(cosine, 0.0, 1.0, out=cosine)
 
-    def _alignment(self, q: _Compiled, cols) -> np.ndarray:
-        """Concepts and affinity blended (see :mod:`matching.scoring`)."""
-        affinity = self._affinity_read(q, cols)
+    def _alignment(self, q: _Compiled, cols, affinity: np.ndarray | None) -> np.ndarray:
+        """Concepts and ``affinity`` (:meth:`_affinity_read` at ``cols``: never changed, and
+        returned as is when the brief names no concept) blended (see :mod:`matching.scoring`)."""
         if affinity is None:
             return self._concepts(q, cols)
         if not len(q.cause_rows):
             return affinity
         align = self._concepts(q, cols)
         align *= np.float32(1 - AFFINITY_SHARE)
-        affinity *= np.float32(AFFINITY_SHARE)
-        align += affinity
+        align += affinity * np.float32(AFFINITY_SHARE)
         return align
 
     def _score(self, q: _Compiled, cols) -> np.ndarray:
@@ -98,7 +97,7 @@ class _Ranking:
         and no country, audience and track record do not depend on it and their weighted sum
         was written per creator in ``_base`` (by the same weights)."""
         w = WEIGHTS
-        score = self._alignment(q, cols)
+        score = self._alignment(q, cols, self._affinity_read(q, cols))
         score *= np.float32(w.alignment)
         audience = self._audience(q, cols)
         if audience is None:
@@ -126,7 +125,7 @@ class _Ranking:
         budget = self._budget(q, rows)
         affinity = self._affinity_read(q, rows)
         return {
-            "alignment": self._alignment(q, rows),
+            "alignment": self._alignment(q, rows, affinity),
             "affinity": np.zeros(len(rows), dtype=np.float32) if affinity is None else affinity,
             "audience": audience,
             "budget": np.ones(len(rows), dtype=np.float32) if budget is None else budget,
