@@ -37,7 +37,7 @@ import numpy as np
 
 from matching.tagging import detect_language, tag_text
 from matching.taxonomy import LANGS, Taxonomy, load_taxonomy
-from matching.text import fold, normalize_phrase
+from matching.text import LEXICON, fold, normalize_phrase
 
 Role = Literal["value", "practice", "dealbreaker"]
 
@@ -91,6 +91,10 @@ _SUBSTITUTE_WORDS = frozenset(
     }
 )  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+")
+# "viande industrielle", "big dairy": the industrial form of an animal product, a narrower
+# practice than the product itself (a dealbreaker on it does not refuse a small farm's cheese).
+_INDUSTRIAL = frozenset(LEXICON["industrial_qualifiers"])
+_INDUSTRIAL_FORMS: dict[str, str] = LEXICON["industrial_forms"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class _Polarity:
     cue: str | None = None
     material: str | None = None  # the material a substitute stands in for
     opposition: bool = False  # every cue is one of opposition ("against", "contre")
+    head: str | None = None  # the words after a postfix cue: "merino wool" in "mulesing-free …"
 
 
 # -- the embedding model ---------------------------------------------------------------------
@@ -247,21 +252,31 @@ def polarity(text: str, taxonomy: Taxonomy | None = None) -> _Polarity:
     folded = fold(text)
     zero = _ZERO_PERCENT.search(folded)
     words = _words(_ZERO_PERCENT.sub(" ", folded))
-    if any(w in _MATERIALS for w in words) and any(w in _SUBSTITUTE_WORDS for w in words):
+    # "cuir tanné végétal", "vegetable-tanned leather": vegetable is how the leather was tanned.
+    tanned = any(w.startswith("tann") for w in words)
+    if (
+        not tanned
+        and any(w in _MATERIALS for w in words)
+        and any(w in _SUBSTITUTE_WORDS for w in words)
+    ):
         material = next(w for w in words if w in _MATERIALS)
         return _Polarity(True, material, cue="substitute", material=material)
     cues = [zero.group(0).replace(" ", "")] if zero else []
     core: list[str] = []
+    head = None
     for i, w in enumerate(words):
-        is_cue = w in _NEGATION_WORDS or (w in _POSTFIX_NEGATION and i > 0)
-        if is_cue and not _protected(words, i, tax):
+        postfix = w in _POSTFIX_NEGATION and i > 0
+        if (w in _NEGATION_WORDS or postfix) and not _protected(words, i, tax):
             cues.append(w)
+            if postfix and i + 1 < len(words) and len(cues) == 1:
+                head = " ".join(words[i + 1 :])
             continue
         core.append(w)
     if not cues:
         return _Polarity(False, text.strip())
     opposition = all(c in _OPPOSITION for c in cues)
-    return _Polarity(True, " ".join(core) or text.strip(), cue=cues[0], opposition=opposition)
+    core_text = " ".join(core) or text.strip()
+    return _Polarity(True, core_text, cue=cues[0], opposition=opposition, head=head)
 
 
 # -- evidence and role -----------------------------------------------------------------------
@@ -373,8 +388,11 @@ def interpret(
         return _result(text, language, [], "empty phrase")
     pol = polarity(text, tax)
     if role == "dealbreaker":
-        return _refused(_read(text, language, "practice", pol, tax), pol)
-    return _read(text, language, role, pol, tax)
+        return _industrial(_refused(_read(text, language, "practice", pol, tax), pol), role)
+    reading = _read(text, language, role, pol, tax)
+    if role == "practice":
+        return _industrial(_product(reading, pol, language, tax), role)
+    return reading
 
 
 def _read(text, language, role, pol, tax) -> Interpretation:
@@ -397,6 +415,47 @@ def _refused(reading: Interpretation, pol: _Polarity) -> Interpretation:
     )
 
 
+def _product(reading: Interpretation, pol: _Polarity, language: str, tax) -> Interpretation:
+    """ "mulesing-free merino wool", "BPA-free plastic bottles": the cue negates the words
+    before it; the product after it is there. A practice present in the product and not
+    negated by the cue is what the phrase says the brand does."""
+    if not reading.negated or pol.head is None:
+        return reading
+    product = _read(pol.head, language, "practice", polarity(pol.head, tax), tax)
+    named = pol.core.removesuffix(pol.head).strip()
+    absent = _read(named, language, "practice", _Polarity(True, named), tax).slugs if named else ()
+    present = tuple((s, c) for s, c in product.concepts if s not in absent)
+    if product.negated or not present:
+        return reading
+    return replace(
+        product,
+        text=reading.text,
+        concepts=present,
+        reason=product.reason + f"; {pol.cue!r} negates only what comes before it",
+    )
+
+
+def _industrial(reading: Interpretation, role: Role) -> Interpretation:
+    """An animal product qualified as industrial ("lait UHT industriel") is its industrial form
+    too. A practice has both (industrial meat is meat); a dealbreaker refuses only the form."""
+    if reading.negated or not _INDUSTRIAL.intersection(_words(reading.text)):
+        return reading
+    forms = {s: _INDUSTRIAL_FORMS[s] for s in reading.slugs if s in _INDUSTRIAL_FORMS}
+    if not forms:
+        return reading
+    out: dict[str, float] = {}
+    for slug, confidence in reading.concepts:
+        if slug not in forms or role == "practice":
+            out.setdefault(slug, confidence)
+        if slug in forms:
+            out[forms[slug]] = max(out.get(forms[slug], 0.0), confidence)
+    return replace(
+        reading,
+        concepts=tuple(out.items()),
+        reason=reading.reason + "; its industrial form",
+    )
+
+
 def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
     """The phrase as an exact taxonomy term, else what the lexicon tagger names in it."""
     exact = _exact(text, tax)
@@ -404,13 +463,17 @@ def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
         hits = _merge(_project(exact, role, tax))
         if hits:
             return _result(text, language, hits, f"taxonomy term of {exact.slug}")
-    if role == "value":
-        tagged = _tagged_as_value(text, language, tax)
+    # One-word aliases match in their own language; a short phrase's language is a guess
+    # ("lait UHT industriel" has no French marker), so the other language comes next.
+    for words_of in (language, *(other for other in LANGS if other != language)):
+        note = "named in the lexicon" + ("" if words_of == language else f" ({words_of})")
+        if role == "value":
+            tagged = _tagged_as_value(text, words_of, tax)
+            if tagged:
+                return _result(text, language, _merge(tagged), note)
+        tagged = [p for h in _tagged(pol, words_of, tax) for p in _project(h, role, tax)]
         if tagged:
-            return _result(text, language, _merge(tagged), "named in the lexicon")
-    tagged = [p for h in _tagged(pol, language, tax) for p in _project(h, role, tax)]
-    if tagged:
-        return _result(text, language, _merge(tagged), "named in the lexicon" + _polarity_note(pol))
+            return _result(text, language, _merge(tagged), note + _polarity_note(pol))
     return None
 
 
@@ -419,6 +482,18 @@ def _by_meaning(text, language, role, pol, tax, note) -> Interpretation:
     # it among practices, then carry it over to the cause that fights it.
     kind = "practice" if role == "practice" or pol.negated else "cause"
     kept, best, best_slug = _semantic(pol.core, tax, kind)
+    if kind == "cause" and kept:
+        # "heritage leather", "fromages au lait cru": a value that names a practice it enjoys
+        # sits nearer that practice than any cause, and the nearest cause is often the one
+        # that fights it (veganism). As in the lexicon path, no cause follows from it.
+        _, near_practice, practice_slug = _semantic(pol.core, tax, "practice")
+        if near_practice > best:
+            return _result(
+                text,
+                language,
+                [],
+                f"names a practice ({practice_slug}, {near_practice:.2f}), not a cause" + note,
+            )
     hits = [p for slug, c in kept for p in _project(_Hit(slug, c, pol.negated), role, tax)]
     if not hits and role == "value" and pol.negated:
         kept, best, best_slug = _semantic(pol.core, tax, "cause")

@@ -242,6 +242,71 @@ def test_a_substitute_dealbreaker_refuses_no_material():
 
 
 # -- the model: embeddings, one instance, threads ------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("heritage leather", "en"), ("fromages au lait cru", "fr"), ("bière artisanale", "fr")],
+)
+def test_a_value_that_names_a_practice_is_no_cause(text, lang):
+    """Words about a practice one enjoys sit near the cause that fights it (leather, veganism):
+    read as a value, they name no cause rather than its opposite."""
+    reading = interpret(text, role="value", lang=lang)
+    assert reading.slugs == ()
+    assert "names a practice" in reading.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("lait UHT industriel", "fr"), ("viande industrielle", "fr"), ("industrial meat", "en")],
+)
+def test_an_industrial_qualifier_narrows_an_animal_product(text, lang):
+    """A dealbreaker on industrial milk refuses factory farming, not a small farm's cheese; a
+    brand selling industrial meat sells meat too."""
+    refused = interpret(text, role="dealbreaker", lang=lang)
+    assert refused.slugs == ("factory-farming",)
+    assert not refused.negated
+    done = interpret(text, role="practice", lang=lang)
+    assert "factory-farming" in done.slugs
+    assert len(done.slugs) == 2
+    assert not done.negated
+    plain = interpret("lait", role="dealbreaker", lang="fr")
+    assert plain.slugs == ("dairy",)
+
+
+def test_one_word_aliases_of_the_other_language_are_found_when_the_guess_is_wrong():
+    """A short French phrase without a French marker reads as English at first."""
+    reading = interpret("lait UHT", role="practice")
+    assert reading.slugs == ("dairy",)
+    assert "(fr)" in reading.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("pochettes en peau d'autruche", False),
+        ("tannage végétal", False),
+        ("cuir tanné végétal", False),
+        ("vegetable-tanned leather", False),
+        ("cuir végétal", True),
+        ("apple leather", True),
+    ],
+)
+def test_vegetable_tanned_leather_is_leather(text, negated):
+    reading = interpret(text, role="practice")
+    assert reading.slugs[:1] == ("leather",)
+    assert reading.negated is negated
+
+
+def test_a_postfix_cue_negates_only_what_comes_before_it():
+    """ "BPA-free plastic bottles" are plastic bottles; "alcohol-free beer" has no alcohol."""
+    bottles = interpret("BPA-free plastic bottles", role="practice", lang="en")
+    assert bottles.slugs == ("single-use-plastic",)
+    assert not bottles.negated
+    beer = interpret("alcohol-free beer", role="practice", lang="en")
+    assert beer.slugs == ("alcohol",)
+    assert beer.negated
+    assert interpret("palm oil-free chocolate", role="practice").negated
+
+
 def test_embed_is_normalised_and_multilingual():
     vectors = embed(["no palm oil", "sans huile de palme", "football", ""])
     assert vectors.shape == (4, 512)
