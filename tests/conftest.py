@@ -46,9 +46,45 @@ def dev_keys() -> tuple[str, ...]:
     return DEV_PRIVATE_KEYS
 
 
+# Under pytest-xdist each worker process runs its share of the modules against its own
+# PostgreSQL database (TEST_DATABASE_URL's, suffixed with the worker id), created on first use
+# and dropped when the worker ends.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
 def postgres_url() -> str:
     """TEST_DATABASE_URL as the app would read it (postgresql:// gets the psycopg 3 driver)."""
+    url = sa.make_url(Settings(database_url=TEST_DATABASE_URL, _env_file=None).database_url)
+    if WORKER:
+        url = url.set(database=f"{url.database}_{WORKER}")
+    return url.render_as_string(hide_password=False)
+
+
+def postgres_admin_url() -> str:
+    """TEST_DATABASE_URL's own database, always there: where scratch databases are made."""
     return Settings(database_url=TEST_DATABASE_URL, _env_file=None).database_url
+
+
+def _admin(statement: str) -> None:
+    """Run ``statement`` outside a transaction, on TEST_DATABASE_URL's own database."""
+    engine = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+def _worker_database(create: bool) -> None:
+    name = sa.make_url(postgres_url()).database
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if create:
+        _admin(f'CREATE DATABASE "{name}"')
+
+
+def pytest_sessionfinish() -> None:
+    if TEST_DATABASE_URL and WORKER:
+        _worker_database(create=False)
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +97,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
+    if WORKER:
+        _worker_database(create=True)
     url = postgres_url()
     engine = sa.create_engine(url)
     with engine.begin() as connection:

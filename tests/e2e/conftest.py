@@ -23,7 +23,7 @@ from web3 import Web3
 
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS, Anvil, free_port
-from tests.conftest import BACKENDS, postgres_url
+from tests.conftest import BACKENDS, postgres_admin_url
 
 OPERATOR_KEY = "e2e-operator-key-0123456789-abcdefghij"
 SECRET_KEY = "e2e-secret-key-0123456789"
@@ -116,7 +116,7 @@ def scratch_database(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'collab.db'}"
         return
-    admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
     name = f"collab_e2e_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
