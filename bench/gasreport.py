@@ -66,8 +66,8 @@ def deal_lifecycle(env: Env, terms: DealTerms) -> list[tuple[str, int]]:
     steps.append(("createDeal + fund", _gas(create)))
     deliver = env.deliver(terms)
     steps.append(("markDelivered", _gas(deliver)))
-    approve_deal = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
-    steps.append(("approve (release)", _gas(approve_deal)))
+    approve_deal = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
+    steps.append(("approveDelivery (pays out)", _gas(approve_deal)))
     return steps
 
 
