@@ -67,6 +67,7 @@ TRANSITIONS = {
 }
 # Escrow v2's Resolved.how: the arbiter, a settlement both parties signed, the rule in the terms.
 RESOLUTION_KINDS = ("arbiter", "settlement", "dispute_rule")
+RESOLUTION_ACTIONS = {"arbiter": "resolve", "settlement": "settle", "dispute_rule": "apply_rule"}
 # Collaborations are one-milestone deals; a status event of another milestone does not fit.
 COLLABORATION_MILESTONE = 0
 ACTIONS = {t.action for t in TRANSITIONS.values() if t.action}
@@ -119,8 +120,11 @@ class ChainMoved(Exception):
 def apply_effects(collaboration: Collaboration, name: str, args: dict, tx_hash: str) -> None:
     """A fitting status event's effect on its collaboration; args as decoded or as stored."""
     transition = TRANSITIONS[name]
-    if transition.action:
-        collaboration.transactions = {**collaboration.transactions, transition.action: tx_hash}
+    action = transition.action
+    if name == "Resolved":  # the API action that ends a dispute each way
+        action = RESOLUTION_ACTIONS[RESOLUTION_KINDS[int(args["how"])]]
+    if action:
+        collaboration.transactions = {**collaboration.transactions, action: tx_hash}
     if transition.status:
         collaboration.status = transition.status
     if name == "Delivered":

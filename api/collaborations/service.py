@@ -300,31 +300,38 @@ def accept_counter(
     )
 
 
-def recover_typed_signer(typed: dict, signature: str, field: str) -> tuple[str, bytes]:
-    """Who signed this EIP-712 typed data, and the signature in the form the escrow and tokens
-    accept (65 bytes, low s, v in {27, 28}); a malformed signature is a 422 on `field`."""
+def require_typed_signer(
+    typed: dict, signature: str, *, signer: str, field: str, mismatch: str, detail: str
+) -> bytes:
+    """The signature of this EIP-712 typed data by `signer`, in the form the escrow and tokens
+    accept (65 bytes, low s, v in {27, 28}). A malformed signature, or another signer's, is a
+    422 on `field` (`mismatch` is its short message, `detail` says what to sign instead)."""
     try:
         normalised = bindings.normalize_signature(signature)
         if len(normalised) != 65:
             raise ValueError(f"expected 65 bytes, got {len(normalised)}")
-        return bindings.recover_signer(typed, normalised), normalised
+        recovered = bindings.recover_signer(typed, normalised)
     except ValueError as exc:
         raise InvalidInput(
             f"malformed signature: {exc}",
             errors=[{"field": field, "message": "not an ECDSA signature"}],
         ) from None
+    if recovered != signer:
+        raise InvalidInput(detail, errors=[{"field": field, "message": mismatch}])
+    return normalised
 
 
 def _brand_signature(*, chain: ChainClient, terms: bindings.DealTerms, signature: str) -> str:
     """The brand wallet's EIP-712 signature of these terms, normalised (low s, v in {27, 28})."""
-    typed = terms.typed_data(chain.chain_id, chain.escrow_address)
-    signer, normalised = recover_typed_signer(typed, signature, "signature")
-    if signer != terms.brand:
-        raise InvalidInput(
-            "the signature is not the brand wallet's signature of this counter's terms; "
-            "sign the typed data from GET /v1/offers/{id}/typed-data with the brand wallet",
-            errors=[{"field": "signature", "message": "does not match the counter's terms"}],
-        )
+    normalised = require_typed_signer(
+        terms.typed_data(chain.chain_id, chain.escrow_address),
+        signature,
+        signer=terms.brand,
+        field="signature",
+        mismatch="does not match the counter's terms",
+        detail="the signature is not the brand wallet's signature of this counter's terms; "
+        "sign the typed data from GET /v1/offers/{id}/typed-data with the brand wallet",
+    )
     return "0x" + normalised.hex()
 
 
@@ -532,6 +539,7 @@ WHO_MAY = {
     "dispute": {"brand"},
     "release": {"brand", "creator", "operator"},
     "resolve": {"operator"},
+    "apply_rule": {"brand", "creator", "operator"},
 }
 STATUS_NEEDED = {
     "fund": "drafted",
@@ -541,6 +549,7 @@ STATUS_NEEDED = {
     "dispute": "delivered",
     "release": "delivered",
     "resolve": "disputed",
+    "apply_rule": "disputed",
 }
 
 
@@ -570,6 +579,14 @@ def _require_timing(chain: ChainClient, collaboration: Collaboration, action: Ac
     }
     if action in timing and not timing[action][0]:
         raise Conflict(timing[action][1])
+    if action in ("resolve", "apply_rule"):
+        escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+        rule_applies_at = chain.ask(escrow.deal_state, collaboration.deal_id).deadline
+        when = datetime.fromtimestamp(rule_applies_at, UTC).isoformat()
+        if action == "resolve" and now >= rule_applies_at:
+            raise Conflict(f"the arbiter's time ended at {when}; the dispute rule applies now")
+        if action == "apply_rule" and now < rule_applies_at:
+            raise Conflict(f"the arbiter has until {when}; the dispute rule applies after")
 
 
 def _funding_prerequisites(
@@ -650,13 +667,15 @@ def _permit_fund_transaction(
         terms.amount,
         collaboration.signature_expiry,
     )
-    signer, signature = recover_typed_signer(typed, permit_signature, "permit_signature")
-    if signer != terms.brand:
-        raise InvalidInput(
-            "the permit signature is not the brand wallet's signature of this deal's permit; "
-            "sign the typed data from GET /v1/collaborations/{id}/permit",
-            errors=[{"field": "permit_signature", "message": "does not match the permit"}],
-        )
+    signature = require_typed_signer(
+        typed,
+        permit_signature,
+        signer=terms.brand,
+        field="permit_signature",
+        mismatch="does not match the permit",
+        detail="the permit signature is not the brand wallet's signature of this deal's "
+        "permit; sign the typed data from GET /v1/collaborations/{id}/permit",
+    )
     return escrow.build_create_deal_with_permit(
         terms, collaboration.creator_signature, collaboration.signature_expiry, signature
     )
@@ -685,6 +704,9 @@ def _action_transaction(
         return escrow.build_resolve(terms, payee_share_bps), None
     if action == "approve":
         return escrow.build_approve_delivery(terms), terms.brand
+    if action == "apply_rule":
+        # Anyone, once the arbiter's deadline (dispute time + the terms' timeout) has passed.
+        return escrow.build_apply_dispute_rule(terms), None
     brand_actions = ("refund", "dispute")
     return getattr(escrow, f"build_{action}")(terms), (
         terms.brand if action in brand_actions else None

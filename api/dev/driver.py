@@ -65,6 +65,21 @@ class DealDriver:
         body = self.transaction(collaboration_id, "fund", headers, permit_signature=signature)
         return send_unsigned(self.w3, body["transaction"], key)
 
+    def relay_delivery(
+        self, collaboration_id: str, headers: dict, key: str, deliverable: str
+    ) -> dict:
+        """Sign the delivery with the creator's key; the platform's relayer sends it."""
+        base = f"/v1/collaborations/{collaboration_id}/relay"
+        body = self.call("GET", f"{base}/deliver", headers, params={"deliverable": deliverable})
+        signature = bindings.sign_typed_data(body["typed_data"], key)
+        relayed = {
+            "action": "deliver",
+            "deliverable": deliverable,
+            "deadline": body["deadline"],
+            "signature": signature,
+        }
+        return self.call("POST", base, headers, json=relayed)
+
     def act(self, collaboration_id: str, action: str, headers: dict, key: str, **params) -> Any:
         """Send the action's transaction, and first what it requires; returns the receipt."""
         body = self.transaction(collaboration_id, action, headers, **params)

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 from api.chain.client import ChainClient
 from api.chain.indexer import LOCAL_CHAIN_ID
 from api.collaborations.models import Collaboration, effective_status
-from api.collaborations.service import recover_typed_signer, require_chain
-from api.core.errors import ChainUnavailable, Conflict, InvalidInput, RateLimited
+from api.collaborations.service import require_chain, require_typed_signer
+from api.core.errors import ChainUnavailable, Conflict, RateLimited
 from api.core.settings import Settings
 from api.kit.time import utcnow
 from api.relay.models import RelayBody, RelayedAction, RelayResult
@@ -130,13 +130,15 @@ def relay(
     typed = chain.ask(
         escrow.deliver_typed_data, collaboration.deal_id, 0, deliverable_hash, body.deadline
     )
-    signer, signature = recover_typed_signer(typed, body.signature, "signature")
-    if signer != collaboration.creator_wallet:
-        raise InvalidInput(
-            "the signature is not the creator wallet's signature of this delivery; sign the "
-            "typed data from GET /v1/collaborations/{id}/relay/deliver with the same deliverable",
-            errors=[{"field": "signature", "message": "does not match the delivery"}],
-        )
+    signature = require_typed_signer(
+        typed,
+        body.signature,
+        signer=collaboration.creator_wallet,
+        field="signature",
+        mismatch="does not match the delivery",
+        detail="the signature is not the creator wallet's signature of this delivery; sign the "
+        "typed data from GET /v1/collaborations/{id}/relay/deliver with the same deliverable",
+    )
     _require_budget(session, settings, collaboration.creator_id)
     key = relayer_key(settings, chain)
     relayer = Account.from_key(key).address

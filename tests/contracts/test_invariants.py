@@ -74,10 +74,13 @@ class ModelMilestone:
 
 
 def split_amount(amount: int, parts: int) -> tuple[int, ...]:
-    """``parts`` positive amounts summing to ``amount`` (fewer when the amount is tiny)."""
-    parts = min(parts, amount)
-    share = amount // parts
-    return (share,) * (parts - 1) + (amount - share * (parts - 1),)
+    """``parts`` positive amounts summing to ``amount``, weighted 1 : 2 : 3 so that no two
+    milestones hold the same amount (fewer parts when the amount is too small for that)."""
+    while parts > 1 and amount < parts * (parts + 1) // 2:
+        parts -= 1
+    total_weight = parts * (parts + 1) // 2
+    amounts = [amount * (i + 1) // total_weight for i in range(parts - 1)]
+    return (*amounts, amount - sum(amounts))
 
 
 class EscrowMachine(RuleBasedStateMachine):
