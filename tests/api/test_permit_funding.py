@@ -8,6 +8,7 @@ from eth_account import Account
 
 from contracts import bindings
 from tests.api.deals import address, index, make_deal, send, sign_typed_data
+from tests.api.test_relay import NO_CURVE_POINT
 
 AMOUNT = 1_250_000_007  # 1,250.000007 units of a 6-decimals stablecoin
 
@@ -56,6 +57,7 @@ def test_a_permit_not_signed_by_the_brand_wallet_is_refused(deal_client, chain, 
     for bad, field_message in (
         (sign_typed_data(typed, Account.create().key), "does not match the permit"),
         ("0x1234", "not an ECDSA signature"),
+        (NO_CURVE_POINT, "not an ECDSA signature"),
     ):
         response = deal.brand.get(url, params={"permit_signature": bad})
         assert response.status_code == 422, response.text

@@ -11,6 +11,8 @@ from tests.api.deals import Wallets, address, index, make_deal, sign_typed_data
 
 AMOUNT = 800_000_013  # 800.000013 units of a 6-decimals stablecoin
 WORK = "https://instagram.com/p/relayed"
+# 65 well-formed bytes from which no key can be recovered: x = 5 is on no point of secp256k1.
+NO_CURVE_POINT = "0x" + (5).to_bytes(32, "big").hex() + (7).to_bytes(32, "big").hex() + "1b"
 
 
 def zero_eth_deal(client, chain, wallets: Wallets, run_indexer=None):
@@ -81,6 +83,7 @@ def test_a_delivery_not_signed_by_the_creator_is_refused(deal_client, chain, wal
         (forged, "does not match the delivery"),
         (other_work, "does not match the delivery"),
         ({**forged, "signature": "0x12"}, "not an ECDSA signature"),
+        ({**forged, "signature": NO_CURVE_POINT}, "not an ECDSA signature"),
     ):
         response = deal.creator.post(url, json=body)
         assert response.status_code == 422, response.text
