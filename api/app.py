@@ -32,6 +32,7 @@ from api.match_index import build_index, start_refresh, stop_refresh
 from api.me.router import router as me_router
 from api.offers.router import router as offers_router
 from api.payouts.router import router as payouts_router
+from api.relay.router import router as relay_router
 from api.requests.router import router as requests_router
 from api.values import router as values
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         offers_router,
         collaborations_router,
         payouts_router,
+        relay_router,
     ):
         app.include_router(router)
     install_openapi(app)

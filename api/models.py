@@ -8,4 +8,5 @@ from api.keys.models import SiweNonce  # noqa: F401
 from api.kit.idempotency import IdempotencyRecord  # noqa: F401
 from api.offers.models import Offer, OfferVersion  # noqa: F401
 from api.payouts.models import Payout  # noqa: F401
+from api.relay.models import RelayedAction  # noqa: F401
 from api.requests.models import CollabRequest  # noqa: F401

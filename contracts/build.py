@@ -130,7 +130,13 @@ def compile_job(job: Job) -> dict[str, dict[str, Any]]:
             **COMPILER_SETTINGS,
             "outputSelection": {
                 "*": {
-                    "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]
+                    "*": [
+                        "abi",
+                        "evm.bytecode.object",
+                        "evm.deployedBytecode.object",
+                        "metadata",
+                        "storageLayout",
+                    ]
                 }
             },
         },
@@ -175,6 +181,7 @@ def compile_job(job: Job) -> dict[str, dict[str, Any]]:
                 "settings": COMPILER_SETTINGS,
                 "openzeppelinVersion": openzeppelin_version,
                 "sources": {dep: sha256_file(source_unit_path(dep)) for dep in dependency_units},
+                "storageLayout": compiled["storageLayout"],
             }
             file_name = f"{contract_name}.json"
             if file_name in artifacts:

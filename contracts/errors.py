@@ -84,13 +84,21 @@ NotCreator = _named("NotCreator", "Only the deal's creator may do this.")
 NotArbiter = _named("NotArbiter", "Only the arbiter may resolve a dispute.")
 DealAlreadyExists = _named("DealAlreadyExists", "These exact terms were funded already (replay).")
 UnknownDeal = _named("UnknownDeal", "No deal with this id (no deal was funded on these terms).")
-WrongStatus = _named("WrongStatus", "The deal is not in the status this action needs.")
-SignatureExpired = _named("SignatureExpired", "The creator's signature is past its expiry.")
-InvalidSignature = _named("InvalidSignature", "The signature is not the creator's for these terms.")
-InvalidPayees = _named("InvalidPayees", "Payees empty, too many, zero, or not creator first.")
-InvalidShares = _named("InvalidShares", "Shares zero, not one per payee, or not summing 10,000.")
-InvalidAmount = _named("InvalidAmount", "The deal amount is zero.")
-InvalidDeadline = _named("InvalidDeadline", "deliverBy is in the past or out of range.")
+UnknownMilestone = _named("UnknownMilestone", "The deal has no milestone with this index.")
+WrongStatus = _named("WrongStatus", "The milestone is not in the status this action needs.")
+SignatureExpired = _named("SignatureExpired", "The signature is past its expiry or deadline.")
+InvalidSignature = _named("InvalidSignature", "The signature is not the expected signer's.")
+CreatorNotFirstPayee = _named("CreatorNotFirstPayee", "The first payee must be the creator.")
+InvalidMilestoneCount = _named("InvalidMilestoneCount", "A deal has 1 to 16 milestones.")
+ZeroMilestoneAmount = _named("ZeroMilestoneAmount", "A milestone's amount is zero.")
+InvalidMilestoneDeadline = _named(
+    "InvalidMilestoneDeadline", "A milestone's deadline is in the past or out of range."
+)
+MilestonesDoNotSum = _named("MilestonesDoNotSum", "Milestone amounts do not sum to the amount.")
+InvalidDisputeRule = _named(
+    "InvalidDisputeRule", "Dispute timeout outside 1..365 days, or rule share above 10,000."
+)
+PermitNeedsToken = _named("PermitNeedsToken", "A permit can only fund an ERC-20 deal.")
 FeeAboveCap = _named("FeeAboveCap", "The platform fee is above the cap.")
 WrongValue = _named("WrongValue", "msg.value differs from what the deal requires.")
 FeeOnTransferToken = _named("FeeOnTransferToken", "The token delivered less than the amount.")
@@ -98,8 +106,11 @@ DeliveryDeadlinePassed = _named("DeliveryDeadlinePassed", "Too late to mark deli
 DeliveryDeadlineNotPassed = _named("DeliveryDeadlineNotPassed", "Too early to refund.")
 ReviewPeriodNotOver = _named("ReviewPeriodNotOver", "Too early to release without approval.")
 ReviewPeriodOver = _named("ReviewPeriodOver", "Too late to dispute.")
-DisputeTimeoutNotOver = _named(
-    "DisputeTimeoutNotOver", "The arbiter's time is not over: too early to settle the dispute."
+DisputeRuleNotApplicable = _named(
+    "DisputeRuleNotApplicable", "The arbiter's time is not over: too early for the dispute rule."
+)
+ArbiterDeadlinePassed = _named(
+    "ArbiterDeadlinePassed", "The arbiter's time is over: the dispute rule applies now."
 )
 InvalidShareBps = _named("InvalidShareBps", "The arbiter's share is above 10,000 bps.")
 NothingToWithdraw = _named("NothingToWithdraw", "No credited balance in this token.")
@@ -108,6 +119,13 @@ RenounceDisabled = _named("RenounceDisabled", "Ownership cannot be renounced.")
 InsufficientGasForPayout = _named(
     "InsufficientGasForPayout", "The transaction gas limit was too low for a payout push."
 )
+# Payee sets (escrow and splitter factory)
+InvalidPayeeCount = _named("InvalidPayeeCount", "A payee set has 1 to 16 payees.")
+ShareCountMismatch = _named("ShareCountMismatch", "One share per payee is needed.")
+ZeroPayee = _named("ZeroPayee", "A payee is the zero address.")
+DuplicatePayee = _named("DuplicatePayee", "A payee is listed twice.")
+ZeroShare = _named("ZeroShare", "A payee's share is zero.")
+SharesDoNotSum = _named("SharesDoNotSum", "The shares do not sum to 10,000 bps.")
 # Splitter
 NotAClone = _named("NotAClone", "The splitter implementation cannot be used directly.")
 NothingToDistribute = _named("NothingToDistribute", "The splitter holds nothing to distribute.")

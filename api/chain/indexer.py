@@ -57,13 +57,19 @@ TRANSITIONS = {
     # says so: the chain is the truth about money.
     "DealCreated": Transition(frozenset({"drafted", "expired", "cancelled"}), "funded", "fund"),
     "Delivered": Transition(frozenset({"funded"}), "delivered", "deliver"),
-    "Approved": Transition(frozenset({"delivered"}), None, "approve"),
+    # The brand's approval pays out at once (no Released follows it).
+    "Approved": Transition(frozenset({"delivered"}), "released", "approve"),
     "Released": Transition(frozenset({"delivered"}), "released", "release"),
     "Refunded": Transition(frozenset({"funded"}), "refunded", "refund"),
     "Disputed": Transition(frozenset({"delivered"}), "disputed", "dispute"),
-    "DisputeTimedOut": Transition(frozenset({"disputed"}), None, None),  # a Resolved follows
-    "Resolved": Transition(frozenset({"disputed"}), "resolved", "resolve"),
+    # By the arbiter; a settlement can also end a funded or delivered deal (`how` says which).
+    "Resolved": Transition(frozenset({"funded", "delivered", "disputed"}), "resolved", "resolve"),
 }
+# Escrow v2's Resolved.how: the arbiter, a settlement both parties signed, the rule in the terms.
+RESOLUTION_KINDS = ("arbiter", "settlement", "dispute_rule")
+RESOLUTION_ACTIONS = {"arbiter": "resolve", "settlement": "settle", "dispute_rule": "apply_rule"}
+# Collaborations are one-milestone deals; a status event of another milestone does not fit.
+COLLABORATION_MILESTONE = 0
 ACTIONS = {t.action for t in TRANSITIONS.values() if t.action}
 PAYOUT_KIND = {
     "PayoutPaid": ("paid", "payee"),
@@ -73,16 +79,13 @@ PAYOUT_KIND = {
     "RefundPaid": ("refund", "brand"),
     "RefundCredited": ("refund", "brand"),
 }
-# DealCreated argument -> the collaboration field it must equal, as a comparable value
+# DealCreated argument -> the collaboration field it must equal, as a comparable value. The
+# deal id is the hash of all the signed terms, so these are a cross-check of the headline ones.
 DEAL_CREATED_FIELDS = (
     ("brand", "brand_wallet"),
     ("creator", "creator_wallet"),
     ("token", "token"),
     ("amount", "amount"),
-    ("termsHash", "terms_hash"),
-    ("deliverBy", "deliver_by"),
-    ("reviewPeriod", "review_period_seconds"),
-    ("platformFeeBps", "platform_fee_bps"),
 )
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -117,8 +120,11 @@ class ChainMoved(Exception):
 def apply_effects(collaboration: Collaboration, name: str, args: dict, tx_hash: str) -> None:
     """A fitting status event's effect on its collaboration; args as decoded or as stored."""
     transition = TRANSITIONS[name]
-    if transition.action:
-        collaboration.transactions = {**collaboration.transactions, transition.action: tx_hash}
+    action = transition.action
+    if name == "Resolved":  # the API action that ends a dispute each way
+        action = RESOLUTION_ACTIONS[RESOLUTION_KINDS[int(args["how"])]]
+    if action:
+        collaboration.transactions = {**collaboration.transactions, action: tx_hash}
     if transition.status:
         collaboration.status = transition.status
     if name == "Delivered":
@@ -126,6 +132,7 @@ def apply_effects(collaboration: Collaboration, name: str, args: dict, tx_hash: 
         collaboration.delivered_at = int(args["deliveredAt"])
     if name == "Resolved":
         collaboration.resolution = {
+            "by": RESOLUTION_KINDS[int(args["how"])],
             "payee_share_bps": int(args["payeeShareBps"]),
             "to_payees": str(args["toPayees"]),
             "to_brand": str(args["toBrand"]),
@@ -452,7 +459,7 @@ class Indexer:
         apply_effects(collaboration, event.name, event.args, event.tx_hash)
         collaboration.updated_at = utcnow()
         session.add(collaboration)
-        if event.name == "Released":
+        if collaboration.status == "released":
             session.flush()
             self._recount_completed(session, collaboration.creator_id)
 
@@ -473,6 +480,11 @@ class Indexer:
             ]
             if differ:
                 return "terms differ from the collaboration's: " + ", ".join(differ)
+            if int(event.args["milestoneCount"]) != 1:
+                return "a collaboration is a one-milestone deal"
+        milestone = event.args.get("milestone", COLLABORATION_MILESTONE)
+        if int(milestone) != COLLABORATION_MILESTONE:
+            return f"milestone {milestone}: a collaboration is a one-milestone deal"
         if event.name in TRANSITIONS:
             transition = TRANSITIONS[event.name]
             if collaboration.status not in transition.after:

@@ -27,7 +27,9 @@ CollaborationStatus = Literal[
 # Nothing escrowed yet. `expired` (the creator's signature expired before funding) and
 # `cancelled` (by the brand) are off-chain decisions; a DealCreated from the chain still wins.
 UNFUNDED = ("drafted", "expired", "cancelled")
-Action = Literal["fund", "deliver", "approve", "release", "refund", "dispute", "resolve"]
+Action = Literal[
+    "fund", "deliver", "approve", "release", "refund", "dispute", "resolve", "apply_rule"
+]
 
 
 class Collaboration(SQLModel, table=True):

@@ -180,8 +180,18 @@ def get_transaction(
     payee_share_bps: Annotated[
         int | None, Query(ge=0, le=10_000, description="resolve: share for the payees")
     ] = None,
+    permit_signature: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="fund: the brand's signature of GET /permit, to fund in one transaction",
+        ),
+    ] = None,
 ) -> TransactionPublic:
-    """The unsigned transaction for one action, for the party allowed to take it."""
+    """The unsigned transaction for one action, for the party allowed to take it. A stablecoin
+    deal is funded either after the ERC-20 approval listed in `requires`, or in one
+    transaction with `permit_signature` (the brand's signature of GET .../permit)."""
     row = service.get_collaboration(
         session=session, principal=principal, collaboration_id=collaboration_id
     )
@@ -193,7 +203,24 @@ def get_transaction(
         action=action,
         deliverable=deliverable,
         payee_share_bps=payee_share_bps,
+        permit_signature=permit_signature,
     )
+
+
+@router.get(
+    "/v1/collaborations/{collaboration_id}/permit",
+    responses=errors(403, 404, 409, 422, 503),
+)
+def get_permit(
+    collaboration_id: str, chain: ChainDep, principal: CurrentPrincipal, session: SessionDep
+) -> dict:
+    """For the brand of a drafted stablecoin deal: the token's EIP-2612 permit to sign
+    (eth_signTypedData_v4) so that `transactions/fund?permit_signature=...` funds the deal in
+    one transaction, without a separate approval. 409 for a token without permit."""
+    row = service.get_collaboration(
+        session=session, principal=principal, collaboration_id=collaboration_id
+    )
+    return service.permit_typed_data(chain=chain, principal=principal, collaboration=row)
 
 
 @router.get(

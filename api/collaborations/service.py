@@ -40,6 +40,11 @@ from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
 from contracts.errors import ContractRevert
 
+# The dispute rule every collaboration's terms carry: a dispute the arbiter leaves open this long
+# ends by an even split, so no deal stays locked by an absent arbiter.
+DISPUTE_TIMEOUT_SECONDS = 30 * 24 * 60 * 60
+DISPUTE_RULE_PAYEE_BPS = 5_000
+
 
 def require_chain(chain: ChainClient | None) -> ChainClient:
     if chain is None or not chain.escrow_address:
@@ -81,9 +86,11 @@ def _terms(
         amount=int(offer.amount),
         payees=tuple(p["wallet"] for p in payees),
         shares_bps=tuple(p["share_bps"] for p in payees),
+        milestones=((int(offer.amount), int(offer.deliver_by.timestamp())),),
         platform_fee_bps=offer.platform_fee_bps,
-        deliver_by=int(offer.deliver_by.timestamp()),
         review_period=offer.review_period_seconds,
+        dispute_timeout=DISPUTE_TIMEOUT_SECONDS,
+        dispute_rule_payee_bps=DISPUTE_RULE_PAYEE_BPS,
         terms_hash=keccak(text=offer.terms_text),
         is_virtual=is_virtual,
         signature_expiry=int(offer.expires_at.timestamp()),
@@ -172,6 +179,12 @@ def _countersigned_terms(*, status: str, offer: Offer, version: OfferVersion) ->
             f"counter {version.number} of offer {offer.id} awaits the creator's signature",
             state=status,
         )
+    if "milestones" not in version.signed_message:
+        raise Conflict(
+            f"counter {version.number} of offer {offer.id} was signed for the previous escrow "
+            "(no milestones); the creator must counter again",
+            state=status,
+        )
     return _terms_of_message(version.signed_message)
 
 
@@ -184,9 +197,11 @@ def _terms_of_message(message: dict) -> bindings.DealTerms:
         amount=int(message["amount"]),
         payees=tuple(message["payees"]),
         shares_bps=tuple(int(share) for share in message["shares"]),
+        milestones=tuple((int(m["amount"]), int(m["deliverBy"])) for m in message["milestones"]),
         platform_fee_bps=int(message["platformFeeBps"]),
-        deliver_by=int(message["deliverBy"]),
         review_period=int(message["reviewPeriod"]),
+        dispute_timeout=int(message["disputeTimeout"]),
+        dispute_rule_payee_bps=int(message["disputeRulePayeeBps"]),
         terms_hash=message["termsHash"],
         is_virtual=message["isVirtual"],
         signature_expiry=int(message["signatureExpiry"]),
@@ -285,24 +300,38 @@ def accept_counter(
     )
 
 
-def _brand_signature(*, chain: ChainClient, terms: bindings.DealTerms, signature: str) -> str:
-    """The brand wallet's EIP-712 signature of these terms, normalised (low s, v in {27, 28})."""
+def require_typed_signer(
+    typed: dict, signature: str, *, signer: str, field: str, mismatch: str, detail: str
+) -> bytes:
+    """The signature of this EIP-712 typed data by `signer`, in the form the escrow and tokens
+    accept (65 bytes, low s, v in {27, 28}). A malformed signature, or another signer's, is a
+    422 on `field` (`mismatch` is its short message, `detail` says what to sign instead)."""
     try:
         normalised = bindings.normalize_signature(signature)
-        signer = bindings.recover_signer(
-            terms.typed_data(chain.chain_id, chain.escrow_address), normalised
-        )
+        if len(normalised) != 65:
+            raise ValueError(f"expected 65 bytes, got {len(normalised)}")
+        recovered = bindings.recover_signer(typed, normalised)
     except ValueError as exc:
         raise InvalidInput(
             f"malformed signature: {exc}",
-            errors=[{"field": "signature", "message": "not an ECDSA signature"}],
+            errors=[{"field": field, "message": "not an ECDSA signature"}],
         ) from None
-    if signer != terms.brand:
-        raise InvalidInput(
-            "the signature is not the brand wallet's signature of this counter's terms; "
-            "sign the typed data from GET /v1/offers/{id}/typed-data with the brand wallet",
-            errors=[{"field": "signature", "message": "does not match the counter's terms"}],
-        )
+    if recovered != signer:
+        raise InvalidInput(detail, errors=[{"field": field, "message": mismatch}])
+    return normalised
+
+
+def _brand_signature(*, chain: ChainClient, terms: bindings.DealTerms, signature: str) -> str:
+    """The brand wallet's EIP-712 signature of these terms, normalised (low s, v in {27, 28})."""
+    normalised = require_typed_signer(
+        terms.typed_data(chain.chain_id, chain.escrow_address),
+        signature,
+        signer=terms.brand,
+        field="signature",
+        mismatch="does not match the counter's terms",
+        detail="the signature is not the brand wallet's signature of this counter's terms; "
+        "sign the typed data from GET /v1/offers/{id}/typed-data with the brand wallet",
+    )
     return "0x" + normalised.hex()
 
 
@@ -510,6 +539,7 @@ WHO_MAY = {
     "dispute": {"brand"},
     "release": {"brand", "creator", "operator"},
     "resolve": {"operator"},
+    "apply_rule": {"brand", "creator", "operator"},
 }
 STATUS_NEEDED = {
     "fund": "drafted",
@@ -519,6 +549,7 @@ STATUS_NEEDED = {
     "dispute": "delivered",
     "release": "delivered",
     "resolve": "disputed",
+    "apply_rule": "disputed",
 }
 
 
@@ -548,6 +579,14 @@ def _require_timing(chain: ChainClient, collaboration: Collaboration, action: Ac
     }
     if action in timing and not timing[action][0]:
         raise Conflict(timing[action][1])
+    if action in ("resolve", "apply_rule"):
+        escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+        rule_applies_at = chain.ask(escrow.deal_state, collaboration.deal_id).deadline
+        when = datetime.fromtimestamp(rule_applies_at, UTC).isoformat()
+        if action == "resolve" and now >= rule_applies_at:
+            raise Conflict(f"the arbiter's time ended at {when}; the dispute rule applies now")
+        if action == "apply_rule" and now < rule_applies_at:
+            raise Conflict(f"the arbiter has until {when}; the dispute rule applies after")
 
 
 def _funding_prerequisites(
@@ -563,6 +602,83 @@ def _funding_prerequisites(
         return []
     approve = token.build_approve(chain.escrow_address, int(collaboration.amount))
     return [unsigned_transaction(approve, sender)]
+
+
+def permit_typed_data(
+    *, chain: ChainClient | None, principal: Principal, collaboration: Collaboration
+) -> dict:
+    """The EIP-2612 permit the brand signs to fund a stablecoin deal in one transaction: the
+    escrow may take exactly the amount, until the creator's signature expires (after that the
+    deal cannot be funded anyway). The brand then asks for `fund` with `permit_signature`."""
+    chain = require_chain(chain)
+    _require_permit_fundable(principal, collaboration)
+    token = bindings.Erc20(chain.w3, collaboration.token)
+    try:
+        typed = chain.ask(
+            token.permit_typed_data,
+            collaboration.brand_wallet,
+            chain.escrow_address,
+            int(collaboration.amount),
+            collaboration.signature_expiry,
+        )
+    except ContractRevert:
+        raise Conflict(
+            f"the token {collaboration.token} has no EIP-2612 permit; fund with the approval "
+            "that GET transactions/fund lists first"
+        ) from None
+    return {
+        "collaboration_id": collaboration.id,
+        "typed_data": {
+            **typed,
+            "message": bindings.json_safe(typed["message"], ints_as_strings=True),
+        },
+        "note": "sign with the brand wallet (eth_signTypedData_v4), then GET "
+        "transactions/fund?permit_signature=<signature>: one transaction funds the deal",
+    }
+
+
+def _require_permit_fundable(principal: Principal, collaboration: Collaboration) -> None:
+    if principal.role != "brand":
+        raise Forbidden(f"a {principal.role} may not fund this collaboration")
+    status = effective_status(collaboration)
+    if status != "drafted":
+        raise Conflict(f"collaboration is {status}; a permit funds a drafted deal", state=status)
+    if collaboration.token == ETH:
+        raise InvalidInput(
+            "an ETH deal is funded with its value; a permit is for stablecoin deals",
+            errors=[{"field": "permit_signature", "message": "not a token deal"}],
+        )
+
+
+def _permit_fund_transaction(
+    chain: ChainClient,
+    escrow: bindings.EscrowContract,
+    terms: bindings.DealTerms,
+    collaboration: Collaboration,
+    permit_signature: str,
+) -> dict:
+    """createDealWithPermit, once the permit is checked to be the brand wallet's signature of
+    exactly what the escrow will submit (amount, deadline, the brand's current nonce)."""
+    token = bindings.Erc20(chain.w3, collaboration.token)
+    typed = chain.ask(
+        token.permit_typed_data,
+        terms.brand,
+        chain.escrow_address,
+        terms.amount,
+        collaboration.signature_expiry,
+    )
+    signature = require_typed_signer(
+        typed,
+        permit_signature,
+        signer=terms.brand,
+        field="permit_signature",
+        mismatch="does not match the permit",
+        detail="the permit signature is not the brand wallet's signature of this deal's "
+        "permit; sign the typed data from GET /v1/collaborations/{id}/permit",
+    )
+    return escrow.build_create_deal_with_permit(
+        terms, collaboration.creator_signature, collaboration.signature_expiry, signature
+    )
 
 
 def _action_transaction(
@@ -581,12 +697,17 @@ def _action_transaction(
             raise InvalidInput(
                 "deliver needs ?deliverable= (a link to or a description of the delivered work)"
             )
-        return escrow.build_mark_delivered(terms, keccak(text=deliverable)), terms.creator
+        return escrow.build_mark_delivered(terms.deal_id, keccak(text=deliverable)), terms.creator
     if action == "resolve":
         if payee_share_bps is None:
             raise InvalidInput("resolve needs ?payee_share_bps= (0..10000) for the payees")
         return escrow.build_resolve(terms, payee_share_bps), None
-    brand_actions = ("approve", "refund", "dispute")
+    if action == "approve":
+        return escrow.build_approve_delivery(terms), terms.brand
+    if action == "apply_rule":
+        # Anyone, once the arbiter's deadline (dispute time + the terms' timeout) has passed.
+        return escrow.build_apply_dispute_rule(terms), None
+    brand_actions = ("refund", "dispute")
     return getattr(escrow, f"build_{action}")(terms), (
         terms.brand if action in brand_actions else None
     )
@@ -616,6 +737,7 @@ def build_transaction(
     action: Action,
     deliverable: str | None = None,
     payee_share_bps: int | None = None,
+    permit_signature: str | None = None,
 ) -> TransactionPublic:
     chain = require_chain(chain)
     if principal.role not in WHO_MAY[action]:
@@ -626,13 +748,31 @@ def build_transaction(
     _require_timing(chain, collaboration, action)
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
     terms = collaboration_terms(session=session, collaboration=collaboration)
+    if permit_signature is not None:
+        if action != "fund":
+            raise InvalidInput(
+                "permit_signature goes with fund only",
+                errors=[{"field": "permit_signature", "message": f"not used by {action}"}],
+            )
+        _require_permit_fundable(principal, collaboration)
+        tx = _permit_fund_transaction(chain, escrow, terms, collaboration, permit_signature)
+        gas, note = _estimate(chain, tx, terms.brand)
+        return TransactionPublic(
+            action=action,
+            collaboration_id=collaboration.id,
+            transaction=unsigned_transaction(tx, terms.brand, gas),
+            note=note,
+        )
     tx, sender = _action_transaction(
         escrow, terms, collaboration, action, deliverable, payee_share_bps
     )
     requires = _funding_prerequisites(chain, collaboration) if action == "fund" else []
     gas, note = None, None
     if requires:
-        note = "send the ERC-20 approval first, then this transaction"
+        note = (
+            "send the ERC-20 approval first, then this transaction; or fund in one transaction "
+            "with the token's permit (GET /v1/collaborations/{id}/permit)"
+        )
     elif sender:
         gas, note = _estimate(chain, tx, sender)
     return TransactionPublic(

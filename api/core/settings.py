@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     )
     dev_signer: bool = Field(False, description="allow anvil's well-known keys (local demo only)")
     deployer_private_key: str | None = Field(None, description="key that deploys on a local chain")
+    relayer_private_key: str | None = Field(
+        None,
+        description="key that pays the gas of relayed creator actions (it never holds deal "
+        "money); unset on the local chain = a fixed local key that anvil funds",
+    )
+    relay_per_creator_per_day: int = Field(
+        20, ge=0, le=10_000, description="relayed transactions a creator may use per 24 hours"
+    )
+    relay_per_creator_per_minute: int = Field(
+        3, ge=0, le=1_000, description="relayed transactions a creator may use per minute"
+    )
     confirmations: int | None = Field(
         None,
         ge=0,

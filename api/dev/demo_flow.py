@@ -130,17 +130,28 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         def status_is(expected: str) -> bool:
             return call("GET", url, as_brand)["status"] == expected
 
-        if token != "ETH":
-            echo("   the brand's wallet first approves the escrow to pull the stablecoin")
-        receipt = driver.act(collaboration["id"], "fund", as_brand, brand_key)
+        if token == "ETH":
+            receipt = driver.act(collaboration["id"], "fund", as_brand, brand_key)
+        else:
+            echo("   the brand's wallet signs the stablecoin's permit: no separate approval")
+            receipt = driver.fund_with_permit(collaboration["id"], as_brand, brand_key)
         tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
         wait_for(lambda: status_is("funded"))
         echo(f"5. {brand.name} funds the escrow ({_fmt(amount, token)}), tx {tx_hash}: funded")
 
         deliverable = "https://instagram.com/p/luna-verde-rouge"
-        driver.act(collaboration["id"], "deliver", as_luna, creator_key, deliverable=deliverable)
+        if token == "ETH":
+            driver.act(
+                collaboration["id"], "deliver", as_luna, creator_key, deliverable=deliverable
+            )
+            echo(f"6. {luna.name} marks the reels delivered: delivered")
+        else:
+            relayed = driver.relay_delivery(collaboration["id"], as_luna, creator_key, deliverable)
+            echo(
+                f"6. {luna.name} signs the delivery; the platform's relayer sends it "
+                f"({relayed['gas_used']:,} gas, paid by {relayed['relayer']}): delivered"
+            )
         wait_for(lambda: status_is("delivered"))
-        echo(f"6. {luna.name} marks the reels delivered: delivered")
 
         driver.act(collaboration["id"], "approve", as_brand, brand_key)
         wait_for(lambda: status_is("released"))

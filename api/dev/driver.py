@@ -57,6 +57,29 @@ class DealDriver:
         url = f"/v1/collaborations/{collaboration_id}/transactions/{action}"
         return self.call("GET", url, headers, params=params)
 
+    def fund_with_permit(self, collaboration_id: str, headers: dict, key: str) -> Any:
+        """Sign the token's permit with the brand's key and fund in one transaction."""
+        url = f"/v1/collaborations/{collaboration_id}/permit"
+        typed = self.call("GET", url, headers)["typed_data"]
+        signature = bindings.sign_typed_data(typed, key)
+        body = self.transaction(collaboration_id, "fund", headers, permit_signature=signature)
+        return send_unsigned(self.w3, body["transaction"], key)
+
+    def relay_delivery(
+        self, collaboration_id: str, headers: dict, key: str, deliverable: str
+    ) -> dict:
+        """Sign the delivery with the creator's key; the platform's relayer sends it."""
+        base = f"/v1/collaborations/{collaboration_id}/relay"
+        body = self.call("GET", f"{base}/deliver", headers, params={"deliverable": deliverable})
+        signature = bindings.sign_typed_data(body["typed_data"], key)
+        relayed = {
+            "action": "deliver",
+            "deliverable": deliverable,
+            "deadline": body["deadline"],
+            "signature": signature,
+        }
+        return self.call("POST", base, headers, json=relayed)
+
     def act(self, collaboration_id: str, action: str, headers: dict, key: str, **params) -> Any:
         """Send the action's transaction, and first what it requires; returns the receipt."""
         body = self.transaction(collaboration_id, action, headers, **params)

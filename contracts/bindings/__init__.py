@@ -17,6 +17,13 @@ the form the escrow accepts, ``verify_creator_signature`` checks exactly as the 
 Import from this package (``from contracts import bindings``); its modules are:
 ``encoding`` (constants, bytes32/hex, one JSON-safe form), ``artifacts``, ``terms``,
 ``signatures``, ``wrappers``, ``transactions``, ``events``, ``deploy``.
+
+Escrow v2: a deal has 1..16 milestones (``Milestone``), each delivered, paid, refunded or
+disputed on its own (every escrow builder takes ``milestone=0``); a delivery names the deal by id
+only. Creator actions can be signed and relayed (``EscrowContract.deliver_typed_data``,
+``withdraw_typed_data``; a ``settlement_typed_data`` is signed by both parties), and an ERC-20
+deal can be funded with the token's permit in one transaction (``Erc20.permit_typed_data``,
+``EscrowContract.build_create_deal_with_permit``).
 """
 
 from contracts.bindings.artifacts import ARTIFACTS_DIR, TEST_ARTIFACTS_DIR, abi_of, load_artifact
@@ -57,15 +64,21 @@ from contracts.bindings.signatures import (
     verify_creator_signature,
 )
 from contracts.bindings.terms import (
+    ACTION_FIELDS,
     DEAL_TERMS_FIELDS,
-    DISPUTE_TIMEOUT,
     EIP712_DOMAIN_FIELDS,
     ESCROW_EIP712_NAME,
     ESCROW_EIP712_VERSION,
+    MAX_DISPUTE_TIMEOUT,
+    MAX_MILESTONES,
     MAX_PAYEES,
-    STALE_DISPUTE_PAYEE_SHARE_BPS,
+    MILESTONE_FIELDS,
+    MIN_DISPUTE_TIMEOUT,
     DealTerms,
+    Milestone,
+    action_typed_data,
     new_salt,
+    sign_action,
     signable_digest,
 )
 from contracts.bindings.transactions import estimate_gas, send
@@ -80,19 +93,22 @@ from contracts.bindings.wrappers import (
 )
 
 __all__ = [
+    "ACTION_FIELDS",
     "ARTIFACTS_DIR",
     "BPS",
     "DEAL_TERMS_FIELDS",
-    "DISPUTE_TIMEOUT",
     "EIP712_DOMAIN_FIELDS",
     "ERC1271_MAGIC_VALUE",
     "ESCROW_EIP712_NAME",
     "ESCROW_EIP712_VERSION",
     "ETH_TOKEN_ADDRESS",
+    "MAX_DISPUTE_TIMEOUT",
+    "MAX_MILESTONES",
     "MAX_PAYEES",
     "MAX_UINT256",
+    "MILESTONE_FIELDS",
+    "MIN_DISPUTE_TIMEOUT",
     "SECP256K1_N",
-    "STALE_DISPUTE_PAYEE_SHARE_BPS",
     "TEST_ARTIFACTS_DIR",
     "ZERO_ADDRESS",
     "ContractEvent",
@@ -102,10 +118,12 @@ __all__ = [
     "Deployment",
     "Erc20",
     "EscrowContract",
+    "Milestone",
     "SplitterContract",
     "SplitterFactoryContract",
     "UnsignedTx",
     "abi_of",
+    "action_typed_data",
     "bytes32",
     "decode_log",
     "deploy",
@@ -125,6 +143,7 @@ __all__ = [
     "normalize_token",
     "recover_signer",
     "send",
+    "sign_action",
     "sign_typed_data",
     "signable_digest",
     "signature_bytes",

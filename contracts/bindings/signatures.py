@@ -9,6 +9,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_keys.exceptions import BadSignature
 from eth_utils import to_checksum_address
+from eth_utils.exceptions import ValidationError
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
@@ -29,9 +30,13 @@ def sign_typed_data(typed_data: dict[str, Any], private_key: str) -> str:
 
 
 def recover_signer(typed_data: dict[str, Any], signature: bytes | str) -> str:
-    """The EOA that produced ``signature`` over ``typed_data`` (checksummed)."""
+    """The EOA that produced ``signature`` over ``typed_data`` (checksummed). ValueError when no
+    key can have produced it (wrong length, or no curve point for its r)."""
     signable = encode_typed_data(full_message=typed_data)
-    return to_checksum_address(Account.recover_message(signable, signature=signature))
+    try:
+        return to_checksum_address(Account.recover_message(signable, signature=signature))
+    except (BadSignature, ValidationError) as exc:
+        raise ValueError(f"no signer can be recovered: {exc}") from None
 
 
 def _rsv(signature: bytes) -> tuple[int, int, int]:

@@ -13,8 +13,8 @@ from web3.exceptions import ContractLogicError
 
 from contracts import errors
 from contracts.bindings.artifacts import abi_of
-from contracts.bindings.encoding import bytes32, normalize_token, signature_bytes
-from contracts.bindings.terms import DISPUTE_TIMEOUT, DealTerms
+from contracts.bindings.encoding import bytes32, normalize_token, signature_bytes, to_hex
+from contracts.bindings.terms import DealTerms, action_typed_data
 
 
 class UnsignedTx(TypedDict):
@@ -48,19 +48,19 @@ class DealStatus(IntEnum):
 
 @dataclass(frozen=True)
 class DealState:
-    """What the escrow stores per deal (keyed by ``DealTerms.deal_id``): status, delivery time and
-    dispute time (each 0 until it happens)."""
+    """What the escrow stores per milestone (keyed by ``DealTerms.deal_id`` and the milestone's
+    index): status, the creator, the current deadline (the delivery deadline while funded, the
+    arbiter's deadline once disputed) and the delivery time (0 until delivered)."""
 
     status: DealStatus
+    creator: str
+    deadline: int
     delivered_at: int
-    disputed_at: int
 
     @property
-    def stale_dispute_after(self) -> int | None:
-        """When anyone may settle the dispute by the default rule (None unless disputed)."""
-        if self.status is not DealStatus.DISPUTED:
-            return None
-        return self.disputed_at + DISPUTE_TIMEOUT
+    def dispute_rule_applies_at(self) -> int | None:
+        """When anyone may end the dispute by the rule in the terms (None unless disputed)."""
+        return self.deadline if self.status is DealStatus.DISPUTED else None
 
 
 class _Wrapper:
@@ -94,10 +94,18 @@ class EscrowContract(_Wrapper):
     contract_name = "CollabEscrow"
 
     # reads
-    def deal_state(self, deal_id: bytes | str) -> DealState:
-        """The stored state of the deal with this id (``DealTerms.deal_id``)."""
-        delivered_at, disputed_at, status = self._read("getDeal", bytes32(deal_id))
-        return DealState(DealStatus(status), int(delivered_at), int(disputed_at))
+    def deal_state(self, deal_id: bytes | str, milestone: int = 0) -> DealState:
+        """The stored state of a milestone of the deal with this id (``DealTerms.deal_id``)."""
+        creator, deadline, delivered_at, status = self._read(
+            "milestoneOf", bytes32(deal_id), int(milestone)
+        )
+        return DealState(
+            DealStatus(status), to_checksum_address(creator), int(deadline), int(delivered_at)
+        )
+
+    def nonce_of(self, account: str) -> int:
+        """The account's next nonce for a relayed delivery or withdrawal."""
+        return self._read("nonces", to_checksum_address(account))
 
     def deal_id_of(self, terms: DealTerms) -> bytes:
         """The escrow's own computation of ``terms.deal_id`` (for cross-checks)."""
@@ -133,35 +141,162 @@ class EscrowContract(_Wrapper):
     def typed_data(self, terms: DealTerms) -> dict[str, Any]:
         return terms.typed_data(self.chain_id, self.address)
 
+    # typed data of relayed actions (what a creator, or both parties, sign for anyone to send)
+    def deliver_typed_data(
+        self,
+        deal_id: bytes | str,
+        milestone: int,
+        deliverable_hash: bytes | str,
+        deadline: int,
+        nonce: int | None = None,
+    ) -> dict[str, Any]:
+        """The creator's ``Deliver`` message; the nonce is read from the chain unless given."""
+        if nonce is None:
+            nonce = self.nonce_of(self.deal_state(deal_id, milestone).creator)
+        message = {
+            "dealId": to_hex(bytes32(deal_id)),
+            "milestone": int(milestone),
+            "deliverableHash": to_hex(bytes32(deliverable_hash)),
+            "nonce": int(nonce),
+            "deadline": int(deadline),
+        }
+        return action_typed_data("Deliver", message, self.chain_id, self.address)
+
+    def settlement_typed_data(
+        self, terms: DealTerms, milestone: int, payee_share_bps: int, deadline: int
+    ) -> dict[str, Any]:
+        """The ``Settlement`` both the brand and the creator sign."""
+        message = {
+            "dealId": to_hex(terms.deal_id),
+            "milestone": int(milestone),
+            "payeeShareBps": int(payee_share_bps),
+            "deadline": int(deadline),
+        }
+        return action_typed_data("Settlement", message, self.chain_id, self.address)
+
+    def withdraw_typed_data(
+        self, account: str, token: str | None, to: str, deadline: int, nonce: int | None = None
+    ) -> dict[str, Any]:
+        """``account``'s ``Withdraw`` message; the nonce is read from the chain unless given."""
+        account = to_checksum_address(account)
+        message = {
+            "account": account,
+            "token": normalize_token(token),
+            "to": to_checksum_address(to),
+            "nonce": int(self.nonce_of(account) if nonce is None else nonce),
+            "deadline": int(deadline),
+        }
+        return action_typed_data("Withdraw", message, self.chain_id, self.address)
+
     # deal actions (unsigned transactions)
     def build_create_deal(self, terms: DealTerms, creator_signature: bytes | str) -> UnsignedTx:
-        """Brand: fund the deal (ETH as value; ERC-20 needs ``Erc20.build_approve`` first)."""
+        """Brand: fund the deal (ETH as value; ERC-20 needs ``Erc20.build_approve`` first, or
+        use ``build_create_deal_with_permit``)."""
         signature = signature_bytes(creator_signature)
         value = terms.amount if terms.is_eth else 0
         return self._tx("createDeal", terms.as_abi(), signature, value=value)
 
-    def build_mark_delivered(self, terms: DealTerms, deliverable_hash: bytes | str) -> UnsignedTx:
-        """Creator: the deliverable (identified off chain by its hash) is out."""
-        return self._tx("markDelivered", terms.as_abi(), bytes32(deliverable_hash))
+    def build_create_deal_with_permit(
+        self,
+        terms: DealTerms,
+        creator_signature: bytes | str,
+        permit_deadline: int,
+        permit_signature: bytes | str,
+    ) -> UnsignedTx:
+        """Brand: fund an ERC-20 deal in one transaction with the token's EIP-2612 permit
+        (``Erc20.permit_typed_data`` is what the brand signs)."""
+        sig = signature_bytes(permit_signature)
+        if len(sig) != 65:
+            raise ValueError("a permit signature is 65 bytes (r, s, v)")
+        return self._tx(
+            "createDealWithPermit",
+            terms.as_abi(),
+            signature_bytes(creator_signature),
+            int(permit_deadline),
+            sig[64],
+            sig[:32],
+            sig[32:64],
+        )
 
-    def build_approve(self, terms: DealTerms) -> UnsignedTx:
-        return self._tx("approve", terms.as_abi())
+    def build_mark_delivered(
+        self, deal_id: bytes | str, deliverable_hash: bytes | str, milestone: int = 0
+    ) -> UnsignedTx:
+        """Creator: a milestone's deliverable (identified off chain by its hash) is out."""
+        return self._tx(
+            "markDelivered", bytes32(deal_id), int(milestone), bytes32(deliverable_hash)
+        )
 
-    def build_release(self, terms: DealTerms) -> UnsignedTx:
-        return self._tx("release", terms.as_abi())
+    def build_mark_delivered_by_sig(
+        self,
+        deal_id: bytes | str,
+        deliverable_hash: bytes | str,
+        deadline: int,
+        signature: bytes | str,
+        milestone: int = 0,
+    ) -> UnsignedTx:
+        """Anyone (a relayer): submit the creator's signed ``Deliver``."""
+        return self._tx(
+            "markDeliveredBySig",
+            bytes32(deal_id),
+            int(milestone),
+            bytes32(deliverable_hash),
+            int(deadline),
+            signature_bytes(signature),
+        )
 
-    def build_refund(self, terms: DealTerms) -> UnsignedTx:
-        return self._tx("refund", terms.as_abi())
+    def build_approve_delivery(self, terms: DealTerms, milestone: int = 0) -> UnsignedTx:
+        return self._tx("approveDelivery", terms.as_abi(), int(milestone))
 
-    def build_dispute(self, terms: DealTerms) -> UnsignedTx:
-        return self._tx("dispute", terms.as_abi())
+    def build_release(self, terms: DealTerms, milestone: int = 0) -> UnsignedTx:
+        return self._tx("release", terms.as_abi(), int(milestone))
 
-    def build_resolve(self, terms: DealTerms, payee_share_bps: int) -> UnsignedTx:
-        return self._tx("resolve", terms.as_abi(), int(payee_share_bps))
+    def build_refund(self, terms: DealTerms, milestone: int = 0) -> UnsignedTx:
+        return self._tx("refund", terms.as_abi(), int(milestone))
 
-    def build_settle_stale_dispute(self, terms: DealTerms) -> UnsignedTx:
-        """Anyone, ``DISPUTE_TIMEOUT`` after the dispute: the default rule (an even split)."""
-        return self._tx("settleStaleDispute", terms.as_abi())
+    def build_dispute(self, terms: DealTerms, milestone: int = 0) -> UnsignedTx:
+        return self._tx("dispute", terms.as_abi(), int(milestone))
+
+    def build_resolve(
+        self, terms: DealTerms, payee_share_bps: int, milestone: int = 0
+    ) -> UnsignedTx:
+        return self._tx("resolve", terms.as_abi(), int(milestone), int(payee_share_bps))
+
+    def build_apply_dispute_rule(self, terms: DealTerms, milestone: int = 0) -> UnsignedTx:
+        """Anyone, once the arbiter's deadline passed: the rule in the terms ends the dispute."""
+        return self._tx("applyDisputeRule", terms.as_abi(), int(milestone))
+
+    def build_settle(
+        self,
+        terms: DealTerms,
+        payee_share_bps: int,
+        deadline: int,
+        brand_signature: bytes | str,
+        creator_signature: bytes | str,
+        milestone: int = 0,
+    ) -> UnsignedTx:
+        """Anyone: a settlement both parties signed (``settlement_typed_data``)."""
+        return self._tx(
+            "settle",
+            terms.as_abi(),
+            int(milestone),
+            int(payee_share_bps),
+            int(deadline),
+            signature_bytes(brand_signature),
+            signature_bytes(creator_signature),
+        )
+
+    def build_withdraw_by_sig(
+        self, account: str, token: str | None, to: str, deadline: int, signature: bytes | str
+    ) -> UnsignedTx:
+        """Anyone (a relayer): submit ``account``'s signed ``Withdraw``."""
+        return self._tx(
+            "withdrawBySig",
+            to_checksum_address(account),
+            normalize_token(token),
+            to_checksum_address(to),
+            int(deadline),
+            signature_bytes(signature),
+        )
 
     def build_withdraw(self, token: str | None = None) -> UnsignedTx:
         return self._tx("withdraw", normalize_token(token))
@@ -215,6 +350,48 @@ class Erc20(_Wrapper):
 
     def build_transfer(self, to: str, amount: int) -> UnsignedTx:
         return self._tx("transfer", to_checksum_address(to), int(amount))
+
+    def nonce_of(self, owner: str) -> int:
+        """The owner's EIP-2612 permit nonce."""
+        return self._read("nonces", to_checksum_address(owner))
+
+    def permit_typed_data(
+        self, owner: str, spender: str, value: int, deadline: int, nonce: int | None = None
+    ) -> dict[str, Any]:
+        """The EIP-2612 ``Permit`` the owner signs (the token's own EIP-712 domain)."""
+        name, version, chain_id, verifying_contract = self._read("eip712Domain")[1:5]
+        owner = to_checksum_address(owner)
+        return {
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "Permit": [
+                    {"name": "owner", "type": "address"},
+                    {"name": "spender", "type": "address"},
+                    {"name": "value", "type": "uint256"},
+                    {"name": "nonce", "type": "uint256"},
+                    {"name": "deadline", "type": "uint256"},
+                ],
+            },
+            "primaryType": "Permit",
+            "domain": {
+                "name": name,
+                "version": version,
+                "chainId": int(chain_id),
+                "verifyingContract": to_checksum_address(verifying_contract),
+            },
+            "message": {
+                "owner": owner,
+                "spender": to_checksum_address(spender),
+                "value": int(value),
+                "nonce": int(self.nonce_of(owner) if nonce is None else nonce),
+                "deadline": int(deadline),
+            },
+        }
 
     def build_mint(self, to: str, amount: int) -> UnsignedTx:
         """Test stablecoin faucet (open mint); real tokens have no such function."""

@@ -2,12 +2,15 @@
 pragma solidity 0.8.30;
 
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {PayeeSet} from "./PayeeSet.sol";
 import {RevenueSplitter} from "./RevenueSplitter.sol";
 
 /// @title Factory of revenue splitters: one cheap EIP-1167 clone per payee set.
-/// @notice The payee list and shares are the clone's immutable args and CREATE2 is used with a fixed
-/// salt, so the same ordered set always maps to the same address, known before creation through
-/// `predict`. Payee 0 receives the rounding dust (put the creator first).
+/// @notice A payee set has one address whatever order its payees are given in: the factory sorts
+/// the pairs (payee, share) by ascending address before making them the clone's immutable args,
+/// and CREATE2 uses a fixed salt, so `predict` answers before creation and `createSplitter` of the
+/// same set in any order returns the same splitter. Payee 0 of the canonical order (the lowest
+/// address) receives the rounding dust, at most one unit per payee and distribution.
 contract SplitterFactory {
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_PAYEES = 16;
@@ -17,38 +20,52 @@ contract SplitterFactory {
 
     event SplitterCreated(address indexed splitter, address[] payees, uint16[] shares);
 
-    error InvalidPayees();
-    error InvalidShares();
-
     constructor() {
         implementation = address(new RevenueSplitter());
     }
 
-    /// Create the splitter for this payee set, or return it if it already exists.
+    /// Create the splitter for this payee set, or return it if it already exists. The event lists
+    /// the payees in canonical order.
     function createSplitter(address[] calldata payees, uint16[] calldata shares) external returns (address splitter) {
-        bytes memory args = _encodeArgs(payees, shares);
+        (bytes memory args, address[] memory sortedPayees, uint16[] memory sortedShares) = _canonical(payees, shares);
         splitter = Clones.predictDeterministicAddressWithImmutableArgs(implementation, args, SALT);
         if (splitter.code.length == 0) {
             Clones.cloneDeterministicWithImmutableArgs(implementation, args, SALT);
-            emit SplitterCreated(splitter, payees, shares);
+            emit SplitterCreated(splitter, sortedPayees, sortedShares);
         }
     }
 
+    /// The splitter's address for this payee set (in any order), created or not.
     function predict(address[] calldata payees, uint16[] calldata shares) external view returns (address) {
-        return Clones.predictDeterministicAddressWithImmutableArgs(implementation, _encodeArgs(payees, shares), SALT);
+        (bytes memory args,,) = _canonical(payees, shares);
+        return Clones.predictDeterministicAddressWithImmutableArgs(implementation, args, SALT);
     }
 
-    function _encodeArgs(address[] calldata payees, uint16[] calldata shares) private pure returns (bytes memory args) {
-        uint256 payeeCount = payees.length;
-        if (payeeCount == 0 || payeeCount > MAX_PAYEES) revert InvalidPayees();
-        if (shares.length != payeeCount) revert InvalidShares();
-        uint256 totalBps;
-        for (uint256 i; i < payeeCount; ++i) {
-            if (payees[i] == address(0)) revert InvalidPayees();
-            if (shares[i] == 0) revert InvalidShares();
-            totalBps += shares[i];
-            args = abi.encodePacked(args, payees[i], shares[i]);
+    /// Validate (shared `PayeeSet` rules, duplicates refused), sort by address, encode.
+    function _canonical(address[] calldata payees, uint16[] calldata shares)
+        private
+        pure
+        returns (bytes memory args, address[] memory sortedPayees, uint16[] memory sortedShares)
+    {
+        PayeeSet.validate(payees, shares, MAX_PAYEES);
+        uint256 count = payees.length;
+        sortedPayees = payees;
+        sortedShares = shares;
+        // Insertion sort: at most 16 entries, already sorted input costs one pass.
+        for (uint256 i = 1; i < count; ++i) {
+            address payee = sortedPayees[i];
+            uint16 share = sortedShares[i];
+            uint256 j = i;
+            while (j > 0 && sortedPayees[j - 1] > payee) {
+                sortedPayees[j] = sortedPayees[j - 1];
+                sortedShares[j] = sortedShares[j - 1];
+                --j;
+            }
+            sortedPayees[j] = payee;
+            sortedShares[j] = share;
         }
-        if (totalBps != BPS) revert InvalidShares();
+        for (uint256 i; i < count; ++i) {
+            args = abi.encodePacked(args, sortedPayees[i], sortedShares[i]);
+        }
     }
 }

@@ -68,9 +68,15 @@ def _create_table() -> None:
     op.create_index(op.f("ix_offer_version_offer_id"), "offer_version", ["offer_id"])
 
 
+# Escrow v2's dispute rule, as api.collaborations.service writes it into every deal's terms.
+DISPUTE_TIMEOUT_SECONDS = 30 * 24 * 60 * 60
+DISPUTE_RULE_PAYEE_BPS = 5_000
+
+
 def _signed_message(row) -> dict:
     """The EIP-712 DealTerms message the creator signed, as the collaboration snapshotted it
-    (integers as decimal strings, the token as the escrow names it)."""
+    (integers as decimal strings, the token as the escrow names it), in escrow v2's shape: one
+    milestone of the whole amount and the platform's dispute rule."""
     payees = row.payees or []
     return {
         "salt": row.salt,
@@ -80,9 +86,11 @@ def _signed_message(row) -> dict:
         "amount": str(row.amount),
         "payees": [payee["wallet"] for payee in payees],
         "shares": [str(payee["share_bps"]) for payee in payees],
+        "milestones": [{"amount": str(row.amount), "deliverBy": str(row.c_deliver_by)}],
         "platformFeeBps": str(row.platform_fee_bps),
-        "deliverBy": str(row.c_deliver_by),
         "reviewPeriod": str(row.review_period_seconds),
+        "disputeTimeout": str(DISPUTE_TIMEOUT_SECONDS),
+        "disputeRulePayeeBps": str(DISPUTE_RULE_PAYEE_BPS),
         "termsHash": row.terms_hash,
         "isVirtual": bool(row.is_virtual),
         "signatureExpiry": str(row.signature_expiry),

@@ -142,3 +142,32 @@ def test_parallel_registrations_of_one_handle(http, database_url) -> None:
         "urn:collab:problem:conflict"
     }
     assert _count(database_url, "SELECT count(*) FROM creator") == 1
+
+
+def test_parallel_relays_of_one_delivery_send_it_once(
+    deal_http, deal_settings, chain, wallets, database_url
+):
+    """Escrow v2 relaying: the same signed delivery posted many times at once is sent once."""
+    from api.chain.client import ChainClient
+    from api.chain.indexer import Indexer
+    from api.core.db import make_engine
+    from tests.api.test_relay import signed_delivery, zero_eth_deal
+
+    def run_indexer(_client) -> None:
+        engine = make_engine(database_url)
+        try:
+            Indexer(
+                engine=engine,
+                chain=ChainClient.from_settings(deal_settings),
+                start_block=deal_settings.indexer_start_block,
+            ).catch_up()
+        finally:
+            engine.dispose()
+
+    deal, fresh, _ = zero_eth_deal(deal_http, chain, wallets, run_indexer)
+    body = signed_delivery(deal, fresh.creator)
+    url = f"{deal.collaboration_url}/relay"
+    answers = race(lambda _: deal.creator.post(url, json=body), n=4)
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    sql = "SELECT count(*) FROM relayed_action WHERE collaboration_id = :id"
+    assert _count(database_url, sql, id=deal.collaboration["id"]) == 1

@@ -8,6 +8,7 @@ from eth_account import Account
 from api.dev.driver import token_balance
 from contracts import bindings
 from tests.api.deals import (
+    FEE_BPS,
     address,
     expected_split,
     index,
@@ -126,6 +127,39 @@ def test_dispute_then_resolve_by_operator(deal_client, chain, wallets, operator)
     assert to_payees + to_brand + fees == amount
     paid = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] in ("paid", "credited"))
     assert paid == to_payees
+
+
+def test_a_dispute_left_alone_ends_by_the_rule_in_its_terms(deal_client, chain, wallets, operator):
+    """Escrow v2: nobody can keep a deal locked. The arbiter stays silent; 30 days on (anvil
+    time travel) the creator applies the rule every deal's terms carry: an even split."""
+    from api.collaborations.service import DISPUTE_RULE_PAYEE_BPS, DISPUTE_TIMEOUT_SECONDS
+
+    _, w3, _ = chain
+    amount = 10**18 + 5
+    deal = make_deal(deal_client, w3, wallets, amount=amount)
+    assert deal.typed_data()["message"]["disputeTimeout"] == str(DISPUTE_TIMEOUT_SECONDS)
+    deal.accept()
+    deal.fund()
+    deal.deliver()
+    deal.act(deal.brand, "dispute", wallets.brand)
+    early = deal.creator.get(f"{deal.collaboration_url}/transactions/apply_rule")
+    assert early.status_code == 409
+    assert "the arbiter has until" in early.json()["detail"]
+    advance(w3, DISPUTE_TIMEOUT_SECONDS)
+    late = operator.get(f"{deal.collaboration_url}/transactions/resolve?payee_share_bps=1")
+    assert late.status_code == 409  # the arbiter's time is over
+    deal.act(deal.creator, "apply_rule", wallets.creator)
+    state = deal.state()
+    assert state["status"] == "resolved"
+    assert state["resolution"]["by"] == "dispute_rule"
+    assert state["resolution"]["payee_share_bps"] == DISPUTE_RULE_PAYEE_BPS
+    assert set(state["transactions"]) == {"fund", "deliver", "dispute", "apply_rule"}
+    awarded = amount * DISPUTE_RULE_PAYEE_BPS // 10_000
+    fee = awarded * FEE_BPS // 10_000
+    assert int(state["resolution"]["to_payees"]) == awarded - fee
+    assert int(state["resolution"]["to_brand"]) == amount - awarded
+    paid = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] == "paid")
+    assert paid == awarded - fee
 
 
 def test_release_by_third_party_after_review(deal_client, chain, wallets) -> None:

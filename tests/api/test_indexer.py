@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from api.chain.indexer import BLOCK_WINDOW, Indexer, confirmation_depth
 from api.chain.models import ChainEvent, IndexerBlock
 from api.collaborations.models import Collaboration
+from api.collaborations.service import DISPUTE_RULE_PAYEE_BPS, DISPUTE_TIMEOUT_SECONDS
 from api.core.settings import Settings
 from api.creators.models import Creator
 from api.payouts.models import Payout
@@ -68,9 +69,11 @@ def _real_deal_with_other_terms(w3, escrow_address: str, key: str, collaboration
         amount=1,
         payees=(me,),
         shares_bps=(10_000,),
+        milestones=((1, collaboration.deliver_by),),
         platform_fee_bps=collaboration.platform_fee_bps,
-        deliver_by=collaboration.deliver_by,
         review_period=collaboration.review_period_seconds,
+        dispute_timeout=DISPUTE_TIMEOUT_SECONDS,
+        dispute_rule_payee_bps=DISPUTE_RULE_PAYEE_BPS,
         terms_hash=collaboration.terms_hash,
         is_virtual=False,
         signature_expiry=now + 3600,
@@ -79,8 +82,8 @@ def _real_deal_with_other_terms(w3, escrow_address: str, key: str, collaboration
     signature = terms.sign(key, w3.eth.chain_id, escrow_address)
     receipt = bindings.send(w3, escrow.build_create_deal(terms, signature), key)
     (created,) = [e for e in bindings.events_in_receipt(receipt) if e.name == "DealCreated"]
-    bindings.send(w3, escrow.build_mark_delivered(terms, b"\x07" * 32), key)
-    bindings.send(w3, escrow.build_approve(terms), key)
+    bindings.send(w3, escrow.build_mark_delivered(terms.deal_id, b"\x07" * 32), key)
+    bindings.send(w3, escrow.build_approve_delivery(terms), key)
     return created.args["dealId"]
 
 
@@ -115,7 +118,6 @@ def test_an_event_that_does_not_fit_its_collaboration_is_recorded_not_applied(
         ("DealCreated", False, "terms differ from the collaboration's: brand, creator, amount"),
         ("Delivered", False, "Delivered cannot follow status drafted"),
         ("Approved", False, "Approved cannot follow status drafted"),
-        ("Released", False, "Released cannot follow status drafted"),
         ("PayoutPaid", False, not_ours),  # the fee on 1 wei rounds to nothing: no FeePaid
     ]
     assert _payouts(engine) == []
@@ -218,7 +220,7 @@ def test_the_same_transaction_mined_again_in_a_new_block_is_applied_once(
     shares = [p["share_bps"] for p in deal.state()["payees"]]
     before = _payouts(engine)
     assert len(before) == len(shares) + 1  # each payee and the fee
-    tx_hash = deal.state()["transactions"]["release"]
+    tx_hash = deal.state()["transactions"]["approve"]
     raw = "0x" + bytes(w3.eth.get_raw_transaction(tx_hash)).hex()
     old = w3.eth.get_transaction_receipt(tx_hash)
     mint = bindings.Erc20(w3, deployment.stablecoin_address).build_mint(
@@ -292,7 +294,7 @@ def test_two_indexers_at_once_through_a_reorg_double_nothing(deal_client, chain,
     )
     assert [amount for kind, _, amount in _payouts(engine) if kind == "fee"] == [fee]
     names = [name for name, _, _ in _events(engine, deal.collaboration["deal_id"])]
-    assert names.count("Released") == 1
+    assert names.count("Approved") == 1
 
 
 def test_a_step_that_fails_after_a_reorg_keeps_everything_as_it_was(

@@ -73,8 +73,13 @@ class Env:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def terms(self, **overrides: Any) -> DealTerms:
-        """Default deal: 1 ETH, creator 70% + two designers 10% each + a charity 10%, 2.5% fee."""
+        """Default deal: 1 ETH in one milestone due in 7 days, creator 70% + two designers 10%
+        each + a charity 10%, 2.5% fee; a dispute left 30 days ends by an even split.
+        ``deliver_by`` (one milestone of the whole amount) is accepted in place of
+        ``milestones``."""
         now = self.now()
+        amount = overrides.get("amount", ONE_ETH)
+        deliver_by = overrides.pop("deliver_by", now + 7 * DAY)
         values: dict[str, Any] = {
             "salt": bindings.new_salt(),
             "brand": self.brand.address,
@@ -83,9 +88,11 @@ class Env:
             "amount": ONE_ETH,
             "payees": self.payees,
             "shares_bps": (7000, 1000, 1000, 1000),
+            "milestones": ((amount, deliver_by),),
             "platform_fee_bps": 250,
-            "deliver_by": now + 7 * DAY,
             "review_period": 3 * DAY,
+            "dispute_timeout": 30 * DAY,
+            "dispute_rule_payee_bps": 5_000,
             "terms_hash": b"\x42" * 32,
             "is_virtual": True,
             "signature_expiry": now + DAY,
@@ -108,8 +115,8 @@ class Env:
         signature = self.sign(terms) if signature is None else signature
         return send(self.w3, self.escrow.build_create_deal(terms, signature), sender.key)
 
-    def deliver(self, terms: DealTerms, sender: Actor | None = None):
-        tx = self.escrow.build_mark_delivered(terms, b"\x07" * 32)
+    def deliver(self, terms: DealTerms, sender: Actor | None = None, milestone: int = 0):
+        tx = self.escrow.build_mark_delivered(terms.deal_id, b"\x07" * 32, milestone)
         return send(self.w3, tx, (sender or self.creator).key)
 
     def eth_balance(self, address: str) -> int:
@@ -118,6 +125,15 @@ class Env:
     def deploy_test(self, name: str, *args: Any) -> Any:
         address = bindings.deploy(self.w3, name, *args, private_key=self.owner.key)
         return self.w3.eth.contract(address=address, abi=bindings.abi_of(name))
+
+
+def resized(
+    terms: DealTerms, amount: int | None = None, deliver_by: int | None = None
+) -> DealTerms:
+    """The one-milestone terms with another amount and/or deadline (the milestone follows)."""
+    amount = terms.amount if amount is None else amount
+    deliver_by = terms.deliver_by if deliver_by is None else deliver_by
+    return terms.with_changes(amount=amount, milestones=((amount, deliver_by),))
 
 
 def mine(w3: Web3) -> None:

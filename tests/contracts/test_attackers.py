@@ -48,14 +48,14 @@ def test_reentrancy_through_a_payout_is_refused(env: Env, reentry: str) -> None:
     attacker = env.deploy_test("ReentrantPayee")
     terms = _delivered_with(env, attacker.address)
     attack = {
-        "approve": lambda: env.escrow.build_approve(terms)["data"],
+        "approve": lambda: env.escrow.build_approve_delivery(terms)["data"],
         "release": lambda: env.escrow.build_release(terms)["data"],
         "withdraw": lambda: env.escrow.build_withdraw("ETH")["data"],
     }[reentry]()
     _send_to(env, attacker, "arm", env.escrow.address, bytes.fromhex(attack[2:]))
     before = {payee: env.eth_balance(payee) for payee in terms.payees}
 
-    receipt = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
 
     [attempt] = bindings.events_in_receipt(receipt, "ReentrantPayee")
     assert attempt.args["success"] is False
@@ -70,7 +70,7 @@ def test_reentrancy_through_withdraw_is_refused(env: Env) -> None:
     attacker = env.deploy_test("ReentrantPayee")
     _send_to(env, attacker, "setRejectPayments", True)
     terms = _delivered_with(env, attacker.address)
-    send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     credit = env.escrow.credit_of(attacker.address, "ETH")
     assert credit == terms.payouts()[1]
 
@@ -92,7 +92,7 @@ def test_a_reverting_payee_is_credited_and_withdraws_later(env: Env) -> None:
     others = [p for p in terms.payees if p != payee.address]
     before = {p: env.eth_balance(p) for p in others}
 
-    receipt = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
 
     payouts = dict(zip(terms.payees, terms.payouts(), strict=True))
     for other in others:
@@ -124,11 +124,11 @@ def test_a_reverting_payee_is_credited_and_withdraws_later(env: Env) -> None:
 
 def test_a_gas_griefer_burns_only_its_budget_and_is_credited(env: Env) -> None:
     honest = _delivered_with(env, env.designer1.address)
-    honest_gas = send(env.w3, env.escrow.build_approve(honest), env.brand.key)["gasUsed"]
+    honest_gas = send(env.w3, env.escrow.build_approve_delivery(honest), env.brand.key)["gasUsed"]
 
     griefer = env.deploy_test("GasGriefPayee")
     terms = _delivered_with(env, griefer.address)
-    receipt = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
 
     # Its cost to the caller is bounded: the push budget, the 2,300 stipend that comes with value,
     # and one new credit slot (22,100), plus a little bookkeeping.
@@ -144,7 +144,7 @@ def test_a_gas_griefer_burns_only_its_budget_and_is_credited(env: Env) -> None:
 def test_a_starved_push_reverts_instead_of_crediting(env: Env) -> None:
     griefer = env.deploy_test("GasGriefPayee")
     terms = _delivered_with(env, griefer.address)
-    tx = env.escrow.build_approve(terms)
+    tx = env.escrow.build_approve_delivery(terms)
     needed = bindings.estimate_gas(env.w3, tx, env.brand.address)
     with pytest.raises(errors.ContractRevert):
         send(env.w3, tx, env.brand.key, gas=needed - 20_000)
@@ -157,7 +157,7 @@ def test_a_blocklisted_token_payee_is_credited(env: Env) -> None:
     terms = _delivered_with(env, env.designer1.address, token=token.address, amount=1_000 * ONE_USD)
     send(env.w3, token.build_set_blocked(env.designer1.address, True), env.owner.key)
 
-    receipt = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
 
     payouts = dict(zip(terms.payees, terms.payouts(), strict=True))
     assert event_names(receipt).count("PayoutCredited") == 1
@@ -177,6 +177,6 @@ def test_a_treasury_that_cannot_receive_is_credited(env: Env) -> None:
     treasury = env.deploy_test("RevertingPayee")
     send(env.w3, env.escrow.build_set_treasury(treasury.address), env.owner.key)
     terms = _delivered_with(env, env.designer1.address, amount=2 * ONE_ETH)
-    receipt = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     assert "FeeCredited" in event_names(receipt)
     assert env.escrow.credit_of(treasury.address, "ETH") == terms.fee_amount()

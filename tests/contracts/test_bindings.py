@@ -23,7 +23,7 @@ def test_typed_data_is_json_and_matches_the_contract_digest(env: Env) -> None:
     assert typed["primaryType"] == "DealTerms"
     assert typed["domain"] == {
         "name": "CollabEscrow",
-        "version": "1",
+        "version": "2",
         "chainId": env.chain_id,
         "verifyingContract": env.escrow.address,
     }
@@ -67,9 +67,11 @@ def test_deal_terms_normalise_their_inputs() -> None:
         amount="1000",
         payees=[creator.lower()],
         shares_bps=["10000"],
+        milestones=[("600", 2_000_000_000), bindings.Milestone(400, "2000000001")],
         platform_fee_bps=0,
-        deliver_by=2_000_000_000,
         review_period=86_400,
+        dispute_timeout=86_400,
+        dispute_rule_payee_bps=5_000,
         terms_hash=b"\x00" * 32,
         is_virtual=0,
         signature_expiry=1_900_000_000,
@@ -83,7 +85,14 @@ def test_deal_terms_normalise_their_inputs() -> None:
     assert terms.amount == 1000
     assert terms.shares_bps == (10_000,)
     assert terms.is_virtual is False
+    assert terms.milestones == (
+        bindings.Milestone(600, 2_000_000_000),
+        bindings.Milestone(400, 2_000_000_001),
+    )
+    assert terms.deliver_by == 2_000_000_001
     terms.validate()
+    with pytest.raises(ValueError, match="sum to the amount"):
+        terms.with_changes(amount=1001).validate()
     with pytest.raises(ValueError, match="sum to exactly 10,000"):
         terms.with_changes(shares_bps=(9_999,)).validate()
     with pytest.raises(ValueError, match="expected 32 bytes, got 31"):
@@ -107,7 +116,7 @@ def test_payouts_helper_matches_what_the_escrow_pays(env: Env, amount: int) -> N
     released = env.terms(amount=amount, shares_bps=shares)
     env.create(released)
     env.deliver(released)
-    receipt = send(env.w3, env.escrow.build_approve(released), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_approve_delivery(released), env.brand.key)
     fee, payees, _ = _paid(receipt)
     assert fee == released.fee_amount()
     assert payees == dict(zip(released.payees, released.payouts(), strict=True))
@@ -133,8 +142,8 @@ def test_tx_builders_return_unsigned_transactions(env: Env) -> None:
     token_terms = env.terms(token=env.stablecoin.address)
     assert env.escrow.build_create_deal(token_terms, "0x" + signature.hex())["value"] == 0
     for tx in (
-        env.escrow.build_mark_delivered(terms, "0x" + "11" * 32),
-        env.escrow.build_approve(terms),
+        env.escrow.build_mark_delivered(terms.deal_id, "0x" + "11" * 32),
+        env.escrow.build_approve_delivery(terms),
         env.escrow.build_release(terms),
         env.escrow.build_refund(terms),
         env.escrow.build_dispute(terms),
@@ -155,16 +164,13 @@ def test_fetch_events_decodes_the_lifecycle_in_order(env: Env) -> None:
     terms = env.terms(token=env.stablecoin.address, amount=10_000_000)
     create = env.create(terms)
     env.deliver(terms)
-    approve = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    approve = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
 
     events = bindings.fetch_events(
         env.w3, env.escrow.address, start, "latest", with_timestamps=True
     )
     names = [e.name for e in events]
-    assert (
-        names
-        == ["DealCreated", "Delivered", "Approved", "Released", "FeePaid"] + ["PayoutPaid"] * 4
-    )
+    assert names == ["DealCreated", "Delivered", "Approved", "FeePaid"] + ["PayoutPaid"] * 4
     assert [(e.block_number, e.log_index) for e in events] == sorted(
         (e.block_number, e.log_index) for e in events
     )
@@ -227,16 +233,21 @@ def _selector(signature: str) -> bytes:
 
 def test_decode_revert_data() -> None:
     deal_id = b"\x05" * 32
-    data = _selector("WrongStatus(bytes32,uint8,uint8)") + abi_encode(
-        ["bytes32", "uint8", "uint8"], [deal_id, 3, 2]
+    data = _selector("WrongStatus(bytes32,uint256,uint8,uint8)") + abi_encode(
+        ["bytes32", "uint256", "uint8", "uint8"], [deal_id, 1, 3, 2]
     )
     error = errors.decode_revert_data(data)
     assert isinstance(error, errors.WrongStatus)
     assert isinstance(error, errors.ContractRevert)
     assert error.name == "WrongStatus"
-    assert error.args == ("0x" + deal_id.hex(), 3, 2)
-    assert error.named_args == {"dealId": "0x" + deal_id.hex(), "current": 3, "required": 2}
-    assert error.selector == "0x" + _selector("WrongStatus(bytes32,uint8,uint8)").hex()
+    assert error.args == ("0x" + deal_id.hex(), 1, 3, 2)
+    assert error.named_args == {
+        "dealId": "0x" + deal_id.hex(),
+        "milestone": 1,
+        "current": 3,
+        "required": 2,
+    }
+    assert error.selector == "0x" + _selector("WrongStatus(bytes32,uint256,uint8,uint8)").hex()
 
     caller = Account.create().address
     not_brand = errors.decode_revert_data(
@@ -259,7 +270,7 @@ def test_decode_revert_data() -> None:
 
 
 def test_from_web3_error() -> None:
-    data = "0x" + _selector("InvalidSignature()").hex()
+    data = "0x" + (_selector("InvalidSignature(address)") + bytes(32)).hex()
     assert isinstance(
         errors.from_web3_error(ContractCustomError(data, data=data)), errors.InvalidSignature
     )
@@ -270,9 +281,9 @@ def test_from_web3_error() -> None:
 
 def test_reads_of_unknown_deals(env: Env) -> None:
     state = env.escrow.deal_state(b"\x09" * 32)
-    assert state == bindings.DealState(bindings.DealStatus.NONE, 0, 0)
+    assert state == bindings.DealState(bindings.DealStatus.NONE, bindings.ZERO_ADDRESS, 0, 0)
     assert state.status.label == "none"
-    assert state.stale_dispute_after is None
+    assert state.dispute_rule_applies_at is None
     terms = env.terms()
     assert env.escrow.deal_state(terms.deal_id).status is bindings.DealStatus.NONE
     env.create(terms)

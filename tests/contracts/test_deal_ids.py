@@ -10,16 +10,18 @@ import pytest
 
 from contracts import bindings, errors
 from contracts.bindings import DealStatus, send
-from tests.contracts.env import Env
+from tests.contracts.env import Env, resized
 
 
 def _self_signed_copy(terms: bindings.DealTerms, signer) -> bindings.DealTerms:
     """A 1-wei deal under the same salt where ``signer`` is brand, creator and only payee."""
-    return terms.with_changes(
-        brand=signer.address,
-        creator=signer.address,
-        payees=(signer.address,),
-        shares_bps=(10_000,),
+    return resized(
+        terms.with_changes(
+            brand=signer.address,
+            creator=signer.address,
+            payees=(signer.address,),
+            shares_bps=(10_000,),
+        ),
         amount=1,
     )
 
@@ -74,7 +76,7 @@ def test_the_deal_id_is_the_struct_hash_of_the_signed_terms(env: Env) -> None:
     # Every field is part of the id; identical offers differ by their salt.
     variants = [
         terms.with_changes(salt=bindings.new_salt()),
-        terms.with_changes(amount=terms.amount + 1),
+        resized(terms, amount=terms.amount + 1),
         terms.with_changes(signature_expiry=terms.signature_expiry + 1),
         terms.with_changes(is_virtual=not terms.is_virtual),
     ]
@@ -96,8 +98,8 @@ def test_actions_on_altered_terms_name_no_deal(env: Env) -> None:
     terms = env.terms()
     env.create(terms)
     env.deliver(terms)
-    cheaper = terms.with_changes(amount=1)
+    cheaper = resized(terms, amount=1)
     with pytest.raises(errors.UnknownDeal) as raised:
-        send(env.w3, env.escrow.build_approve(cheaper), env.brand.key)
+        send(env.w3, env.escrow.build_approve_delivery(cheaper), env.brand.key)
     assert raised.value.named_args == {"dealId": "0x" + cheaper.deal_id.hex()}
     assert env.escrow.deal_state(terms.deal_id).status is DealStatus.DELIVERED

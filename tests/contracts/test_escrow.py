@@ -7,7 +7,15 @@ from eth_account import Account
 
 from contracts import bindings, errors
 from contracts.bindings import ZERO_ADDRESS, DealStatus, Erc20, send
-from tests.contracts.env import ONE_ETH, ONE_USD, Env, advance, event_names, gas_cost
+from tests.contracts.env import (
+    ONE_ETH,
+    ONE_USD,
+    Env,
+    advance,
+    event_names,
+    gas_cost,
+    resized,
+)
 
 # ------------------------------------------------------------------ createDeal
 
@@ -21,7 +29,8 @@ def test_create_deal_eth_holds_the_amount_and_records_the_deal(env: Env) -> None
     state = env.escrow.deal_state(terms.deal_id)
     assert state.status is DealStatus.FUNDED
     assert state.delivered_at == 0
-    assert state.disputed_at == 0
+    assert state.creator == env.creator.address
+    assert state.deadline == terms.deliver_by
     assert env.escrow.deal_id_of(terms) == terms.deal_id == terms.struct_hash()
     [created] = bindings.events_in_receipt(receipt)
     assert created.name == "DealCreated"
@@ -31,10 +40,7 @@ def test_create_deal_eth_holds_the_amount_and_records_the_deal(env: Env) -> None
         "creator": env.creator.address,
         "token": ZERO_ADDRESS,
         "amount": terms.amount,
-        "termsHash": "0x" + terms.terms_hash.hex(),
-        "deliverBy": terms.deliver_by,
-        "reviewPeriod": terms.review_period,
-        "platformFeeBps": terms.platform_fee_bps,
+        "milestoneCount": 1,
     }
 
 
@@ -100,8 +106,11 @@ def test_terms_altered_after_signing_are_rejected(env: Env, change: dict) -> Non
     if "payees" in change:
         change = {"payees": tuple(getattr(env, name).address for name in change["payees"])}
     if change.get("deliver_by") == "+1":
-        change = {"deliver_by": terms.deliver_by + 1}
-    altered = terms.with_changes(**change)
+        altered = resized(terms, deliver_by=terms.deliver_by + 1)
+    elif "amount" in change:
+        altered = resized(terms, amount=change["amount"])
+    else:
+        altered = terms.with_changes(**change)
     with pytest.raises(errors.InvalidSignature):
         env.create(altered, signature)
 
@@ -171,19 +180,25 @@ def _seventeen_payees(env: Env) -> dict:
 @pytest.mark.parametrize(
     ("make_change", "error"),
     [
-        (lambda env: {"payees": (env.designer1.address, env.creator.address)}, "InvalidPayees"),
-        (lambda _env: {"payees": (), "shares_bps": ()}, "InvalidPayees"),
-        (_seventeen_payees, "InvalidPayees"),
+        (
+            lambda env: {
+                "payees": (env.designer1.address, env.creator.address),
+                "shares_bps": (5000, 5000),
+            },
+            "CreatorNotFirstPayee",
+        ),
+        (lambda _env: {"payees": (), "shares_bps": ()}, "InvalidPayeeCount"),
+        (_seventeen_payees, "InvalidPayeeCount"),
         (
             lambda env: {"payees": (env.creator.address, ZERO_ADDRESS), "shares_bps": (5000, 5000)},
-            "InvalidPayees",
+            "ZeroPayee",
         ),
-        (lambda _env: {"shares_bps": (7000, 1000, 1000)}, "InvalidShares"),
-        (lambda _env: {"shares_bps": (7000, 1000, 1000, 999)}, "InvalidShares"),
-        (lambda _env: {"shares_bps": (8000, 1000, 1000, 0)}, "InvalidShares"),
-        (lambda _env: {"amount": 0}, "InvalidAmount"),
-        (lambda env: {"deliver_by": env.now() - 10}, "InvalidDeadline"),
-        (lambda _env: {"deliver_by": 2**40}, "InvalidDeadline"),
+        (lambda _env: {"shares_bps": (7000, 1000, 1000)}, "ShareCountMismatch"),
+        (lambda _env: {"shares_bps": (7000, 1000, 1000, 999)}, "SharesDoNotSum"),
+        (lambda _env: {"shares_bps": (8000, 1000, 1000, 0)}, "ZeroShare"),
+        (lambda _env: {"amount": 0, "milestones": ((0, 2**39),)}, "ZeroMilestoneAmount"),
+        (lambda env: {"deliver_by": env.now() - 10}, "InvalidMilestoneDeadline"),
+        (lambda _env: {"deliver_by": 2**40}, "InvalidMilestoneDeadline"),
         (lambda _env: {"platform_fee_bps": 501}, "FeeAboveCap"),
     ],
     ids=[
@@ -211,7 +226,7 @@ def test_sixteen_payees_are_accepted_and_paid(env: Env) -> None:
     terms = env.terms(payees=payees, shares_bps=(10_000 - 15 * 600,) + (600,) * 15)
     env.create(terms)
     env.deliver(terms)
-    send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     expected = terms.payouts()
     for payee, amount in zip(payees[1:], expected[1:], strict=True):
         assert env.eth_balance(payee) == amount  # fresh accounts: exactly their share
@@ -269,7 +284,7 @@ def test_approve_pays_fee_then_payees_with_dust_to_the_creator(env: Env) -> None
     treasury_before = env.eth_balance(env.treasury.address)
     creator_before = before[env.creator.address]
 
-    receipt = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    receipt = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
 
     fee = amount * 250 // 10_000
     net = amount - fee
@@ -281,10 +296,10 @@ def test_approve_pays_fee_then_payees_with_dust_to_the_creator(env: Env) -> None
     assert net - sum(others) > net * 5001 // 10_000  # the creator got the dust
     assert env.escrow.deal_state(terms.deal_id).status is DealStatus.RELEASED
     events = bindings.events_in_receipt(receipt)
-    assert [e.name for e in events] == ["Approved", "Released", "FeePaid"] + ["PayoutPaid"] * 4
-    assert events[1].args == {
+    assert [e.name for e in events] == ["Approved", "FeePaid"] + ["PayoutPaid"] * 4
+    assert events[0].args == {
         "dealId": "0x" + terms.deal_id.hex(),
-        "by": env.brand.address,
+        "milestone": 0,
         "feeAmount": fee,
     }
     paid = {e.args["payee"]: e.args["amount"] for e in events if e.name == "PayoutPaid"}
@@ -297,7 +312,7 @@ def test_approve_erc20_deal(env: Env) -> None:
     env.create(terms)
     env.deliver(terms)
     before = {a: env.stablecoin.balance_of(a) for a in (*terms.payees, env.treasury.address)}
-    send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     payouts = dict(zip(terms.payees, terms.payouts(), strict=True))
     for payee, amount in payouts.items():
         assert env.stablecoin.balance_of(payee) - before[payee] == amount
@@ -310,11 +325,11 @@ def test_approve_wrong_caller_and_states(env: Env) -> None:
     terms = env.terms()
     env.create(terms)
     with pytest.raises(errors.WrongStatus):
-        send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+        send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     env.deliver(terms)
     for intruder in (env.creator, env.stranger, env.arbiter):
         with pytest.raises(errors.NotBrand):
-            send(env.w3, env.escrow.build_approve(terms), intruder.key)
+            send(env.w3, env.escrow.build_approve_delivery(terms), intruder.key)
     altered = terms.with_changes(
         payees=(
             env.creator.address,
@@ -324,10 +339,10 @@ def test_approve_wrong_caller_and_states(env: Env) -> None:
         )
     )
     with pytest.raises(errors.UnknownDeal):
-        send(env.w3, env.escrow.build_approve(altered), env.brand.key)
-    send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+        send(env.w3, env.escrow.build_approve_delivery(altered), env.brand.key)
+    send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     with pytest.raises(errors.WrongStatus):  # nothing is paid twice
-        send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+        send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     with pytest.raises(errors.WrongStatus):
         send(env.w3, env.escrow.build_release(terms), env.stranger.key)
 
@@ -351,8 +366,8 @@ def test_release_without_fee_emits_no_fee_event(env: Env) -> None:
     terms = env.terms(platform_fee_bps=0)
     env.create(terms)
     env.deliver(terms)
-    receipt = send(env.w3, env.escrow.build_approve(terms), env.brand.key)
-    assert event_names(receipt) == ["Approved", "Released"] + ["PayoutPaid"] * 4
+    receipt = send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
+    assert event_names(receipt) == ["Approved"] + ["PayoutPaid"] * 4
 
 
 # ------------------------------------------------------------------ refund
@@ -426,7 +441,7 @@ def test_dispute_within_the_review_period(env: Env) -> None:
     assert event_names(receipt) == ["Disputed"]
     assert env.escrow.deal_state(terms.deal_id).status is DealStatus.DISPUTED
     with pytest.raises(errors.WrongStatus):  # a disputed deal cannot be approved or released
-        send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+        send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
     advance(env.w3, terms.review_period + 1)
     with pytest.raises(errors.WrongStatus):
         send(env.w3, env.escrow.build_release(terms), env.stranger.key)

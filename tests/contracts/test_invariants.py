@@ -1,12 +1,14 @@
-"""Stateful property test: random deals and actions in ETH and the stablecoin keep the books exact.
+"""Stateful property test: random deals of 1-3 milestones and random actions on each milestone,
+in ETH and the stablecoin, keep the books exact.
 
-After every step: the escrow holds, per token, exactly the open deals' amounts plus the credited
-balances; every account's balance equals what the model says it should have received (payees get
-floor(amount * share / 10,000), the creator the dust, the treasury the fee), to the last unit and
-net of gas; each release or resolution logs each payout once. Amounts run from 1 unit to 2^250
-(full-precision arithmetic: nothing overflows, nothing locks). Disputes end by the arbiter or, once
-the 30-day timeout has passed, by anyone applying the default even split. Deadlines sit 30 minutes
-off the hour and time moves in whole hours, so no step lands on a boundary.
+After every step: the escrow holds, per token, exactly the open milestones' amounts plus the
+credited balances; every account's balance equals what the model says it should have received
+(payees get floor(amount * share / 10,000), the creator the dust, the treasury the fee), to the
+last unit and net of gas; each release, refund or resolution logs each payout once. Amounts run
+from 1 unit to 2^250 (full-precision arithmetic: nothing overflows, nothing locks). Disputes end
+by the arbiter before their deadline, by a settlement both sides signed (any open milestone), or
+after the deadline by anyone applying the rule written in the terms. Deadlines sit 30 minutes off
+the hour and time moves in whole hours, so no step lands on a boundary.
 """
 
 from __future__ import annotations
@@ -51,11 +53,34 @@ PAYOUT_EVENTS = {
 
 
 @dataclass
-class ModelDeal:
+class ModelMilestone:
     terms: DealTerms
+    index: int
     status: DealStatus = DealStatus.FUNDED
     delivered_at: int = 0
     disputed_at: int = 0
+
+    @property
+    def amount(self) -> int:
+        return self.terms.milestones[self.index].amount
+
+    @property
+    def deliver_by(self) -> int:
+        return self.terms.milestones[self.index].deliver_by
+
+    @property
+    def rule_applies_at(self) -> int:
+        return self.disputed_at + self.terms.dispute_timeout
+
+
+def split_amount(amount: int, parts: int) -> tuple[int, ...]:
+    """``parts`` positive amounts summing to ``amount``, weighted 1 : 2 : 3 so that no two
+    milestones hold the same amount (fewer parts when the amount is too small for that)."""
+    while parts > 1 and amount < parts * (parts + 1) // 2:
+        parts -= 1
+    total_weight = parts * (parts + 1) // 2
+    amounts = [amount * (i + 1) // total_weight for i in range(parts - 1)]
+    return (*amounts, amount - sum(amounts))
 
 
 class EscrowMachine(RuleBasedStateMachine):
@@ -82,7 +107,7 @@ class EscrowMachine(RuleBasedStateMachine):
         self.escrow_start = {t: self._balance(self.env.escrow.address, t) for t in self.tokens}
         self.delta: dict[tuple[str, str], int] = defaultdict(int)
         self.credits: dict[tuple[str, str], int] = defaultdict(int)
-        self.deals: list[ModelDeal] = []
+        self.milestones: list[ModelMilestone] = []
         self._books = self._book_requests()
 
     def teardown(self) -> None:
@@ -119,6 +144,15 @@ class EscrowMachine(RuleBasedStateMachine):
             self.delta[(account, token)] += amount
             expected.append((f"{kind}Paid", account, amount))
 
+    def _split(self, m: ModelMilestone, payee_share_bps: int, expected: list) -> None:
+        """A milestone split between the payee side and the brand, as the contract does it."""
+        terms = m.terms
+        fee, _, to_brand = terms.resolution(payee_share_bps, m.index)
+        awarded = m.amount - to_brand
+        self._pay(self.env.treasury.address, terms.token, fee, "Fee", expected)
+        self._pay_payees(terms, awarded - fee, expected)
+        self._pay(terms.brand, terms.token, to_brand, "Refund", expected)
+
     def _pay_payees(self, terms: DealTerms, total: int, expected: list) -> None:
         for payee, amount in zip(terms.payees, terms.payouts(total), strict=True):
             self._pay(payee, terms.token, amount, "Payout", expected)
@@ -144,6 +178,8 @@ class EscrowMachine(RuleBasedStateMachine):
         ),
         "split": st.sampled_from(["solo", "four", "with_refuser", "tiny_creator"]),
         "fee_bps": st.sampled_from([0, 1, 250, 500]),
+        "parts": st.integers(1, 3),
+        "rule_bps": st.sampled_from([0, 5_000, 10_000]),
     }
 
     @initialize(deals=st.lists(st.fixed_dictionaries(deal_params), min_size=2, max_size=3))
@@ -152,7 +188,9 @@ class EscrowMachine(RuleBasedStateMachine):
             self.create_deal(**params)
 
     @rule(**deal_params)
-    def create_deal(self, use_token: bool, amount: int, split: str, fee_bps: int) -> None:
+    def create_deal(
+        self, use_token: bool, amount: int, split: str, fee_bps: int, parts: int, rule_bps: int
+    ) -> None:
         env = self.env
         payees, shares = {
             "solo": ((env.creator.address,), (10_000,)),
@@ -169,14 +207,19 @@ class EscrowMachine(RuleBasedStateMachine):
             amount >>= 124
         token = env.stablecoin.address if use_token else ZERO_ADDRESS
         now = self._now()
+        amounts = split_amount(amount, parts)
         terms = env.terms(
             token=token,
             amount=amount,
             payees=payees,
             shares_bps=shares,
+            milestones=tuple(
+                (part, now + (2 + i) * DAY + 30 * 60) for i, part in enumerate(amounts)
+            ),
             platform_fee_bps=fee_bps,
-            deliver_by=now + 2 * DAY + 30 * 60,
             review_period=DAY + 30 * 60,
+            dispute_timeout=2 * DAY,  # whole hours: the rule's deadline stays 30 min off the hour
+            dispute_rule_payee_bps=rule_bps,
             signature_expiry=now + HOUR,
         )
         brand = env.brand
@@ -190,19 +233,20 @@ class EscrowMachine(RuleBasedStateMachine):
             self.delta[(brand.address, token)] += amount
         self._send(env.escrow.build_create_deal(terms, env.sign(terms)), brand)
         self.delta[(brand.address, token)] -= amount
-        self.deals.append(ModelDeal(terms))
+        self.milestones += [ModelMilestone(terms, i) for i in range(len(terms.milestones))]
 
     @rule(
         index=st.integers(0, 50),
         action=st.sampled_from(
-            ["deliver", "approve", "release", "refund", "dispute", "resolve", "settle"]
+            ["deliver", "approve", "release", "refund", "dispute", "resolve", "rule", "settle"]
         ),
         payee_share_bps=st.sampled_from([0, 1, 5_000, 9_999, 10_000]),
     )
     def act(self, index: int, action: str, payee_share_bps: int) -> None:
-        """Any action on any deal: mostly exercises the revert paths."""
-        if self.deals:
-            self._perform(self.deals[index % len(self.deals)], action, payee_share_bps)
+        """Any action on any milestone: mostly exercises the revert paths."""
+        if self.milestones:
+            m = self.milestones[index % len(self.milestones)]
+            self._perform(m, action, payee_share_bps)
 
     @rule(
         index=st.integers(0, 50),
@@ -211,49 +255,69 @@ class EscrowMachine(RuleBasedStateMachine):
         hours_first=st.sampled_from([0, 0, 1, 12, 24, 72]),
     )
     def progress(self, index: int, choice: int, payee_share_bps: int, hours_first: int) -> None:
-        """Maybe let time pass, then take a valid next step for an open deal, so that
-        lifecycles run to their end (deliver or refund, approve / dispute / release, resolve)."""
+        """Maybe let time pass, then take a valid next step for an open milestone, so that
+        lifecycles run to their end (deliver or refund, approve / dispute / release, resolve,
+        settle or the dispute rule)."""
         if hours_first:
             advance(self.w3, hours_first * HOUR)
-        open_deals = [deal for deal in self.deals if deal.status in OPEN]
-        if not open_deals:
+        open_milestones = [m for m in self.milestones if m.status in OPEN]
+        if not open_milestones:
             return
-        deal = open_deals[index % len(open_deals)]
+        m = open_milestones[index % len(open_milestones)]
         now = self._now()
-        if deal.status is DealStatus.FUNDED:
-            action = "deliver" if now <= deal.terms.deliver_by else "refund"
-        elif deal.status is DealStatus.DISPUTED:
-            action = "resolve" if choice % 2 else "settle"
-            if action == "settle" and now < deal.disputed_at + bindings.DISPUTE_TIMEOUT:
-                advance(self.w3, bindings.DISPUTE_TIMEOUT)  # 720 whole hours
+        if choice == 2:
+            action = "settle"
+        elif m.status is DealStatus.FUNDED:
+            action = "deliver" if now <= m.deliver_by else "refund"
+        elif m.status is DealStatus.DISPUTED:
+            action = "resolve" if choice == 0 and now < m.rule_applies_at else "rule"
+            if action == "rule" and now < m.rule_applies_at:
+                advance(self.w3, m.terms.dispute_timeout)  # whole hours
         else:
-            in_review = now < deal.delivered_at + deal.terms.review_period
-            options = ["approve", "dispute" if in_review else "release"]
-            action = options[choice % 2]
-        self._perform(deal, action, payee_share_bps)
+            in_review = now < m.delivered_at + m.terms.review_period
+            action = ("approve", "dispute" if in_review else "release")[choice]
+        self._perform(m, action, payee_share_bps)
 
-    def _perform(self, deal: ModelDeal, action: str, payee_share_bps: int) -> None:
-        terms, env = deal.terms, self.env
+    def _settle_tx(self, m: ModelMilestone, payee_share_bps: int) -> dict[str, Any]:
+        env = self.env
+        deadline = self._now() + DAY
+        message = {
+            "dealId": "0x" + m.terms.deal_id.hex(),
+            "milestone": m.index,
+            "payeeShareBps": payee_share_bps,
+            "deadline": deadline,
+        }
+        brand_sig, creator_sig = (
+            bindings.sign_action("Settlement", message, key, env.chain_id, env.escrow.address)
+            for key in (env.brand.key, env.creator.key)
+        )
+        return env.escrow.build_settle(
+            m.terms, payee_share_bps, deadline, brand_sig, creator_sig, m.index
+        )
+
+    def _perform(self, m: ModelMilestone, action: str, payee_share_bps: int) -> None:
+        terms, env, index = m.terms, self.env, m.index
         now = self._now()  # the next block is a few seconds later at most: far from any deadline
-        review_ends = deal.delivered_at + terms.review_period
-        status = deal.status
+        review_ends = m.delivered_at + terms.review_period
+        status = m.status
+        disputed = status is DealStatus.DISPUTED
         plan: dict[str, tuple[Any, Actor, type[errors.ContractRevert] | None]] = {
             "deliver": (
-                env.escrow.build_mark_delivered(terms, b"\x01" * 32),
+                env.escrow.build_mark_delivered(terms.deal_id, b"\x01" * 32, index),
                 env.creator,
                 None
-                if status is DealStatus.FUNDED and now <= terms.deliver_by
+                if status is DealStatus.FUNDED and now <= m.deliver_by
                 else errors.DeliveryDeadlinePassed
                 if status is DealStatus.FUNDED
                 else errors.WrongStatus,
             ),
             "approve": (
-                env.escrow.build_approve(terms),
+                env.escrow.build_approve_delivery(terms, index),
                 env.brand,
                 None if status is DealStatus.DELIVERED else errors.WrongStatus,
             ),
             "release": (
-                env.escrow.build_release(terms),
+                env.escrow.build_release(terms, index),
                 env.stranger,
                 None
                 if status is DealStatus.DELIVERED and now >= review_ends
@@ -262,16 +326,16 @@ class EscrowMachine(RuleBasedStateMachine):
                 else errors.WrongStatus,
             ),
             "refund": (
-                env.escrow.build_refund(terms),
+                env.escrow.build_refund(terms, index),
                 env.brand,
                 None
-                if status is DealStatus.FUNDED and now > terms.deliver_by
+                if status is DealStatus.FUNDED and now > m.deliver_by
                 else errors.DeliveryDeadlineNotPassed
                 if status is DealStatus.FUNDED
                 else errors.WrongStatus,
             ),
             "dispute": (
-                env.escrow.build_dispute(terms),
+                env.escrow.build_dispute(terms, index),
                 env.brand,
                 None
                 if status is DealStatus.DELIVERED and now < review_ends
@@ -280,19 +344,27 @@ class EscrowMachine(RuleBasedStateMachine):
                 else errors.WrongStatus,
             ),
             "resolve": (
-                env.escrow.build_resolve(terms, payee_share_bps),
+                env.escrow.build_resolve(terms, payee_share_bps, index),
                 env.arbiter,
-                None if status is DealStatus.DISPUTED else errors.WrongStatus,
+                None
+                if disputed and now < m.rule_applies_at
+                else errors.ArbiterDeadlinePassed
+                if disputed
+                else errors.WrongStatus,
             ),
-            "settle": (
-                env.escrow.build_settle_stale_dispute(terms),
+            "rule": (
+                env.escrow.build_apply_dispute_rule(terms, index),
                 env.stranger,
                 None
-                if status is DealStatus.DISPUTED
-                and now >= deal.disputed_at + bindings.DISPUTE_TIMEOUT
-                else errors.DisputeTimeoutNotOver
-                if status is DealStatus.DISPUTED
+                if disputed and now >= m.rule_applies_at
+                else errors.DisputeRuleNotApplicable
+                if disputed
                 else errors.WrongStatus,
+            ),
+            "settle": (
+                self._settle_tx(m, payee_share_bps),
+                env.other,
+                None if status in OPEN else errors.WrongStatus,
             ),
         }
         tx, actor, expected_error = plan[action]
@@ -305,30 +377,28 @@ class EscrowMachine(RuleBasedStateMachine):
 
         receipt = self._send(tx, actor)
         expected: list[tuple[str, str, int]] = []
+        block_time = int(self.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
         if action == "deliver":
-            deal.status = DealStatus.DELIVERED
-            deal.delivered_at = int(self.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
+            m.status = DealStatus.DELIVERED
+            m.delivered_at = block_time
         elif action in ("approve", "release"):
-            deal.status = DealStatus.RELEASED
-            self._pay(env.treasury.address, terms.token, terms.fee_amount(), "Fee", expected)
-            self._pay_payees(terms, terms.amount - terms.fee_amount(), expected)
-        elif action == "refund":
-            deal.status = DealStatus.REFUNDED
-            self._pay(terms.brand, terms.token, terms.amount, "Refund", expected)
-        elif action == "dispute":
-            deal.status = DealStatus.DISPUTED
-            deal.disputed_at = int(self.w3.eth.get_block(receipt["blockNumber"])["timestamp"])
-        else:
-            deal.status = DealStatus.RESOLVED
-            if action == "settle":
-                payee_share_bps = bindings.STALE_DISPUTE_PAYEE_SHARE_BPS
-            awarded = terms.amount * payee_share_bps // 10_000
-            fee = awarded * terms.platform_fee_bps // 10_000
+            m.status = DealStatus.RELEASED
+            fee = terms.fee_amount(index)
             self._pay(env.treasury.address, terms.token, fee, "Fee", expected)
-            self._pay_payees(terms, awarded - fee, expected)
-            self._pay(terms.brand, terms.token, terms.amount - awarded, "Refund", expected)
+            self._pay_payees(terms, m.amount - fee, expected)
+        elif action == "refund":
+            m.status = DealStatus.REFUNDED
+            self._pay(terms.brand, terms.token, m.amount, "Refund", expected)
+        elif action == "dispute":
+            m.status = DealStatus.DISPUTED
+            m.disputed_at = block_time
+        else:
+            m.status = DealStatus.RESOLVED
+            if action == "rule":
+                payee_share_bps = terms.dispute_rule_payee_bps
+            self._split(m, payee_share_bps, expected)
         assert self._payouts_logged(receipt) == Counter(expected)  # each payout exactly once
-        assert env.escrow.deal_state(terms.deal_id).status is deal.status
+        assert env.escrow.deal_state(terms.deal_id, index).status is m.status
 
     @rule(accept=st.booleans())
     def set_refuser_accepting(self, accept: bool) -> None:
@@ -404,9 +474,9 @@ class EscrowMachine(RuleBasedStateMachine):
         balances, chain_credits = self._read_books()
         escrow_address = self.env.escrow.address
         for token in self.tokens:
-            # The escrow holds the open deals plus the credited balances, to the last unit.
+            # The escrow holds the open milestones plus the credited balances, to the last unit.
             open_amounts = sum(
-                d.terms.amount for d in self.deals if d.terms.token == token and d.status in OPEN
+                m.amount for m in self.milestones if m.terms.token == token and m.status in OPEN
             )
             credited = sum(v for (_, t), v in self.credits.items() if t == token)
             held = balances[(escrow_address, token)] - self.escrow_start[token]
@@ -422,7 +492,7 @@ def test_random_deal_sequences_keep_the_books_exact(env: Env) -> None:
     run_state_machine_as_test(
         lambda: EscrowMachine(env),
         settings=settings(
-            max_examples=15,
+            max_examples=12,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -40,7 +40,7 @@ def test_release_of_a_huge_amount_pays_exactly(env: Env, amount: int) -> None:
     terms = _delivered_token_deal(env, amount)
     assert _balances(env, terms)[env.escrow.address] == amount
 
-    send(env.w3, env.escrow.build_approve(terms), env.brand.key)
+    send(env.w3, env.escrow.build_approve_delivery(terms), env.brand.key)
 
     fee = amount * 250 // 10_000
     net = amount - fee
@@ -69,9 +69,9 @@ def test_a_dispute_over_a_huge_amount_ends_with_exact_payouts(
         payee_share_bps = 3_333
         send(env.w3, env.escrow.build_resolve(terms, payee_share_bps), env.arbiter.key)
     else:
-        payee_share_bps = bindings.STALE_DISPUTE_PAYEE_SHARE_BPS
-        advance(env.w3, bindings.DISPUTE_TIMEOUT)
-        send(env.w3, env.escrow.build_settle_stale_dispute(terms), env.stranger.key)
+        payee_share_bps = terms.dispute_rule_payee_bps
+        advance(env.w3, terms.dispute_timeout)
+        send(env.w3, env.escrow.build_apply_dispute_rule(terms), env.stranger.key)
 
     awarded = amount * payee_share_bps // 10_000
     fee = awarded * 250 // 10_000

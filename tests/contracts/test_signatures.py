@@ -12,7 +12,7 @@ from eth_account.messages import encode_typed_data
 
 from contracts import bindings, errors
 from contracts.bindings import SECP256K1_N, DealStatus, normalize_signature
-from tests.contracts.env import Env
+from tests.contracts.env import Env, resized
 
 HALF_N = SECP256K1_N // 2
 
@@ -158,7 +158,7 @@ def test_simulate_create_deal_in_eth_needs_no_balance(env: Env) -> None:
         )
     with pytest.raises(errors.InvalidSignature):  # signed terms, other amount
         bindings.simulate_create_deal(
-            env.w3, env.escrow.address, terms.with_changes(amount=1), signature
+            env.w3, env.escrow.address, resized(terms, amount=1), signature
         )
     expired = terms.with_changes(signature_expiry=env.now() - 1)
     with pytest.raises(errors.SignatureExpired):
@@ -203,9 +203,11 @@ def _any_typed_data() -> dict:
         amount=1,
         payees=(creator,),
         shares_bps=(10_000,),
+        milestones=((1, 2_000_000_000),),
         platform_fee_bps=0,
-        deliver_by=2_000_000_000,
         review_period=1,
+        dispute_timeout=86_400,
+        dispute_rule_payee_bps=0,
         terms_hash=b"\x00" * 32,
         is_virtual=False,
         signature_expiry=2_000_000_000,

@@ -14,6 +14,12 @@ from tests.contracts.env import ONE_ETH, ONE_USD, Env, event_names
 SHARES = (7000, 1000, 1000, 1000)
 
 
+def _canonical(payees, shares=SHARES) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The factory's order: pairs sorted by ascending address (payee 0 gets the dust)."""
+    pairs = sorted(zip(payees, shares, strict=True), key=lambda pair: int(pair[0], 16))
+    return tuple(p for p, _ in pairs), tuple(s for _, s in pairs)
+
+
 def _create(env: Env, payees: tuple[str, ...], shares: tuple[int, ...] = SHARES):
     predicted = env.factory.predict(payees, shares)
     receipt = send(env.w3, env.factory.build_create_splitter(payees, shares), env.stranger.key)
@@ -34,12 +40,19 @@ def test_same_payee_set_same_address_predicted_before_creation(env: Env) -> None
     assert env.w3.eth.get_code(predicted) != b""
     [created] = bindings.events_in_receipt(receipt, "SplitterFactory")
     assert created.name == "SplitterCreated"
-    assert created.args == {"splitter": predicted, "payees": list(payees), "shares": list(SHARES)}
-    assert splitter.payees() == (list(payees), list(SHARES))
+    sorted_payees, sorted_shares = _canonical(payees)
+    assert created.args == {
+        "splitter": predicted,
+        "payees": list(sorted_payees),
+        "shares": list(sorted_shares),
+    }
+    assert splitter.payees() == (list(sorted_payees), list(sorted_shares))
 
     again = send(env.w3, env.factory.build_create_splitter(payees, SHARES), env.other.key)
     assert bindings.events_in_receipt(again, "SplitterFactory") == []  # already there
+    # The same set in another order is the same splitter; other shares are another set.
     reordered = (payees[1], payees[0], payees[2], payees[3])
+    assert env.factory.predict(reordered, (1000, 7000, 1000, 1000)) == predicted
     assert env.factory.predict(reordered, SHARES) != predicted
     assert env.factory.predict(payees, (6000, 2000, 1000, 1000)) != predicted
 
@@ -47,14 +60,15 @@ def test_same_payee_set_same_address_predicted_before_creation(env: Env) -> None
 @pytest.mark.parametrize(
     ("payees", "shares", "error"),
     [
-        ((), (), "InvalidPayees"),
-        (tuple(f"0x{i:040x}" for i in range(1, 18)), (588,) * 16 + (592,), "InvalidPayees"),
-        (("0x" + "0" * 40, "0x" + "0" * 39 + "1"), (5000, 5000), "InvalidPayees"),
-        (("0x" + "0" * 39 + "1", "0x" + "0" * 39 + "2"), (5000,), "InvalidShares"),
-        (("0x" + "0" * 39 + "1", "0x" + "0" * 39 + "2"), (10_000, 0), "InvalidShares"),
-        (("0x" + "0" * 39 + "1", "0x" + "0" * 39 + "2"), (5000, 4999), "InvalidShares"),
+        ((), (), "InvalidPayeeCount"),
+        (tuple(f"0x{i:040x}" for i in range(1, 18)), (588,) * 16 + (592,), "InvalidPayeeCount"),
+        (("0x" + "0" * 40, "0x" + "0" * 39 + "1"), (5000, 5000), "ZeroPayee"),
+        (("0x" + "0" * 39 + "1", "0x" + "0" * 39 + "2"), (5000,), "ShareCountMismatch"),
+        (("0x" + "0" * 39 + "1", "0x" + "0" * 39 + "2"), (10_000, 0), "ZeroShare"),
+        (("0x" + "0" * 39 + "1", "0x" + "0" * 39 + "2"), (5000, 4999), "SharesDoNotSum"),
+        (("0x" + "0" * 39 + "1", "0x" + "0" * 39 + "1"), (5000, 5000), "DuplicatePayee"),
     ],
-    ids=["empty", "17-payees", "zero-address", "share-count", "zero-share", "sum"],
+    ids=["empty", "17-payees", "zero-address", "share-count", "zero-share", "sum", "duplicate"],
 )
 def test_invalid_payee_sets_are_rejected(env: Env, payees, shares, error: str) -> None:
     with pytest.raises(errors.error_class(error)):
@@ -71,9 +85,10 @@ def test_distribute_eth_pays_every_payee_by_share_with_dust_to_payee_zero(env: E
 
     receipt = send(env.w3, splitter.build_distribute("ETH"), env.stranger.key)
 
-    others = [amount * share // 10_000 for share in (3333, 1333, 333)]
+    payees, shares = _canonical(env.payees, (5001, 3333, 1333, 333))
+    others = [amount * share // 10_000 for share in shares[1:]]
     expected = [amount - sum(others), *others]
-    for payee, value in zip(env.payees, expected, strict=True):
+    for payee, value in zip(payees, expected, strict=True):
         assert env.eth_balance(payee) - before[payee] == value
     assert env.eth_balance(splitter.address) == 0
     names = event_names(receipt, "RevenueSplitter")
@@ -88,9 +103,10 @@ def test_distribute_erc20(env: Env) -> None:
     send(env.w3, env.stablecoin.build_mint(splitter.address, amount), env.other.key)
     before = {p: env.stablecoin.balance_of(p) for p in env.payees}
     send(env.w3, splitter.build_distribute(env.stablecoin.address), env.stranger.key)
-    others = [amount * share // 10_000 for share in SHARES[1:]]
+    payees, shares = _canonical(env.payees)
+    others = [amount * share // 10_000 for share in shares[1:]]
     expected = [amount - sum(others), *others]
-    for payee, value in zip(env.payees, expected, strict=True):
+    for payee, value in zip(payees, expected, strict=True):
         assert env.stablecoin.balance_of(payee) - before[payee] == value
     assert env.stablecoin.balance_of(splitter.address) == 0
 
@@ -164,7 +180,7 @@ def test_reentrant_payee_cannot_distribute_twice(env: Env) -> None:
 def test_a_starved_push_never_credits(env: Env) -> None:
     """A caller that sends too little gas cannot push a payee onto the credit path."""
     griefer = env.deploy_test("GasGriefPayee")
-    payees = (griefer.address, env.designer1.address)  # payee 0 is paid last
+    payees = (griefer.address, env.designer1.address)
     splitter, _ = _create(env, payees, (5000, 5000))
     _pay_eth(env, splitter.address, 1_000)
     tx = splitter.build_distribute("ETH")
@@ -189,7 +205,7 @@ def test_the_implementation_cannot_be_used_directly(env: Env) -> None:
 
 
 def test_fresh_payees_receive_exact_amounts(env: Env) -> None:
-    fresh = tuple(Account.create().address for _ in range(4))
+    fresh = tuple(sorted((Account.create().address for _ in range(4)), key=lambda a: int(a, 16)))
     splitter, _ = _create(env, fresh, (2500, 2500, 2500, 2500))
     _pay_eth(env, splitter.address, 4 * 10**15 + 3)
     send(env.w3, splitter.build_distribute("ETH"), env.stranger.key)

@@ -50,15 +50,25 @@ def test_offer_to_payout_moves_exact_shares_into_wallets(stack, http, token_kind
     # Other tests of this session pay the same wallets: compare what this deal added.
     totals_before = [received_total(http, wallet, token) for wallet in wallets]
 
-    flow.act(BRAND, "fund", BRAND_KEY)
+    creator_eth = w3.eth.get_balance(CREATOR)
+    if token == "ETH":
+        flow.act(BRAND, "fund", BRAND_KEY)
+    else:  # escrow v2: one transaction with the token's permit, no approval first
+        flow.driver.fund_with_permit(flow.collaboration_id, BRAND, BRAND_KEY)
     flow.wait("funded")
-    deliver_receipt = flow.act(LUNA, "deliver", CREATOR_KEY, deliverable="https://ig/p/1")
+    if token == "ETH":
+        deliver_receipt = flow.act(LUNA, "deliver", CREATOR_KEY, deliverable="https://ig/p/1")
+        creator_gas = gas_paid(deliver_receipt)
+    else:  # the creator signs, the platform's relayer sends: Luna spends no ETH
+        flow.driver.relay_delivery(flow.collaboration_id, LUNA, CREATOR_KEY, "https://ig/p/1")
+        creator_gas = 0
     flow.wait("delivered")
     flow.act(BRAND, "approve", BRAND_KEY)
     state = flow.wait("released")
+    if token != "ETH":
+        assert w3.eth.get_balance(CREATOR) == creator_eth
 
     fee, shares = expected_split(amount, [p["share_bps"] for p in collaboration["payees"]])
-    creator_gas = gas_paid(deliver_receipt) if token == "ETH" else 0
     rises = [token_balance(w3, token, w) - b for w, b in zip(wallets, before, strict=True)]
     assert rises == [shares[0] - creator_gas, *shares[1:]]
     paid = {p["wallet"]: int(p["amount"]) for p in state["payouts"] if p["kind"] == "paid"}
@@ -98,6 +108,28 @@ def test_dispute_then_the_operator_resolves(stack, http) -> None:
     assert int(resolution["to_payees"]) + int(resolution["to_brand"]) + fees == amount
     refunded = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] == "refund")
     assert refunded == int(resolution["to_brand"])
+
+
+def test_a_dispute_left_alone_ends_by_its_deadline_rule(stack, http) -> None:
+    """Escrow v2: the arbiter never answers; 30 days on (anvil time travel) anyone applies the
+    rule the terms carry, an even split, and the API follows the chain to `resolved`."""
+    flow = Flow(http, stack.w3)
+    amount = 10**18
+    flow.offer_and_accept(amount=amount)
+    flow.act(BRAND, "fund", BRAND_KEY)
+    flow.wait("funded")
+    flow.act(LUNA, "deliver", CREATOR_KEY, deliverable="https://ig/p/4")
+    flow.wait("delivered")
+    flow.act(BRAND, "dispute", BRAND_KEY)
+    flow.wait("disputed")
+    advance(stack.w3, 30 * 24 * 3600)
+    tx = flow.transaction(LUNA, "apply_rule")
+    send(stack.w3, tx["transaction"], DEV_PRIVATE_KEYS[8])  # any wallet may send it
+    state = flow.wait("resolved")
+    assert state["resolution"]["by"] == "dispute_rule"
+    assert int(state["resolution"]["to_brand"]) == amount // 2
+    refunded = sum(int(p["amount"]) for p in state["payouts"] if p["kind"] == "refund")
+    assert refunded == amount // 2
 
 
 def test_silent_brand_cannot_hold_the_money(stack, http) -> None:

@@ -66,7 +66,7 @@ def test_sigkill_between_funding_and_indexing(stack, http) -> None:
     events, unique, payouts = _event_rows(stack)
     assert events == unique
     assert payouts == len(state["payouts"]) == 5  # four payees and the fee, once each
-    assert sorted(state["transactions"]) == ["approve", "deliver", "fund", "release"]
+    assert sorted(state["transactions"]) == ["approve", "deliver", "fund"]
 
 
 def test_node_down_gives_503_and_everything_recovers(stack, http) -> None:

@@ -1,0 +1,47 @@
+"""Creator actions a relayer sent for the creator (who then needs no ETH): one row per action,
+which is also the per-creator budget and rate limit's ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field as DBField
+from sqlmodel import SQLModel
+
+from api.kit.time import utcnow
+
+RelayAction = Literal["deliver"]
+
+
+class RelayedAction(SQLModel, table=True):
+    """A relayed transaction. Unique per collaboration and action: of two requests relaying the
+    same delivery at once, one sends it and the other gets 409."""
+
+    __tablename__ = "relayed_action"
+    __table_args__ = (UniqueConstraint("collaboration_id", "action"),)
+
+    id: int | None = DBField(default=None, primary_key=True)
+    collaboration_id: str = DBField(max_length=40, foreign_key="collaboration.id")
+    creator_id: str = DBField(max_length=40, index=True)
+    action: str = DBField(max_length=20)
+    relayer: str = DBField(max_length=42)
+    tx_hash: str | None = DBField(default=None, max_length=66)
+    created_at: datetime = DBField(default_factory=utcnow, index=True)
+
+
+class RelayBody(BaseModel):
+    action: RelayAction = "deliver"
+    deliverable: str = Field(min_length=1, max_length=2000, description="the delivered work")
+    deadline: int = Field(ge=0, lt=2**64, description="the signed message's deadline")
+    signature: str = Field(min_length=1, max_length=300, description="the creator's signature")
+
+
+class RelayResult(BaseModel):
+    collaboration_id: str
+    action: RelayAction
+    relayer: str
+    tx_hash: str
+    gas_used: int

@@ -1,0 +1,170 @@
+"""Relayed creator actions: the creator signs (EIP-712 `Deliver`), a relayer key pays the gas.
+
+The relayer only ever pays gas: the escrow sends a deal's money to the deal's payees whoever
+submits, and the relayer's transactions carry no value. Each creator gets a budget of relayed
+transactions per day and a rate limit per minute, counted from the `relayed_action` ledger in
+the same unit of work that records the new one. On the local chain the relayer is a fixed key
+funded by anvil on first use; elsewhere RELAYER_PRIVATE_KEY names a funded key.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from eth_account import Account
+from eth_utils import keccak
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from api.chain.client import ChainClient
+from api.chain.indexer import LOCAL_CHAIN_ID
+from api.collaborations.models import Collaboration, effective_status
+from api.collaborations.service import require_chain, require_typed_signer
+from api.core.errors import ChainUnavailable, Conflict, RateLimited
+from api.core.settings import Settings
+from api.kit.time import utcnow
+from api.relay.models import RelayBody, RelayedAction, RelayResult
+from contracts import bindings
+from contracts.errors import ContractRevert
+
+# A fixed, publicly derivable key: only ever used on a local anvil chain, which funds it.
+LOCAL_RELAYER_KEY = "0x" + keccak(text="collab local relayer").hex()
+LOCAL_RELAYER_FUNDING_WEI = 100 * 10**18
+SIGNATURE_TTL_SECONDS = 3600
+_send_lock = threading.Lock()  # one relayer key: its transactions take nonces one at a time
+
+
+def relayer_key(settings: Settings, chain: ChainClient) -> str:
+    if settings.relayer_private_key:
+        return settings.relayer_private_key
+    if chain.chain_id == LOCAL_CHAIN_ID:
+        return LOCAL_RELAYER_KEY
+    raise ChainUnavailable("no relayer is configured (RELAYER_PRIVATE_KEY) on this chain")
+
+
+def _fund_local_relayer(chain: ChainClient, relayer: str) -> None:
+    """anvil gives the local relayer gas money when it runs low."""
+    if chain.chain_id != LOCAL_CHAIN_ID:
+        return
+    if chain.ask(chain.w3.eth.get_balance, relayer) < LOCAL_RELAYER_FUNDING_WEI // 10:
+        chain.ask(
+            chain.w3.provider.make_request,
+            "anvil_setBalance",
+            [relayer, hex(LOCAL_RELAYER_FUNDING_WEI)],
+        )
+
+
+def _require_deliverable(chain: ChainClient, collaboration: Collaboration) -> None:
+    status = effective_status(collaboration)
+    if status != "funded":
+        raise Conflict(f"collaboration is {status}; deliver needs it funded", state=status)
+    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
+    if now > collaboration.deliver_by:
+        raise Conflict("the delivery deadline has passed", state=status)
+
+
+def deliver_typed_data(
+    *, chain: ChainClient | None, collaboration: Collaboration, deliverable: str
+) -> dict:
+    """The creator's EIP-712 `Deliver` for this deal, to sign and POST to /relay."""
+    chain = require_chain(chain)
+    _require_deliverable(chain, collaboration)
+    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
+    deadline = min(now + SIGNATURE_TTL_SECONDS, collaboration.deliver_by)
+    typed = chain.ask(
+        escrow.deliver_typed_data,
+        collaboration.deal_id,
+        0,
+        keccak(text=deliverable),
+        deadline,
+    )
+    return {
+        "collaboration_id": collaboration.id,
+        "typed_data": {
+            **typed,
+            "message": bindings.json_safe(typed["message"], ints_as_strings=True),
+        },
+        "deadline": deadline,
+        "note": "sign with the creator wallet (eth_signTypedData_v4), then POST it to /relay "
+        "with the same deliverable and deadline: a relayer pays the gas",
+    }
+
+
+def _require_budget(session: Session, settings: Settings, creator_id: str) -> None:
+    now = utcnow()
+
+    def used_since(since) -> int:
+        return session.exec(
+            select(func.count())
+            .select_from(RelayedAction)
+            .where(RelayedAction.creator_id == creator_id, RelayedAction.created_at >= since)
+        ).one()
+
+    if used_since(now - timedelta(minutes=1)) >= settings.relay_per_creator_per_minute:
+        raise RateLimited(
+            f"at most {settings.relay_per_creator_per_minute} relayed transactions a minute"
+        )
+    if used_since(now - timedelta(days=1)) >= settings.relay_per_creator_per_day:
+        raise RateLimited(
+            f"the relaying budget is {settings.relay_per_creator_per_day} transactions a day; "
+            "send the transaction from the creator wallet instead"
+        )
+
+
+def relay(
+    *,
+    session: Session,
+    chain: ChainClient | None,
+    settings: Settings,
+    collaboration: Collaboration,
+    body: RelayBody,
+) -> RelayResult:
+    """Check the creator's signed delivery as the escrow will, claim the (collaboration,
+    action) row, then send `markDeliveredBySig` from the relayer."""
+    chain = require_chain(chain)
+    _require_deliverable(chain, collaboration)
+    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    deliverable_hash = keccak(text=body.deliverable)
+    typed = chain.ask(
+        escrow.deliver_typed_data, collaboration.deal_id, 0, deliverable_hash, body.deadline
+    )
+    signature = require_typed_signer(
+        typed,
+        body.signature,
+        signer=collaboration.creator_wallet,
+        field="signature",
+        mismatch="does not match the delivery",
+        detail="the signature is not the creator wallet's signature of this delivery; sign the "
+        "typed data from GET /v1/collaborations/{id}/relay/deliver with the same deliverable",
+    )
+    _require_budget(session, settings, collaboration.creator_id)
+    key = relayer_key(settings, chain)
+    relayer = Account.from_key(key).address
+    row = RelayedAction(
+        collaboration_id=collaboration.id,
+        creator_id=collaboration.creator_id,
+        action=body.action,
+        relayer=relayer,
+    )
+    session.add(row)
+    session.flush()  # a parallel relay of the same action stops here (unique row): 409
+    tx = escrow.build_mark_delivered_by_sig(
+        collaboration.deal_id, deliverable_hash, body.deadline, signature
+    )
+    _fund_local_relayer(chain, relayer)
+    try:
+        with _send_lock:
+            receipt = chain.ask(bindings.send, chain.w3, tx, key)
+    except ContractRevert as exc:
+        raise Conflict(f"the escrow refused the relayed delivery: {exc}") from None
+    row.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+    session.add(row)
+    return RelayResult(
+        collaboration_id=collaboration.id,
+        action=body.action,
+        relayer=relayer,
+        tx_hash=row.tx_hash,
+        gas_used=int(receipt["gasUsed"]),
+    )
