@@ -12,6 +12,7 @@ from standardwebhooks import Webhook
 
 @dataclass
 class Received:
+    path: str
     headers: dict[str, str]
     body: str
 
@@ -50,7 +51,7 @@ class Receiver:
                 body = self.rfile.read(length).decode()
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver.arrived:
-                    receiver.received.append(Received(headers, body))
+                    receiver.received.append(Received(self.path, headers, body))
                     status = receiver.answers.pop(0) if receiver.answers else 200
                     receiver.arrived.notify_all()
                 if receiver.hold.is_set():
