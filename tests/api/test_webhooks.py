@@ -3,6 +3,11 @@ receiver on loopback, retried, disabled, redelivered; SSRF refusals; racing writ
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -237,3 +242,55 @@ def _current(client, endpoint_id: str) -> str:
 
     with Session(client.app.state.engine) as session:
         return session.get(WebhookEndpoint, endpoint_id).secret
+
+
+def _worker_process(database_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "WEBHOOK_ALLOW_LOOPBACK": "true",
+        "WEBHOOK_LEASE_SECONDS": "1",
+        "WORKER_POLL_SECONDS": "0.05",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing(client, receiver, database_url) -> None:
+    brand = register_brand(client)
+    endpoint = register_endpoint(brand, receiver.url)
+    pings = [brand.post(f"/v1/webhook-endpoints/{endpoint['id']}/ping").json() for _ in range(4)]
+    receiver.hold.set()  # the first request waits: the worker is caught mid-delivery
+
+    first = _worker_process(database_url)
+    try:
+        receiver.wait_for(1)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    receiver.hold.clear()
+    receiver.release.set()
+
+    restarted = worker_of(client)  # a fresh worker, as after a restart
+    deadline = time.monotonic() + 30
+    while {d["status"] for d in deliveries(brand, endpoint["id"])} != {"succeeded"}:
+        assert time.monotonic() < deadline, deliveries(brand, endpoint["id"])
+        if not restarted.run_once():
+            time.sleep(0.1)  # the killed worker's lease (1 s) has not expired yet
+
+    ids = [message.id for message in receiver.received]
+    assert sorted(set(ids)) == sorted(p["message_id"] for p in pings)  # nothing lost
+    assert ids[0] == pings[0]["message_id"]
+    assert ids.count(ids[0]) == 2  # sent again after the lease expired, same webhook-id
+    assert len(ids) == len(pings) + 1
+    again = [m for m in receiver.received if m.id == ids[0]]
+    assert again[0].body == again[1].body
+    for message in receiver.received:
+        message.verify(endpoint["secret"])
+    logged = {d["message_id"]: d for d in deliveries(brand, endpoint["id"])}
+    assert all(d["attempts"] == 1 for d in logged.values())  # the killed attempt left no result
