@@ -11,9 +11,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlmodel import Session
 from standardwebhooks import WebhookVerificationError
 
+from api.core.errors import Conflict
 from api.core.settings import Settings
+from api.webhooks.models import WebhookEndpoint
+from api.webhooks.service import rotate_secret
 from api.webhooks.worker import WebhookWorker
 from tests.api.receiver import Receiver
 from tests.factories import register_brand, register_creator
@@ -234,12 +238,20 @@ def test_racing_creations_and_rotations(client, receiver) -> None:
     signatures = message.headers["webhook-signature"].split(" ")
     assert len(signatures) == 2  # the old secret signs too, during the grace period
 
+    # Two rotations that read the same secret: the second to write gets 409, so nobody is
+    # handed a secret that another rotation silently replaced.
+    engine = client.app.state.engine
+    with Session(engine) as first, Session(engine) as second:
+        mine = first.get(WebhookEndpoint, endpoint_id)
+        theirs = second.get(WebhookEndpoint, endpoint_id)
+        won = rotate_secret(session=first, endpoint=mine)
+        first.commit()
+        with pytest.raises(Conflict):
+            rotate_secret(session=second, endpoint=theirs)
+    assert _current(client, endpoint_id) == won.secret
+
 
 def _current(client, endpoint_id: str) -> str:
-    from sqlmodel import Session
-
-    from api.webhooks.models import WebhookEndpoint
-
     with Session(client.app.state.engine) as session:
         return session.get(WebhookEndpoint, endpoint_id).secret
 
