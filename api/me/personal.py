@@ -150,9 +150,15 @@ PERSONAL: dict[str, dict[str, Rule]] = {
 }
 # Replay caches of the account's requests (and of others' requests that named it): nothing in
 # them is needed once erased.
-DELETED_ON_ERASURE = frozenset({"idempotency_key"})
-# Never exported: digests of secrets.
-SECRET_COLUMNS = {"brand": {"api_key_hash"}, "creator": {"api_key_hash"}}
+# The account's webhook endpoints go too, with their deliveries and attempts (the schema
+# cascades); the other party's deliveries of the account's events are scrubbed like the events.
+DELETED_ON_ERASURE = frozenset({"idempotency_key", "webhook_endpoint"})
+# Never exported: digests of secrets, and webhook signing secrets.
+SECRET_COLUMNS = {
+    "brand": {"api_key_hash"},
+    "creator": {"api_key_hash"},
+    "webhook_endpoint": {"secret", "previous_secret"},
+}
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,12 @@ LINKS = (
     Link("idempotency_key", "scope", "scope"),
     # A registration's replay holds the new profile; a brand's offer names the creator.
     Link("idempotency_key", "response_body", "id", contains=True),
+    # The account's events (kept for the other party, scrubbed of the account's identity like
+    # the offers they show), and the webhook messages that carry them to either party.
+    Link("event_audience", "account_id", "id"),
+    Link("event", "seq", ("event_audience", "event_seq")),
+    Link("webhook_delivery", "message_id", ("event", "id")),
+    Link("webhook_endpoint", "owner_id", "id"),
 )
 
 

@@ -159,12 +159,11 @@ def update_endpoint(
     data: WebhookEndpointUpdate,
 ) -> WebhookEndpointPublic:
     changes = data.model_dump(exclude_unset=True)
-    if any(changes.get(name, 0) is None for name in ("url", "event_types", "enabled")):
+    nulls = [name for name, value in changes.items() if value is None]
+    if nulls:
         raise InvalidInput(
-            "url, event_types and enabled cannot be null",
-            errors=[
-                {"field": name, "message": "null"} for name in changes if changes[name] is None
-            ],
+            f"{', '.join(nulls)} cannot be null; omit a field to keep it",
+            errors=[{"field": name, "message": "null"} for name in nulls],
         )
     if "url" in changes:
         require_safe(changes["url"], allow_loopback=settings.webhook_allow_loopback)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,6 +16,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: str
+    at: float = field(default_factory=time.time)  # arrival (the benchmark's clock)
 
     @property
     def id(self) -> str:
