@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from api.core.settings import Settings
 from api.events.models import Event
+from api.webhooks.models import WebhookEndpoint
 from api.webhooks.worker import WebhookWorker
 from tests.api.conftest import OPERATOR_KEY
 from tests.api.deals import address, make_deal
@@ -94,6 +95,16 @@ def test_each_party_sees_its_own_events_and_nobody_else(client, receiver) -> Non
     drain(client)
     [message] = receiver.received
     assert message.verify(hook["secret"])["data"]["id"] == to_y["id"]
+
+    # Erasure: the account's endpoints (and their logs) go; the other party keeps its events,
+    # without the erased brand's name.
+    name = client.get("/v1/me", headers=brand_b.headers).json()["name"]
+    assert name in str(events(creator_y))
+    assert client.delete("/v1/me", headers=brand_b.headers).status_code == 200
+    with Session(client.app.state.engine) as session:
+        assert session.get(WebhookEndpoint, hook["id"]) is None
+    assert types(creator_y) == [("offer.sent", to_y["id"])]
+    assert name not in str(events(creator_y))
 
 
 def test_racing_declines_write_one_event(client) -> None:
