@@ -151,7 +151,7 @@ def throughput(messages: int, endpoints: int) -> tuple[float, float]:
     from api.kit.time import utcnow
     from api.webhooks.models import WebhookEndpoint
     from api.webhooks.service import new_secret
-    from api.webhooks.worker import WebhookWorker
+    from api.webhooks.worker import NO_DELAY, WebhookWorker
     from tests.api.receiver import Receiver
 
     receiver = Receiver()
@@ -187,6 +187,7 @@ def throughput(messages: int, endpoints: int) -> tuple[float, float]:
                 )
             session.commit()
         worker = WebhookWorker(engine=engine, settings=settings)
+        worker.sweep()  # its first run imports the offers service: not a delivery cost
         started = time.perf_counter()
         while worker.run_once():
             pass
@@ -196,7 +197,8 @@ def throughput(messages: int, endpoints: int) -> tuple[float, float]:
         engine.dispose()
 
     secret, body = new_secret(), receiver.received[0].body
-    with httpx.Client(trust_env=False) as client:
+    transport = httpx.HTTPTransport(socket_options=NO_DELAY)  # as the worker's client
+    with httpx.Client(trust_env=False, transport=transport) as client:
         started = time.perf_counter()
         for number in range(messages):
             msg_id = f"msg_{number}"

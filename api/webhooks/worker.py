@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import threading
 import time
 from collections import defaultdict
@@ -36,7 +37,13 @@ log = logging.getLogger("collab.webhooks")
 
 USER_AGENT = "Collab-Webhooks/1"
 CANDIDATES = 500  # due deliveries looked at per round
-SWEEP_SECONDS = 5.0  # how often offers past their expiry are written down as expired
+PER_ENDPOINT = 100  # of which one endpoint gets at most this many
+RECORD_BATCH = 20  # outcomes written per transaction (a crash re-sends at most these)
+SWEEP_SECONDS = 5.0
+# A request's headers and body are separate writes: Nagle would hold the body for an ACK.
+NO_DELAY = [
+    (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+]  # how often offers past their expiry are written down as expired
 
 
 @dataclass(frozen=True)
@@ -91,13 +98,8 @@ class WebhookWorker:
                 timeout=self.settings.webhook_timeout_seconds,
                 follow_redirects=False,
                 trust_env=False,
+                transport=httpx.HTTPTransport(socket_options=NO_DELAY),
             )
-
-    @property
-    def per_endpoint(self) -> int:
-        """Deliveries one endpoint gets per round: all of them fit within the lease."""
-        settings = self.settings
-        return max(1, int(settings.webhook_lease_seconds / (2 * settings.webhook_timeout_seconds)))
 
     # ---------------------------------------------------------------------------- a round
 
@@ -130,8 +132,14 @@ class WebhookWorker:
         return expired
 
     def _serve(self, claims: list[Claim]) -> None:
+        done: list[tuple[Claim, Outcome]] = []
         for claim in claims:
-            self.record(claim, self.send(claim))
+            done.append((claim, self.send(claim)))
+            if len(done) == RECORD_BATCH:
+                self.record(done)
+                done = []
+        if done:
+            self.record(done)
 
     def claim(self) -> list[Claim]:
         now = utcnow()
@@ -151,10 +159,15 @@ class WebhookWorker:
             ).all()
             taken: dict[str, int] = defaultdict(int)
             claims = []
-            lease_until = now + timedelta(seconds=self.settings.webhook_lease_seconds)
+            lease = self.settings.webhook_lease_seconds
+            timeout = self.settings.webhook_timeout_seconds
             for delivery, endpoint in rows:
-                if taken[endpoint.id] >= self.per_endpoint:
+                place = taken[endpoint.id]
+                if place >= PER_ENDPOINT:
                     continue
+                # An endpoint's messages go one after another: the k-th may wait for k slow
+                # ones before it, so its lease lasts that much longer.
+                lease_until = now + timedelta(seconds=lease + place * timeout)
                 token = secrets.token_hex(16)
                 result = session.execute(
                     update(WebhookDelivery)
@@ -217,8 +230,15 @@ class WebhookWorker:
         except httpx.HTTPError as exc:
             return outcome(error=f"{type(exc).__name__}: {exc}")
 
-    def record(self, claim: Claim, outcome: Outcome) -> None:
-        """Write the outcome if the lease is still ours (not redelivered, not deleted)."""
+    def record(self, results: list[tuple[Claim, Outcome]]) -> None:
+        """Write each outcome whose lease is still ours (not redelivered, not deleted), in one
+        transaction."""
+        with Session(self.engine) as session:
+            for claim, outcome in results:
+                self._write(session, claim, outcome)
+            session.commit()
+
+    def _write(self, session: Session, claim: Claim, outcome: Outcome) -> None:
         now = utcnow()
         attempts = claim.attempts + 1
         schedule = self.settings.webhook_retry_schedule
@@ -241,29 +261,26 @@ class WebhookWorker:
         else:
             values["status"] = "failed"
             failed = True
-        with Session(self.engine) as session:
-            result = session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.seq == claim.seq, WebhookDelivery.lease_token == claim.token)
-                .values(**values)
-                .execution_options(synchronize_session=False)
+        result = session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.seq == claim.seq, WebhookDelivery.lease_token == claim.token)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return
+        session.add(
+            WebhookAttempt(
+                delivery_seq=claim.seq,
+                attempted_at=now,
+                status_code=outcome.status_code,
+                error=None if outcome.ok else error,
+                response_excerpt=outcome.excerpt,
+                duration_ms=outcome.duration_ms,
             )
-            if result.rowcount != 1:
-                session.rollback()
-                return
-            session.add(
-                WebhookAttempt(
-                    delivery_seq=claim.seq,
-                    attempted_at=now,
-                    status_code=outcome.status_code,
-                    error=None if outcome.ok else error,
-                    response_excerpt=outcome.excerpt,
-                    duration_ms=outcome.duration_ms,
-                )
-            )
-            if failed:
-                _disable(session, claim, attempts, now)
-            session.commit()
+        )
+        if failed:
+            _disable(session, claim, attempts, now)
 
     # --------------------------------------------------------------------------- forever
 
