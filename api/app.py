@@ -27,6 +27,7 @@ from api.core.openapi import install_openapi
 from api.core.security import SecurityHeaders
 from api.core.settings import Settings
 from api.creators.router import router as creators_router
+from api.events.router import router as events_router
 from api.keys.router import router as keys_router
 from api.match_index import build_index, start_refresh, stop_refresh
 from api.me.router import router as me_router
@@ -35,6 +36,8 @@ from api.payouts.router import router as payouts_router
 from api.relay.router import router as relay_router
 from api.requests.router import router as requests_router
 from api.values import router as values
+from api.webhooks import worker as webhook_worker
+from api.webhooks.router import router as webhooks_router
 
 log = logging.getLogger("collab")
 
@@ -71,8 +74,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.startup_hooks = [start_background, start_refresh]
-    app.state.shutdown_hooks = [stop_background, stop_refresh]
+    app.state.startup_hooks = [start_background, start_refresh, webhook_worker.start_background]
+    app.state.shutdown_hooks = [stop_background, stop_refresh, webhook_worker.stop_background]
     install_handlers(app)
     install_chain_handler(app)
     for router in (
@@ -87,6 +90,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         collaborations_router,
         payouts_router,
         relay_router,
+        events_router,
+        webhooks_router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -1,4 +1,4 @@
-"""`collab` command line: serve, database migrations and the chain indexer."""
+"""`collab` command line: serve, database migrations, the chain indexer and the webhook worker."""
 
 from __future__ import annotations
 
@@ -129,6 +129,47 @@ def indexer(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     typer.echo(f"indexing {settings.escrow_address} from block {settings.indexer_start_block}")
     worker.run_forever(stop, settings.indexer_poll_seconds)
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, help="send what is due now, then exit"),
+) -> None:
+    """Run the webhook worker as its own process (the API runs one in the background too).
+    Deliveries are leased: several workers share the work, and one that dies leaves nothing
+    lost (its deliveries are sent again, same webhook-id, once their lease expires)."""
+    import signal
+    import threading
+
+    from api.core.db import make_engine
+    from api.core.runtime import check_database
+    from api.webhooks import wakeup
+    from api.webhooks.worker import WebhookWorker
+
+    try:
+        settings = load_settings()
+        _logging(settings.log_level)
+        check_database(settings)
+    except StartupError as exc:
+        _fail(exc)
+    webhooks = WebhookWorker(engine=make_engine(settings.database_url), settings=settings)
+    if once:
+        sent = 0
+        while tried := webhooks.run_once():
+            sent += tried
+        typer.echo(f"tried {sent} deliveries")
+        return
+    stop = threading.Event()
+
+    def _stop(*_) -> None:
+        stop.set()
+        wakeup.notify()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    typer.echo("delivering webhooks")
+    webhooks.run_forever(stop, settings.worker_poll_seconds)
+    webhooks.close()
 
 
 def _dev_key(key_index: int) -> str:

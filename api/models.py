@@ -4,9 +4,11 @@ from api.brands.models import Brand  # noqa: F401
 from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor  # noqa: F401
 from api.collaborations.models import Collaboration  # noqa: F401
 from api.creators.models import Creator  # noqa: F401
+from api.events.models import Event, EventAudience  # noqa: F401
 from api.keys.models import SiweNonce  # noqa: F401
 from api.kit.idempotency import IdempotencyRecord  # noqa: F401
 from api.offers.models import Offer, OfferVersion  # noqa: F401
 from api.payouts.models import Payout  # noqa: F401
 from api.relay.models import RelayedAction  # noqa: F401
 from api.requests.models import CollabRequest  # noqa: F401
+from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401

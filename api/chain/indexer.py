@@ -31,9 +31,10 @@ from api.chain.client import NODE_DOWN_ERRORS, ChainClient, ChainError
 from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor
 from api.collaborations.models import Collaboration
 from api.creators.models import Creator
+from api.events.service import emit, wallet_accounts
 from api.kit.time import utcnow
 from api.match_index import SharedIndex, creator_profile
-from api.payouts.models import Payout
+from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
 
 log = logging.getLogger("collab.indexer")
@@ -50,20 +51,27 @@ class Transition:
     after: frozenset[str]
     status: str | None
     action: str | None
+    events: tuple[str, ...]  # the domain events it writes (`collaboration.<event>`), in order
 
 
 TRANSITIONS = {
     # A drafted deal marked expired or cancelled off chain is funded all the same if the chain
     # says so: the chain is the truth about money.
-    "DealCreated": Transition(frozenset({"drafted", "expired", "cancelled"}), "funded", "fund"),
-    "Delivered": Transition(frozenset({"funded"}), "delivered", "deliver"),
+    "DealCreated": Transition(
+        frozenset({"drafted", "expired", "cancelled"}), "funded", "fund", ("funded",)
+    ),
+    "Delivered": Transition(frozenset({"funded"}), "delivered", "deliver", ("delivered",)),
     # The brand's approval pays out at once (no Released follows it).
-    "Approved": Transition(frozenset({"delivered"}), "released", "approve"),
-    "Released": Transition(frozenset({"delivered"}), "released", "release"),
-    "Refunded": Transition(frozenset({"funded"}), "refunded", "refund"),
-    "Disputed": Transition(frozenset({"delivered"}), "disputed", "dispute"),
+    "Approved": Transition(
+        frozenset({"delivered"}), "released", "approve", ("approved", "released")
+    ),
+    "Released": Transition(frozenset({"delivered"}), "released", "release", ("released",)),
+    "Refunded": Transition(frozenset({"funded"}), "refunded", "refund", ("refunded",)),
+    "Disputed": Transition(frozenset({"delivered"}), "disputed", "dispute", ("disputed",)),
     # By the arbiter; a settlement can also end a funded or delivered deal (`how` says which).
-    "Resolved": Transition(frozenset({"funded", "delivered", "disputed"}), "resolved", "resolve"),
+    "Resolved": Transition(
+        frozenset({"funded", "delivered", "disputed"}), "resolved", "resolve", ("resolved",)
+    ),
 }
 # Escrow v2's Resolved.how: the arbiter, a settlement both parties signed, the rule in the terms.
 RESOLUTION_KINDS = ("arbiter", "settlement", "dispute_rule")
@@ -71,6 +79,13 @@ RESOLUTION_ACTIONS = {"arbiter": "resolve", "settlement": "settle", "dispute_rul
 # Collaborations are one-milestone deals; a status event of another milestone does not fit.
 COLLABORATION_MILESTONE = 0
 ACTIONS = {t.action for t in TRANSITIONS.values() if t.action}
+# Payouts that make an event: what a payee (or a refunded brand) got, or had credited.
+PAYOUT_EVENT = {
+    "PayoutPaid": "payout.paid",
+    "PayoutCredited": "payout.credited",
+    "RefundPaid": "payout.paid",
+    "RefundCredited": "payout.credited",
+}
 PAYOUT_KIND = {
     "PayoutPaid": ("paid", "payee"),
     "PayoutCredited": ("credited", "payee"),
@@ -453,7 +468,9 @@ class Indexer:
             return
         if event.name in PAYOUT_KIND:
             kind, wallet_arg = PAYOUT_KIND[event.name]
-            self._payout(session, event, kind, event.args[wallet_arg], record.deal_id)
+            payout = self._payout(session, event, kind, event.args[wallet_arg], record.deal_id)
+            if event.name in PAYOUT_EVENT:
+                self._emit_payout(session, collaboration, payout, PAYOUT_EVENT[event.name])
             return
         record.status_before = collaboration.status
         apply_effects(collaboration, event.name, event.args, event.tx_hash)
@@ -462,6 +479,43 @@ class Indexer:
         if collaboration.status == "released":
             session.flush()
             self._recount_completed(session, collaboration.creator_id)
+        for kind in TRANSITIONS[event.name].events:
+            self._emit_collaboration(session, collaboration, kind)
+
+    def _emit_collaboration(self, session: Session, collaboration: Collaboration, kind: str):
+        """`collaboration.<kind>` for its brand and creator, with the collaboration as
+        `GET /v1/collaborations/{id}` shows it."""
+        from api.collaborations.service import to_public
+
+        session.flush()
+        emit(
+            session,
+            type=f"collaboration.{kind}",
+            resource_type="collaboration",
+            resource_id=collaboration.id,
+            data=to_public(session=session, collaboration=collaboration),
+            audience=[collaboration.brand_id, collaboration.creator_id],
+        )
+
+    def _emit_payout(self, session, collaboration: Collaboration, payout: Payout, type_: str):
+        """Seen by the deal's brand and creator (whose reads list the deal's payouts) and by
+        any account whose wallet got the money."""
+        session.flush()
+        emit(
+            session,
+            type=type_,
+            resource_type="payout",
+            resource_id=f"{payout.tx_hash}:{payout.log_index}",
+            data={
+                **PayoutPublic.of(payout).model_dump(mode="json"),
+                "collaboration_id": collaboration.id,
+            },
+            audience=[
+                collaboration.brand_id,
+                collaboration.creator_id,
+                *wallet_accounts(session, payout.wallet),
+            ],
+        )
 
     def _misfit(
         self, session: Session, collaboration: Collaboration, event: bindings.ContractEvent
@@ -507,20 +561,20 @@ class Indexer:
             return None
         return session.exec(select(Collaboration).where(Collaboration.deal_id == deal_id)).first()
 
-    def _payout(self, session, event, kind, wallet, deal_id) -> None:
-        session.add(
-            Payout(
-                chain_id=self.chain_id,
-                deal_id=deal_id,
-                wallet=wallet,
-                token=_token(event.args["token"]),
-                amount=str(event.args["amount"]),
-                kind=kind,
-                block_number=event.block_number,
-                tx_hash=event.tx_hash,
-                log_index=event.log_index,
-            )
+    def _payout(self, session, event, kind, wallet, deal_id) -> Payout:
+        payout = Payout(
+            chain_id=self.chain_id,
+            deal_id=deal_id,
+            wallet=wallet,
+            token=_token(event.args["token"]),
+            amount=str(event.args["amount"]),
+            kind=kind,
+            block_number=event.block_number,
+            tx_hash=event.tx_hash,
+            log_index=event.log_index,
         )
+        session.add(payout)
+        return payout
 
     def _recount_completed(self, session: Session, creator_id: str) -> None:
         """completed_deals is the number of the creator's released collaborations."""

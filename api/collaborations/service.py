@@ -34,7 +34,7 @@ from api.kit.time import utcnow
 from api.kit.types import ETH, new_id
 from api.offers.models import Offer, OfferPublic, OfferVersion
 from api.offers.service import current_status as offer_status
-from api.offers.service import current_version, transition
+from api.offers.service import current_version, emit_offer_event, transition
 from api.offers.service import to_public as offer_public
 from api.payouts.models import Payout, PayoutPublic
 from contracts import bindings
@@ -377,6 +377,7 @@ def _draft_collaboration(
     )
     session.add(collaboration)
     session.flush()
+    emit_offer_event(session=session, offer=offer, kind="accepted")
     return AcceptResult(
         offer=offer_public(offer, session=session),
         collaboration=to_public(session=session, collaboration=collaboration),

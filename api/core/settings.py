@@ -129,6 +129,51 @@ class Settings(BaseSettings):
         "collab", min_length=1, max_length=64, description="Redis key prefix of the rate limits"
     )
 
+    worker_enabled: bool = Field(
+        True, description="the API's background webhook worker (or run `collab worker`)"
+    )
+    worker_poll_seconds: float = Field(
+        0.5, gt=0, le=60, description="how often the webhook worker looks for due deliveries"
+    )
+    webhook_allow_loopback: bool = Field(
+        False,
+        description="let webhook endpoints point at loopback addresses (local development and "
+        "tests); private, link-local and other non-public addresses are always refused",
+    )
+    webhook_timeout_seconds: float = Field(
+        5.0, gt=0, le=30, description="connect and read timeout of one webhook delivery"
+    )
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="seconds to wait before each retry of a failed delivery (comma-separated); "
+        "after the last one the delivery has failed and its endpoint is disabled",
+    )
+    webhook_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="a delivery claimed by a worker that died is tried again after this long",
+    )
+    webhook_concurrency: int = Field(
+        8, ge=1, le=64, description="endpoints a worker delivers to at the same time"
+    )
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: str | list | None) -> list[float]:
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            try:
+                value = [float(part) for part in value.split(",") if part.strip()]
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a list of seconds such as '5,300,1800'"
+                ) from None
+        if any(delay < 0 for delay in value) or len(value) > 50:
+            raise ValueError("at most 50 delays, none negative")
+        return [float(delay) for delay in value]
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: str) -> str:

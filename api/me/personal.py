@@ -60,6 +60,19 @@ def _unnamed_payees(payees: Any, _row: dict) -> Any:
     return [{**p, "name": ERASED} if isinstance(p, dict) else p for p in payees]
 
 
+def _unnamed_payees_inside(data: Any, row: dict) -> Any:
+    """An event's copy of an offer or a collaboration: its payees lose their names too (a
+    designer who has since left the split is no longer among the words scrubbed)."""
+    if isinstance(data, list):
+        return [_unnamed_payees_inside(item, row) for item in data]
+    if not isinstance(data, dict):
+        return data
+    return {
+        key: _unnamed_payees(value, row) if key == "payees" else _unnamed_payees_inside(value, row)
+        for key, value in data.items()
+    }
+
+
 @dataclass(frozen=True)
 class Rule:
     """A personal column: whose it is, what it becomes on erasure, and which of its values are
@@ -147,12 +160,21 @@ PERSONAL: dict[str, dict[str, Rule]] = {
     "collaboration": {
         "payees": Rule("creator", _unnamed_payees),
     },
+    "event": {
+        "data": Rule("creator", _unnamed_payees_inside),
+    },
 }
 # Replay caches of the account's requests (and of others' requests that named it): nothing in
 # them is needed once erased.
-DELETED_ON_ERASURE = frozenset({"idempotency_key"})
-# Never exported: digests of secrets.
-SECRET_COLUMNS = {"brand": {"api_key_hash"}, "creator": {"api_key_hash"}}
+# The account's webhook endpoints go too, with their deliveries and attempts (the schema
+# cascades); the other party's deliveries of the account's events are scrubbed like the events.
+DELETED_ON_ERASURE = frozenset({"idempotency_key", "webhook_endpoint"})
+# Never exported: digests of secrets, and webhook signing secrets.
+SECRET_COLUMNS = {
+    "brand": {"api_key_hash"},
+    "creator": {"api_key_hash"},
+    "webhook_endpoint": {"secret", "previous_secret"},
+}
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,12 @@ LINKS = (
     Link("idempotency_key", "scope", "scope"),
     # A registration's replay holds the new profile; a brand's offer names the creator.
     Link("idempotency_key", "response_body", "id", contains=True),
+    # The account's events (kept for the other party, scrubbed of the account's identity like
+    # the offers they show), and the webhook messages that carry them to either party.
+    Link("event_audience", "account_id", "id"),
+    Link("event", "seq", ("event_audience", "event_seq")),
+    Link("webhook_delivery", "message_id", ("event", "id")),
+    Link("webhook_endpoint", "owner_id", "id"),
 )
 
 

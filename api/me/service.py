@@ -162,10 +162,11 @@ def _changes(table: Table, row: dict, *, role: Role, own: bool, words: list[str]
         if name in table.c and rule.applies(role, own_row=own)
     }
     for column in table.c:
-        value = row[column.name]
-        if column.name in changes or value is None or not is_text(column):
+        value = changes.get(column.name, row[column.name])
+        if value is None or not is_text(column):
             continue
-        if (scrubbed := scrub(value, words)) != value:
+        # A rule's result is scrubbed too: an event's copy of an offer keeps its contract text.
+        if (scrubbed := scrub(value, words)) != row[column.name]:
             changes[column.name] = scrubbed
     return changes
 

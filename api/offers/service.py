@@ -14,6 +14,7 @@ from api.core.deployment import Deployment
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.settings import Settings
 from api.creators.models import Creator
+from api.events.service import emit
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.time import utcnow
 from api.kit.types import new_id
@@ -91,32 +92,65 @@ def current_status(*, session: Session, offer: Offer) -> str:
     return effective_status(offer, collaboration_of(session=session, offer=offer))
 
 
-def expire_stale_offers(*, session: Session, request_id: str, creator_id: str) -> None:
-    """Write down what time already decided for one (request, creator) pair: sent or countered
-    offers past their expiry, and accepted offers whose deal was never funded in time, become
-    `expired` (with their collaboration), so the pair's open-offer slot is free for a new
-    offer."""
+def expire_stale_offers(
+    *, session: Session, request_id: str | None = None, creator_id: str | None = None
+) -> int:
+    """Write down what time already decided (for one (request, creator) pair, or for every
+    offer when called by the worker's sweep): sent or countered offers past their expiry, and
+    accepted offers whose deal was never funded in time, become `expired` (with their
+    collaboration), so the pair's open-offer slot is free for a new offer. Each offer that
+    moves gets its `offer.expired` event; the UPDATE decides which, so two sweeps at once
+    never announce one offer twice. Returns how many offers expired."""
     now = utcnow()
-    stale_deals = and_(
-        Collaboration.request_id == request_id,
-        Collaboration.creator_id == creator_id,
-        deal_expired_sql(now),
-    )
-    pair = and_(Offer.request_id == request_id, Offer.creator_id == creator_id)
+    stale_deals = [deal_expired_sql(now)]
+    pair = []
+    if request_id is not None:
+        stale_deals.append(Collaboration.request_id == request_id)
+        pair.append(Offer.request_id == request_id)
+    if creator_id is not None:
+        stale_deals.append(Collaboration.creator_id == creator_id)
+        pair.append(Offer.creator_id == creator_id)
+    expired = []
     for statement in (
         update(Offer)
-        .where(pair, Offer.status.in_(NEGOTIATING), Offer.expires_at <= now)
+        .where(*pair, Offer.status.in_(NEGOTIATING), Offer.expires_at <= now)
         .values(status="expired", updated_at=now),
         update(Offer)
         .where(
-            pair,
+            *pair,
             Offer.status == "accepted",
-            Offer.id.in_(select(Collaboration.offer_id).where(stale_deals)),
+            Offer.id.in_(select(Collaboration.offer_id).where(*stale_deals)),
         )
         .values(status="expired", updated_at=now),
-        update(Collaboration).where(stale_deals).values(status="expired", updated_at=now),
     ):
-        session.execute(statement.execution_options(synchronize_session=False))
+        result = session.execute(
+            statement.returning(Offer.id).execution_options(synchronize_session=False)
+        )
+        expired += list(result.scalars())
+    session.execute(
+        update(Collaboration)
+        .where(*stale_deals)
+        .values(status="expired", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for offer_id in expired:
+        offer = session.get(Offer, offer_id)
+        session.refresh(offer)
+        emit_offer_event(session=session, offer=offer, kind="expired")
+    return len(expired)
+
+
+def emit_offer_event(*, session: Session, offer: Offer, kind: str) -> None:
+    """`offer.<kind>`, seen by the offer's brand and creator (a creator lists its screened-out
+    offers too), with the offer as `GET /v1/offers/{id}` shows it."""
+    emit(
+        session,
+        type=f"offer.{kind}",
+        resource_type="offer",
+        resource_id=offer.id,
+        data=to_public(offer, session=session),
+        audience=[offer.brand_id, offer.creator_id],
+    )
 
 
 def transition(
@@ -357,6 +391,7 @@ def create_offer(
         )
     )
     session.flush()
+    emit_offer_event(session=session, offer=offer, kind=status)
     return to_public(offer, session=session)
 
 
@@ -481,6 +516,7 @@ def get_own_offer(*, session: Session, brand: Principal, offer_id: str) -> Offer
 
 def decline_offer(*, session: Session, offer: Offer, reason: str | None) -> OfferPublic:
     transition(session=session, offer=offer, to="declined", verb="declined", decline_reason=reason)
+    emit_offer_event(session=session, offer=offer, kind="declined")
     return to_public(offer, session=session)
 
 
@@ -573,6 +609,7 @@ def counter_offer(
         )
     )
     session.flush()
+    emit_offer_event(session=session, offer=offer, kind="countered")
     return to_public(offer, session=session)
 
 
@@ -585,4 +622,5 @@ def decline_counter(*, session: Session, offer: Offer, reason: str | None) -> Of
         source="countered",
         decline_reason=reason,
     )
+    emit_offer_event(session=session, offer=offer, kind="declined")
     return to_public(offer, session=session)

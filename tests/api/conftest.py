@@ -19,6 +19,7 @@ def settings(database_url: str, anvil) -> Settings:
         operator_api_key=OPERATOR_KEY,
         secret_key="test-secret-key-0123456789",
         indexer_enabled=False,
+        worker_enabled=False,
         _env_file=None,
     )
 
@@ -73,6 +74,7 @@ def deal_settings(database_url: str, chain) -> Settings:
         secret_key="test-secret-key-0123456789",
         platform_fee_bps=100,
         indexer_enabled=False,
+        worker_enabled=False,
         _env_file=None,
     )
 
