@@ -17,6 +17,7 @@ from api.brands.router import router as brands_router
 from api.chain.client import ChainClient
 from api.chain.client import install_handler as install_chain_handler
 from api.chain.indexer import start_background, stop_background
+from api.charities.router import router as charities_router
 from api.collaborations.router import router as collaborations_router
 from api.core.db import make_engine
 from api.core.deployment import deployment_at_start
@@ -33,6 +34,7 @@ from api.me.router import router as me_router
 from api.offers.router import router as offers_router
 from api.payouts.router import router as payouts_router
 from api.requests.router import router as requests_router
+from api.splits.router import router as splits_router
 from api.values import router as values
 
 log = logging.getLogger("collab")
@@ -85,6 +87,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         offers_router,
         collaborations_router,
         payouts_router,
+        splits_router,
+        charities_router,
     ):
         app.include_router(router)
     install_openapi(app)
