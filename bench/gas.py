@@ -4,7 +4,8 @@
 
 Starts its own anvil node, deploys fresh contracts, runs: the ETH lifecycle (createDeal + fund,
 markDelivered, approve) with 1 creator, 2 designers and 1 charity, with and without a platform
-fee; the same in the test stablecoin; and `distribute` on a 4-payee splitter. Each is compared
+fee; the same in the test stablecoin; `distribute` on a 4-payee splitter; and the creation and
+stablecoin distribution of the demo collection's 6-payee split. Each is compared
 with plain transfers to the same (existing) accounts, measured in the same run.
 """
 
@@ -43,6 +44,12 @@ def main() -> int:
     print(
         f"splitter distribute / 4 plain ETH transfers:    {splitter.ratio:.2f}x "
         f"(goal <= {SPLITTER_GOAL}x)"
+    )
+    created = by_name["collection split creation, 6 payees"]
+    collection = by_name["collection split distribute, stablecoin, 6 payees"]
+    print(
+        f"collection split (6 payees, stablecoin): creation {created.total:,} gas once, "
+        f"distribute {collection.total:,} gas = {collection.ratio:.2f}x 6 plain ERC-20 transfers"
     )
     return 0
 
