@@ -15,7 +15,7 @@ from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
-from api.kit.types import Address, Country, StrictInt
+from api.kit.types import Address, Country, StrictInt, TokenInfo
 
 CharityStatus = Literal["unverified", "verified", "rejected"]
 MAX_WALLETS = 8
@@ -35,7 +35,7 @@ class Charity(SQLModel, table=True):
     status: str = DBField(default="unverified", max_length=20, index=True)
     status_note: str | None = DBField(default=None, max_length=1000)
     verified_at: datetime | None = None
-    # "brand:<id>", "creator:<id>", "operator", or "migration" for carried-over addresses
+    # Principal.ref of who proposed it ("brand:<id>"...), or "migration" for carried-over addresses
     registered_by: str = DBField(max_length=60)
     created_at: datetime = DBField(default_factory=utcnow)
     updated_at: datetime = DBField(default_factory=utcnow)
@@ -106,10 +106,7 @@ class CharityPick(BaseModel):
         return self
 
 
-class CharityTotal(BaseModel):
-    token: str
-    symbol: str | None
-    decimals: int | None
+class CharityTotal(TokenInfo):
     from_deals: str = Field(description="paid or credited by the escrow, smallest unit")
     from_splits: str = Field(description="paid or credited by revenue splitters, smallest unit")
     amount: str = Field(description="the two together")

@@ -78,14 +78,13 @@ def register_charity(
     ).first()
     if held:
         raise Conflict(f"wallet {held.address} belongs to charity {held.charity_id}")
-    who = "operator" if principal.role == "operator" else f"{principal.role}:{principal.id}"
     charity = Charity(
         id=new_id("cha"),
         name=data.name,
         country=data.country,
         registration_number=data.registration_number,
         website=data.website,
-        registered_by=who,
+        registered_by=principal.ref,
     )
     session.add(charity)
     session.flush()  # the wallets refer to it

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from eth_account import Account
-from web3 import Web3
 
 from api.app import create_app
 from api.core.settings import Settings
@@ -22,13 +21,11 @@ from api.dev.demo import (
     DemoAccount,
     demo_key,
     demo_wallet,
-    seed_demo,
     wait_for,
 )
-from api.dev.demo_flow import fmt, in_process_client, on_fresh_stack
+from api.dev.demo_flow import fmt, in_process_client, on_fresh_stack, seeded
 from api.dev.driver import DealDriver, send_unsigned, token_balance
 from api.kit.types import WEI_PER_ETH
-from api.match_index import SharedIndex
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
 
@@ -45,16 +42,7 @@ def run_collection_demo(*, echo: Callable[[str], None] = print) -> dict[str, int
 
 
 def _flow(settings: Settings, echo) -> dict[str, int]:
-    from sqlmodel import Session
-
-    from api.core.db import make_engine
-
-    w3 = Web3(Web3.HTTPProvider(settings.chain_rpc_url))
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        accounts = seed_demo(session=session, index=SharedIndex(), settings=settings)
-    engine.dispose()
-    by_handle: dict[str, DemoAccount] = {a.handle: a for a in accounts}
+    w3, by_handle = seeded(settings)
     brand, nova, kai = by_handle["stride"], by_handle["nova_run"], by_handle["kai_run"]
     brand_key = DEV_PRIVATE_KEYS[brand.key_index]
     coin = settings.stablecoin_address

@@ -65,13 +65,18 @@ def on_fresh_stack(flow):
             return flow(ready)
 
 
-def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
+def seeded(settings: Settings) -> tuple[Web3, dict[str, DemoAccount]]:
+    """The local chain, and the demo accounts (seeded now) by handle."""
     w3 = Web3(Web3.HTTPProvider(settings.chain_rpc_url))
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
         accounts = seed_demo(session=session, index=SharedIndex(), settings=settings)
     engine.dispose()
-    by_handle: dict[str, DemoAccount] = {a.handle: a for a in accounts}
+    return w3, {a.handle: a for a in accounts}
+
+
+def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
+    w3, by_handle = seeded(settings)
     brand, luna = by_handle["douce-nature"], by_handle["luna_verde"]
     token = "ETH" if token_kind == "ETH" else settings.stablecoin_address
     amount = 3 * 10**17 + 7 if token == "ETH" else 450_000_007  # odd on purpose: dust

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 from api.charities.models import CharityPick
 from api.collaborations.models import UnsignedTransaction
 from api.kit.time import utcnow
-from api.kit.types import Address, StrictInt
+from api.kit.types import Address, StrictInt, TokenInfo
 
 TOTAL_BPS = 10_000
 MAX_PAYEES = 16
@@ -136,10 +136,7 @@ class SplitPayeePublic(BaseModel):
     )
 
 
-class SplitBalance(BaseModel):
-    token: str
-    symbol: str | None
-    decimals: int | None
+class SplitBalance(TokenInfo):
     balance: str = Field(description="held by the splitter now")
     credited: str = Field(description="of it, owed to payees a push failed to reach")
     distributable: str = Field(description="what `distribute` would split now")

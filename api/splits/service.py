@@ -51,10 +51,6 @@ def factory_of(chain: ChainClient | None) -> bindings.SplitterFactoryContract:
     return bindings.SplitterFactoryContract(chain.w3, chain.splitter_factory_address)
 
 
-def party(principal: Principal) -> str:
-    return "operator" if principal.role == "operator" else f"{principal.role}:{principal.id}"
-
-
 def _invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
@@ -149,14 +145,25 @@ def consent_typed_data(
     }
 
 
-def _predict(
-    chain: ChainClient | None, payees: list[dict]
-) -> tuple[bindings.SplitterFactoryContract, str]:
+def _prepare(
+    *,
+    session: Session,
+    chain: ChainClient | None,
+    deployment: Deployment,
+    principal: Principal,
+    data: SplitDeclaration,
+) -> tuple[list[dict], bindings.SplitterFactoryContract, str, dict[str, Any]]:
+    """The payees as stored, the factory, the splitter's address (the factory's own
+    prediction) and the consent its creators sign."""
+    payees = resolve_payees(session=session, deployment=deployment, principal=principal, data=data)
     factory = factory_of(chain)
     address = chain.ask(
         factory.predict, [p["wallet"] for p in payees], [p["share_bps"] for p in payees]
     )
-    return factory, address
+    typed_data = consent_typed_data(
+        chain_id=factory.chain_id, factory=factory.address, address=address, payees=payees
+    )
+    return payees, factory, address, typed_data
 
 
 def consent_data(
@@ -167,15 +174,14 @@ def consent_data(
     principal: Principal,
     data: SplitDeclaration,
 ) -> SplitConsentData:
-    payees = resolve_payees(session=session, deployment=deployment, principal=principal, data=data)
-    factory, address = _predict(chain, payees)
+    payees, factory, address, typed_data = _prepare(
+        session=session, chain=chain, deployment=deployment, principal=principal, data=data
+    )
     statuses = _charity_statuses(session, payees)
     return SplitConsentData(
         address=address,
         payees=[_payee_public(p, statuses, {}) for p in payees],
-        consent_typed_data=consent_typed_data(
-            chain_id=factory.chain_id, factory=factory.address, address=address, payees=payees
-        ),
+        consent_typed_data=typed_data,
     )
 
 
@@ -224,10 +230,8 @@ def declare_split(
     principal: Principal,
     data: SplitCreate,
 ) -> SplitPublic:
-    payees = resolve_payees(session=session, deployment=deployment, principal=principal, data=data)
-    factory, address = _predict(chain, payees)
-    typed_data = consent_typed_data(
-        chain_id=factory.chain_id, factory=factory.address, address=address, payees=payees
+    payees, factory, address, typed_data = _prepare(
+        session=session, chain=chain, deployment=deployment, principal=principal, data=data
     )
     consents = _check_consents(principal=principal, payees=payees, data=data, typed_data=typed_data)
     split = session.exec(
@@ -247,7 +251,7 @@ def declare_split(
         )
     split.label = data.label
     split.payees = payees
-    split.declared_by = party(principal)
+    split.declared_by = principal.ref
     split.consents = consents
     split.updated_at = utcnow()
     session.add(split)
@@ -271,7 +275,7 @@ def list_splits(
     params: PageParams,
 ) -> Page[SplitPublic]:
     """The splits the caller declared, without balances (read one split for those)."""
-    statement = select(RevenueSplit).where(RevenueSplit.declared_by == party(principal))
+    statement = select(RevenueSplit).where(RevenueSplit.declared_by == principal.ref)
     rows = list(session.exec(paginate(statement, RevenueSplit.id, params)))
     return page_of(
         rows,
