@@ -416,3 +416,25 @@ def test_an_offer_records_its_revenue_share_in_the_signed_contract(
     )
     assert refused.status_code == 422
     assert "does not pay this creator" in refused.text
+
+
+def test_a_split_is_in_its_creators_export_and_loses_their_names_on_erasure(
+    deal_client, wallets
+) -> None:
+    lea = register_creator(deal_client, wallet=address(wallets.creator))
+    body = {
+        "label": "Lea's collection",
+        "payees": [
+            {"role": "creator", "creator_id": lea.id, "share_bps": 9000},
+            {"role": "designer", "name": "Ana", "wallet": wallets.designers[0], "share_bps": 1000},
+        ],
+    }
+    split = lea.post("/v1/splits", json=body).json()
+    exported = lea.get("/v1/me/export").json()["tables"]["revenue_split"]
+    assert [row["id"] for row in exported] == [split["id"]]
+
+    assert deal_client.delete("/v1/me", headers=lea.headers).status_code == 200
+    after = deal_client.get(f"/v1/splits/{split['id']}").json()
+    assert after["label"] is None
+    assert {p["name"] for p in after["payees"]} == {"[erased]"}
+    assert [p["wallet"] for p in after["payees"]] == [p["wallet"] for p in split["payees"]]
