@@ -170,6 +170,10 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
         assert signed.status_code == 200, signed.text
         typed = creator.get(f"/v1/offers/{pending['id']}/typed-data")
         assert typed.status_code == 200, typed.text
+        split = creator.post("/v1/splits", json=_split_body(creator.id))
+        assert split.status_code == 201, split.text
+        charity = brand.post("/v1/charities", json=_charity_body())
+        assert charity.status_code == 201, charity.text
 
         yield World(
             client=client,
@@ -193,6 +197,8 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
                 "collaboration_id": [deal.json()["collaboration"]["id"]],
                 "address": [signer.address, brand.data["wallet"]],
                 "creator_id": [creator.id, other_creator.id, spare.id],
+                "split_id": [split.json()["id"]],
+                "charity_id": [charity.json()["id"]],
             },
             creator_ids=[creator.id, other_creator.id, spare.id],
             signature=_sign(typed.json()["typed_data"], signer.key),
@@ -200,6 +206,25 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
             counter_signature=_sign(counter_typed[unsigned["id"]], signer.key),
             brand_signature=_sign(counter_typed[countered["id"]], brand_signer.key),
         )
+
+
+def _split_body(creator_id: str) -> dict:
+    designer = {"role": "designer", "name": "Ana", "wallet": Account.create().address}
+    return {
+        "payees": [
+            {"role": "creator", "creator_id": creator_id, "share_bps": 9000},
+            designer | {"share_bps": 1000},
+        ]
+    }
+
+
+def _charity_body() -> dict:
+    return {
+        "name": "Refuge des Monts",
+        "country": "FR",
+        "registration_number": f"W{random.randrange(10**9)}",
+        "wallets": [Account.create().address],
+    }
 
 
 def _aim(case, world: World, rng: random.Random) -> None:
@@ -264,6 +289,10 @@ def _valid_input(world: World) -> dict[tuple[str, str], dict]:
             "body": {"signature": world.brand_signature}
         },
         ("POST", "/v1/offers/{offer_id}/counter/decline"): {"body": {"reason": "over budget"}},
+        ("POST", "/v1/splits"): {"body": _split_body(world.creator_ids[0])},
+        ("POST", "/v1/splits/consent"): {"body": _split_body(world.creator_ids[0])},
+        ("POST", "/v1/charities"): {"body": _charity_body()},
+        ("POST", "/v1/charities/{charity_id}/verification"): {"body": {"status": "verified"}},
         ("GET", "/v1/collaborations/{collaboration_id}/transactions/{action}"): {
             "query": {"deliverable": "https://example.org/reel", "payee_share_bps": 5000}
         },
