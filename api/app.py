@@ -17,6 +17,7 @@ from api.brands.router import router as brands_router
 from api.chain.client import ChainClient
 from api.chain.client import install_handler as install_chain_handler
 from api.chain.indexer import start_background, stop_background
+from api.charities.router import router as charities_router
 from api.collaborations.router import router as collaborations_router
 from api.core.db import make_engine
 from api.core.deployment import deployment_at_start
@@ -35,6 +36,7 @@ from api.offers.router import router as offers_router
 from api.payouts.router import router as payouts_router
 from api.relay.router import router as relay_router
 from api.requests.router import router as requests_router
+from api.splits.router import router as splits_router
 from api.values import router as values
 from api.webhooks import worker as webhook_worker
 from api.webhooks.router import router as webhooks_router
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         relay_router,
         events_router,
         webhooks_router,
+        splits_router,
+        charities_router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -82,13 +82,22 @@ def _seed(settings, base_url: str) -> str:
 @app.command()
 def demo(
     token: str = typer.Option("ETH", help="ETH or stablecoin"),
+    collection: bool = typer.Option(
+        False,
+        "--collection",
+        help="the co-branded collection instead: a revenue split paid in the stablecoin",
+    ),
 ) -> None:
     """Run the whole flow on a fresh local chain and print every step and the final balances."""
+    from api.dev.collection_flow import run_collection_demo
     from api.dev.demo_flow import run_demo
 
     _logging("WARNING")
     try:
-        run_demo(token=token, echo=typer.echo)
+        if collection:
+            run_collection_demo(echo=typer.echo)
+        else:
+            run_demo(token=token, echo=typer.echo)
     except StartupError as exc:
         _fail(exc)
 

@@ -2,6 +2,7 @@
 
 from api.brands.models import Brand  # noqa: F401
 from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor  # noqa: F401
+from api.charities.models import Charity, CharityWallet  # noqa: F401
 from api.collaborations.models import Collaboration  # noqa: F401
 from api.creators.models import Creator  # noqa: F401
 from api.events.models import Event, EventAudience  # noqa: F401
@@ -11,4 +12,5 @@ from api.offers.models import Offer, OfferVersion  # noqa: F401
 from api.payouts.models import Payout  # noqa: F401
 from api.relay.models import RelayedAction  # noqa: F401
 from api.requests.models import CollabRequest  # noqa: F401
+from api.splits.models import RevenueSplit  # noqa: F401
 from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401

@@ -276,7 +276,44 @@ def measure(env: Env) -> list[Scenario]:
             "4 plain ETH transfers",
         )
     )
+    scenarios += collection_split(env, token)
     return scenarios
+
+
+COLLECTION_SHARES_BPS = (3000, 3000, 1250, 1250, 1000, 500)  # the demo's collection split
+
+
+def collection_split(env: Env, token: Erc20) -> list[Scenario]:
+    """The co-branded collection's shape (`collab demo --collection`): six payees (two creators,
+    two designers, a charity, the brand), ordered by address as the API sends them, paid in
+    the stablecoin; against six plain ERC-20 transfers to the same (already holding) wallets."""
+    wallets = sorted(
+        (*env.payees, env.brand.address, env.stranger.address), key=lambda a: int(a, 16)
+    )
+    for wallet in wallets:
+        send(env.w3, token.build_mint(wallet, 1), env.other.key)
+    send(env.w3, token.build_mint(env.other.address, 1_000 * ONE_USD), env.other.key)
+    floor = plain_token_transfers(env, token, env.other, tuple(wallets), 25 * ONE_USD)
+    address = env.factory.predict(wallets, COLLECTION_SHARES_BPS)
+    created = send(
+        env.w3, env.factory.build_create_splitter(wallets, COLLECTION_SHARES_BPS), env.other.key
+    )
+    send(env.w3, token.build_transfer(address, 100 * ONE_USD + 7), env.other.key)
+    distributed = send(
+        env.w3, SplitterContract(env.w3, address).build_distribute(token.address), env.other.key
+    )
+    label = "6 plain ERC-20 transfers"
+    return [
+        Scenario(
+            "collection split creation, 6 payees", [("createSplitter", _gas(created))], floor, label
+        ),
+        Scenario(
+            "collection split distribute, stablecoin, 6 payees",
+            [("distribute", _gas(distributed))],
+            floor,
+            label,
+        ),
+    ]
 
 
 def format_report(scenarios: list[Scenario]) -> str:

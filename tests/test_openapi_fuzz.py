@@ -179,6 +179,10 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
         assert hook.status_code == 201, hook.text
         ping = brand.post(f"/v1/webhook-endpoints/{hook.json()['id']}/ping")
         assert ping.status_code == 202, ping.text
+        split = creator.post("/v1/splits", json=_split_body(creator.id))
+        assert split.status_code == 201, split.text
+        charity = brand.post("/v1/charities", json=_charity_body())
+        assert charity.status_code == 201, charity.text
 
         yield World(
             client=client,
@@ -204,6 +208,8 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
                 "creator_id": [creator.id, other_creator.id, spare.id],
                 "endpoint_id": [hook.json()["id"]],
                 "delivery_id": [ping.json()["id"]],
+                "split_id": [split.json()["id"]],
+                "charity_id": [charity.json()["id"]],
             },
             creator_ids=[creator.id, other_creator.id, spare.id],
             signature=_sign(typed.json()["typed_data"], signer.key),
@@ -211,6 +217,25 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
             counter_signature=_sign(counter_typed[unsigned["id"]], signer.key),
             brand_signature=_sign(counter_typed[countered["id"]], brand_signer.key),
         )
+
+
+def _split_body(creator_id: str) -> dict:
+    designer = {"role": "designer", "name": "Ana", "wallet": Account.create().address}
+    return {
+        "payees": [
+            {"role": "creator", "creator_id": creator_id, "share_bps": 9000},
+            designer | {"share_bps": 1000},
+        ]
+    }
+
+
+def _charity_body() -> dict:
+    return {
+        "name": "Refuge des Monts",
+        "country": "FR",
+        "registration_number": f"W{random.randrange(10**9)}",
+        "wallets": [Account.create().address],
+    }
 
 
 def _aim(case, world: World, rng: random.Random) -> None:
@@ -277,6 +302,10 @@ def _valid_input(world: World) -> dict[tuple[str, str], dict]:
         ("POST", "/v1/offers/{offer_id}/counter/decline"): {"body": {"reason": "over budget"}},
         ("POST", "/v1/webhook-endpoints"): {"body": {"url": "http://127.0.0.1:9/other"}},
         ("PATCH", "/v1/webhook-endpoints/{endpoint_id}"): {"body": {"description": "ERP"}},
+        ("POST", "/v1/splits"): {"body": _split_body(world.creator_ids[0])},
+        ("POST", "/v1/splits/consent"): {"body": _split_body(world.creator_ids[0])},
+        ("POST", "/v1/charities"): {"body": _charity_body()},
+        ("POST", "/v1/charities/{charity_id}/verification"): {"body": {"status": "verified"}},
         ("GET", "/v1/collaborations/{collaboration_id}/transactions/{action}"): {
             "query": {"deliverable": "https://example.org/reel", "payee_share_bps": 5000}
         },

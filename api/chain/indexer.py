@@ -13,6 +13,11 @@ reason and changes nothing. Each step first checks that the last scanned block i
 chain; when it is not, the indexer walks back to the fork point, deletes what the orphaned
 blocks brought, rebuilds the collaborations they touched from the events that remain, and scans
 the new canonical blocks.
+
+The same step follows the splitter factory (`SplitterCreated`) and every splitter it made: their
+payouts, credits and withdrawals become payouts marked `source="splitter"`. Splitter events are
+found by topic and kept when they come from a splitter the factory was seen creating (in an
+earlier step, or earlier in this batch), so one query serves any number of splitters.
 """
 
 from __future__ import annotations
@@ -31,10 +36,13 @@ from api.chain.client import NODE_DOWN_ERRORS, ChainClient, ChainError
 from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor
 from api.collaborations.models import Collaboration
 from api.creators.models import Creator
+from api.events.models import Event
 from api.events.service import emit, wallet_accounts
 from api.kit.time import utcnow
+from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
 from api.payouts.models import Payout, PayoutPublic
+from api.splits.models import RevenueSplit
 from contracts import bindings
 
 log = logging.getLogger("collab.indexer")
@@ -93,6 +101,11 @@ PAYOUT_KIND = {
     "FeeCredited": ("fee", "treasury"),
     "RefundPaid": ("refund", "brand"),
     "RefundCredited": ("refund", "brand"),
+}
+SPLITTER_PAYOUT_KIND = {
+    "PayoutPaid": ("paid", "payee"),
+    "PayoutCredited": ("credited", "payee"),
+    "Withdrawn": ("withdrawn", "account"),
 }
 # DealCreated argument -> the collaboration field it must equal, as a comparable value. The
 # deal id is the hash of all the signed terms, so these are a cross-check of the headline ones.
@@ -238,11 +251,101 @@ class Indexer:
                 from_block,
                 to_block,
             )
+            events += self._splitter_events(session, from_block, to_block)
+            events.sort(key=lambda event: (event.block_number, event.log_index))
             self._remember_blocks(session, from_block, to_block, head, anchor)
             recorded = sum(self._record(session, event) for event in events)
             cursor.next_block = to_block + 1
             self._save(session, cursor)
             return recorded, True
+
+    # ------------------------------------------------------------------ splitters
+
+    @property
+    def factory_address(self) -> str | None:
+        return self.chain.splitter_factory_address
+
+    def _splitters(self, session: Session) -> set[str]:
+        """Splitters the factory was seen creating on this chain."""
+        return set(
+            session.exec(
+                select(RevenueSplit.address).where(
+                    RevenueSplit.chain_id == self.chain_id, RevenueSplit.created_block.is_not(None)
+                )
+            ).all()
+        )
+
+    def _splitter_events(
+        self, session: Session, from_block: int, to_block: int
+    ) -> list[bindings.ContractEvent]:
+        if not self.factory_address:
+            return []
+        w3 = self.chain.w3
+        created = self.chain.ask(
+            bindings.fetch_contract_events,
+            w3,
+            "SplitterFactory",
+            self.factory_address,
+            from_block,
+            to_block,
+        )
+        known = self._splitters(session)
+        known |= {e.args["splitter"] for e in created if e.name == "SplitterCreated"}
+        if not known:
+            return created
+        paid = self.chain.ask(
+            bindings.fetch_events_of_type,
+            w3,
+            "RevenueSplitter",
+            from_block,
+            to_block,
+            known.__contains__,
+        )
+        return created + paid
+
+    def _splitter_created(self, session: Session, event: bindings.ContractEvent) -> None:
+        """A splitter exists: mark its declared split created, or note one made outside Collab
+        (its payees as the chain says, nobody's declaration yet)."""
+        address = event.args["splitter"]
+        split = session.exec(
+            select(RevenueSplit).where(
+                RevenueSplit.chain_id == self.chain_id, RevenueSplit.address == address
+            )
+        ).first()
+        if split is None:
+            split = RevenueSplit(
+                id=new_id("spl"),
+                chain_id=self.chain_id,
+                factory_address=event.address,
+                address=address,
+                payees=[
+                    {"role": "payee", "name": "", "wallet": wallet, "share_bps": int(share)}
+                    for wallet, share in zip(
+                        event.args["payees"], event.args["shares"], strict=True
+                    )
+                ],
+            )
+        split.created_block = event.block_number
+        split.created_tx = event.tx_hash
+        split.updated_at = utcnow()
+        session.add(split)
+
+    def _forget_splitters(self, session: Session, fork: int) -> None:
+        """A reorg took their creation away: declared splits wait to be created again, the
+        others are forgotten."""
+        rows = session.exec(
+            select(RevenueSplit).where(
+                RevenueSplit.chain_id == self.chain_id, RevenueSplit.created_block > fork
+            )
+        ).all()
+        for split in rows:
+            if split.declared_by is None:
+                session.delete(split)
+                continue
+            split.created_block = None
+            split.created_tx = None
+            split.updated_at = utcnow()
+            session.add(split)
 
     def _save(self, session: Session, cursor: IndexerCursor) -> None:
         cursor.updated_at = utcnow()
@@ -329,12 +432,17 @@ class Indexer:
 
     def _roll_back(self, session: Session, fork: int) -> None:
         """Forget every event and payout above `fork` and rebuild what they touched."""
+        ours = [self.chain.escrow_address]
+        if self.factory_address:
+            ours.append(self.factory_address)
+        splitters = select(RevenueSplit.address).where(RevenueSplit.chain_id == self.chain_id)
         orphaned = session.exec(
             select(ChainEvent).where(
                 ChainEvent.chain_id == self.chain_id,
                 ChainEvent.block_number > fork,
                 or_(
-                    ChainEvent.address == self.chain.escrow_address,
+                    ChainEvent.address.in_(ours),
+                    ChainEvent.address.in_(splitters),
                     ChainEvent.address.is_(None),
                 ),
             )
@@ -352,6 +460,7 @@ class Indexer:
                 )
             )
             session.delete(event)
+        self._forget_splitters(session, fork)
         session.execute(
             delete(IndexerBlock).where(
                 IndexerBlock.cursor == self.cursor_name, IndexerBlock.number > fork
@@ -433,7 +542,12 @@ class Indexer:
                 for k, v in event.args.items()
             },
         )
-        if event.name in TRANSITIONS or event.name in PAYOUT_KIND:
+        if event.address == self.factory_address:
+            if event.name == "SplitterCreated":
+                self._splitter_created(session, event)
+        elif event.address != self.chain.escrow_address:  # a splitter: fetched only if known
+            self._splitter_payout(session, event)
+        elif event.name in TRANSITIONS or event.name in PAYOUT_KIND:
             self._apply_deal_event(session, record, event)
         elif event.name == "Withdrawn":
             self._payout(session, event, "withdrawn", event.args["account"], None)
@@ -561,7 +675,63 @@ class Indexer:
             return None
         return session.exec(select(Collaboration).where(Collaboration.deal_id == deal_id)).first()
 
-    def _payout(self, session, event, kind, wallet, deal_id) -> Payout:
+    def _splitter_payout(self, session: Session, event: bindings.ContractEvent) -> None:
+        """A split's payout: `payout.paid` or `payout.credited` for the accounts whose wallet
+        got the money and the account that declared the split (`split_id` says which)."""
+        kind, wallet_arg = SPLITTER_PAYOUT_KIND[event.name]
+        payout = self._payout(
+            session, event, kind, event.args[wallet_arg], None, splitter=event.address
+        )
+        if event.name not in PAYOUT_EVENT:
+            return
+        split = session.exec(
+            select(RevenueSplit).where(
+                RevenueSplit.chain_id == self.chain_id, RevenueSplit.address == event.address
+            )
+        ).first()
+        session.flush()
+        emit(
+            session,
+            type=PAYOUT_EVENT[event.name],
+            resource_type="payout",
+            resource_id=f"{payout.tx_hash}:{payout.log_index}",
+            data={
+                **PayoutPublic.of(payout).model_dump(mode="json"),
+                "split_id": split.id if split else None,
+            },
+            audience=[_declarer(split), *wallet_accounts(session, payout.wallet)],
+        )
+        if split is not None:
+            self._emit_distributed(session, split, payout)
+
+    def _emit_distributed(self, session: Session, split: RevenueSplit, payout: Payout) -> None:
+        """`split.distributed` once per distribution (its first payout's transaction), for
+        the declarer and the creators the split pays."""
+        # A distribution's payouts are consecutive logs of one transaction: the split's latest
+        # event says whether this one was announced already.
+        latest = session.exec(
+            select(Event.data)
+            .where(Event.type == "split.distributed", Event.resource_id == split.id)
+            .order_by(Event.seq.desc())
+        ).first()
+        if latest is not None and latest.get("tx_hash") == payout.tx_hash:
+            return
+        emit(
+            session,
+            type="split.distributed",
+            resource_type="split",
+            resource_id=split.id,
+            data={
+                "split_id": split.id,
+                "address": split.address,
+                "token": payout.token,
+                "tx_hash": payout.tx_hash,
+                "block_number": payout.block_number,
+            },
+            audience=[_declarer(split), *(p.get("creator_id") for p in split.payees)],
+        )
+
+    def _payout(self, session, event, kind, wallet, deal_id, splitter: str | None = None) -> Payout:
         payout = Payout(
             chain_id=self.chain_id,
             deal_id=deal_id,
@@ -569,6 +739,8 @@ class Indexer:
             token=_token(event.args["token"]),
             amount=str(event.args["amount"]),
             kind=kind,
+            source="splitter" if splitter else "escrow",
+            splitter=splitter,
             block_number=event.block_number,
             tx_hash=event.tx_hash,
             log_index=event.log_index,
@@ -611,6 +783,14 @@ class Indexer:
             except Exception:
                 log.exception("indexer batch failed; retrying")
                 stop.wait(poll_seconds * 2)
+
+
+def _declarer(split: RevenueSplit | None) -> str | None:
+    """The brand or creator that declared ``split`` (stored as `role:id`), if any."""
+    if split is None or not split.declared_by:
+        return None
+    role, _, account_id = split.declared_by.partition(":")
+    return account_id if role in ("brand", "creator") else None
 
 
 def start_background(app) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
 from api.kit.types import Money
-from api.offers.models import OfferPublic
+from api.offers.models import OfferPublic, RevenueSharePublic
 from api.payouts.models import PayoutPublic
 
 CollaborationStatus = Literal[
@@ -104,6 +104,12 @@ class PayeePublic(BaseModel):
     name: str
     wallet: str
     share_bps: int
+    charity_id: str | None = Field(default=None, description="charities: its registry entry")
+    verified: bool | None = Field(
+        default=None,
+        description="charities: verified by the operator; false means the creator accepted it "
+        "unverified",
+    )
 
 
 class CollaborationPublic(BaseModel):
@@ -124,6 +130,9 @@ class CollaborationPublic(BaseModel):
     terms_text: str
     is_virtual: bool
     payees: list[PayeePublic]
+    revenue_share: RevenueSharePublic | None = Field(
+        default=None, description="the ongoing revenue share its signed contract records"
+    )
     deliverable_hash: str | None
     delivered_at: datetime | None
     transactions: dict[str, str]
@@ -140,6 +149,18 @@ class UnsignedTransaction(BaseModel):
     chain_id: int
     from_: str | None = Field(default=None, alias="from", serialization_alias="from")
     gas: str | None = None
+
+    @classmethod
+    def of(cls, tx: dict, sender: str | None = None, gas: int | None = None) -> UnsignedTransaction:
+        """A wrapper's unsigned transaction (``bindings.UnsignedTx``) as the API shows it."""
+        return cls(
+            to=tx["to"],
+            data=tx["data"],
+            value=str(int(tx.get("value", 0))),
+            chain_id=int(tx["chainId"]),
+            **{"from": sender},
+            gas=str(gas) if gas is not None else None,
+        )
 
     def for_signing(self) -> dict:
         """In the shape a wallet (here `bindings.send`) signs: integers, EIP-155 chainId."""

@@ -15,6 +15,7 @@ from web3.exceptions import Web3Exception
 
 from api.brands.models import Brand
 from api.chain.client import ChainClient
+from api.charities.service import verified_wallets
 from api.collaborations.models import (
     AcceptResult,
     Action,
@@ -62,12 +63,35 @@ def payee_snapshot(creator: Creator) -> list[dict]:
             "share_bps": split["creator_share_bps"],
         }
     ]
-    for role, key in (("designer", "designers"), ("charity", "charities")):
-        payees += [
-            {"role": role, "name": p["name"], "wallet": p["wallet"], "share_bps": p["share_bps"]}
-            for p in split.get(key, [])
-        ]
+    payees += [
+        {"role": "designer", "name": p["name"], "wallet": p["wallet"], "share_bps": p["share_bps"]}
+        for p in split.get("designers", [])
+    ]
+    payees += [
+        {
+            "role": "charity",
+            "name": p["name"],
+            "wallet": p["wallet"],
+            "share_bps": p["share_bps"],
+            "charity_id": p.get("charity_id"),
+        }
+        for p in split.get("charities", [])
+    ]
     return payees
+
+
+def payees_public(session: Session, payees: list[dict]) -> list[PayeePublic]:
+    """Payees as signed, each charity with whether the operator has verified it (now)."""
+    statuses = verified_wallets(
+        session=session, wallets=[p["wallet"] for p in payees if p["role"] == "charity"]
+    )
+    return [
+        PayeePublic(
+            **p,
+            verified=statuses.get(p["wallet"]) == "verified" if p["role"] == "charity" else None,
+        )
+        for p in payees
+    ]
 
 
 def _terms(
@@ -469,8 +493,22 @@ def _payouts(session: Session, deal_id: str) -> list[PayoutPublic]:
     return [PayoutPublic.of(row) for row in rows]
 
 
+def _signed_version(session: Session, collaboration: Collaboration) -> OfferVersion | None:
+    """The offer version whose terms the collaboration signed."""
+    return session.exec(
+        select(OfferVersion)
+        .where(
+            OfferVersion.offer_id == collaboration.offer_id,
+            OfferVersion.terms_hash == collaboration.terms_hash,
+        )
+        # a counter may come back to earlier terms: the same text, the same hash
+        .order_by(OfferVersion.number.desc())
+    ).first()
+
+
 def to_public(*, session: Session, collaboration: Collaboration) -> CollaborationPublic:
     offer = session.get(Offer, collaboration.offer_id)
+    signed = _signed_version(session, collaboration)
     return CollaborationPublic(
         id=collaboration.id,
         offer_id=collaboration.offer_id,
@@ -488,7 +526,8 @@ def to_public(*, session: Session, collaboration: Collaboration) -> Collaboratio
         terms_hash=collaboration.terms_hash,
         terms_text=offer.terms_text,
         is_virtual=collaboration.is_virtual,
-        payees=[PayeePublic(**p) for p in collaboration.payees],
+        payees=payees_public(session, collaboration.payees),
+        revenue_share=signed.revenue_share if signed else None,
         deliverable_hash=collaboration.deliverable_hash,
         delivered_at=(
             datetime.fromtimestamp(collaboration.delivered_at, UTC)
@@ -557,14 +596,7 @@ STATUS_NEEDED = {
 def unsigned_transaction(
     tx: dict, sender: str | None, gas: int | None = None
 ) -> UnsignedTransaction:
-    return UnsignedTransaction(
-        to=tx["to"],
-        data=tx["data"],
-        value=str(int(tx.get("value", 0))),
-        chain_id=int(tx["chainId"]),
-        **{"from": sender},
-        gas=str(gas) if gas is not None else None,
-    )
+    return UnsignedTransaction.of(tx, sender, gas)
 
 
 def _require_timing(chain: ChainClient, collaboration: Collaboration, action: Action) -> None:

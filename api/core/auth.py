@@ -43,6 +43,11 @@ class Principal:
     id: str
     wallet: str | None = None
 
+    @property
+    def ref(self) -> str:
+        """`brand:<id>`, `creator:<id>` or `operator:operator`: who, in one stored string."""
+        return f"{self.role}:{self.id}"
+
 
 def _lookup(session: Session, api_key: str) -> Principal | None:
     from api.brands.models import Brand

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, false, func, text
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
+from api.charities.models import CharityPick
 from api.kit.time import utcnow
 from api.kit.types import Address, Country, Language, Money, Platform, StrictInt
 from api.legal.models import LegalIdentity, LegalIdentityPublic
@@ -35,7 +36,11 @@ class Split(BaseModel):
         ge=1, le=TOTAL_BPS, description="the creator is always a payee: it also takes the dust"
     )
     designers: list[Payee] = Field(default_factory=list, max_length=MAX_PAYEES - 1)
-    charities: list[Payee] = Field(default_factory=list, max_length=MAX_PAYEES - 1)
+    charities: list[CharityPick] = Field(
+        default_factory=list,
+        max_length=MAX_PAYEES - 1,
+        description="from the registry (/v1/charities), or a plain wallet accepted unverified",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Split:
@@ -44,7 +49,7 @@ class Split(BaseModel):
             raise ValueError(f"shares must sum to exactly {TOTAL_BPS} basis points, not {total}")
         if 1 + len(self.designers) + len(self.charities) > MAX_PAYEES:
             raise ValueError(f"at most {MAX_PAYEES} payees, the creator included")
-        wallets = [p.wallet for p in self.designers + self.charities]
+        wallets = [p.wallet for p in self.designers + self.charities if p.wallet]
         if len(set(wallets)) != len(wallets):
             raise ValueError("each designer and charity needs its own wallet")
         return self
@@ -165,7 +170,7 @@ def check_creator(fields: dict[str, Any]) -> None:
     if len(set(tokens)) != len(tokens):
         raise ValueError("one minimum fee per token")
     split = fields.get("split") or {}
-    others = [p["wallet"] for p in split.get("designers", []) + split.get("charities", [])]
+    others = [p.get("wallet") for p in split.get("designers", []) + split.get("charities", [])]
     if fields.get("wallet") in others:
         raise ValueError("the creator's wallet cannot also be a designer's or a charity's")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from api.charities.service import resolve_pick
 from api.core.auth import hash_api_key, new_api_key
 from api.core.db import on_commit
 from api.core.deployment import Deployment
@@ -55,12 +56,32 @@ def check_tokens_and_payees(fields: dict, deployment: Deployment) -> None:
         payees += [
             (f"split.{group}.{index}.wallet", payee["wallet"])
             for index, payee in enumerate(split.get(group) or [])
+            if payee.get("wallet")
         ]
     tokens = [
         (f"min_fees.{index}.token", fee["token"])
         for index, fee in enumerate(fields.get("min_fees") or [])
     ]
     deployment.check(tokens=tokens, payees=payees)
+
+
+def resolve_charities(session: Session, fields: dict) -> dict:
+    """The split's charities as stored: each resolved against the registry (its id, name and
+    wallet), verified or explicitly accepted unverified by the creator."""
+    split = fields.get("split")
+    if not split:
+        return fields
+    charities = [
+        resolve_pick(session=session, pick=pick, field=f"split.charities.{index}")
+        for index, pick in enumerate(split.get("charities") or [])
+    ]
+    wallets = [p["wallet"] for p in split.get("designers", []) + charities]
+    if len(set(wallets)) != len(wallets) or fields.get("wallet") in wallets:
+        raise InvalidInput(
+            "split: each designer and charity needs its own wallet, apart from the creator's",
+            errors=[{"field": "split.charities", "message": "a wallet appears twice"}],
+        )
+    return {**fields, "split": {**split, "charities": charities}}
 
 
 def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
@@ -84,6 +105,7 @@ def register_creator(
         raise Conflict(f"the handle {data.handle!r} is taken")
     fields = data.model_dump(mode="json")
     check_tokens_and_payees(fields, deployment)
+    fields = resolve_charities(session, fields)
     fields = read_values(fields, languages=data.languages)
     api_key = api_key or new_api_key("creator")
     creator = Creator(id=new_id("crt"), api_key_hash=hash_api_key(api_key), **fields)
@@ -120,6 +142,7 @@ def update_creator(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     check_tokens_and_payees(changes, deployment)
+    changes = resolve_charities(session, {"wallet": creator.wallet} | changes)
     changes = read_values(changes, languages=changes.get("languages", creator.languages))
     for field, value in changes.items():
         setattr(creator, field, value)

@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from eth_account import Account
+from eth_utils import keccak
 from sqlmodel import Session, select
 
 from api.brands import service as brands
 from api.brands.models import Brand, BrandCreate
+from api.charities.models import Charity, CharityWallet
 from api.core.auth import hash_api_key, new_api_key
 from api.core.deployment import load_deployment
 from api.core.settings import Settings
 from api.creators import service as creators
 from api.creators.models import Creator, CreatorCreate
-from api.kit.types import WEI_PER_ETH
+from api.kit.time import utcnow
+from api.kit.types import WEI_PER_ETH, new_id
 from api.match_index import SharedIndex
 from contracts.localchain import DEV_PRIVATE_KEYS
 
@@ -32,6 +35,50 @@ def dev_address(index: int) -> str:
 def _sports_couple_wallet() -> str:
     # Not a dev account: the couple gets paid, but never signs in the demo.
     return Account.from_key("0x" + "5c" * 32).address
+
+
+def demo_key(name: str) -> str:
+    """A demo wallet beyond anvil's ten: derived from a public name, so as public as those (the
+    virtual sports creators sign split consents with theirs; nobody else uses them)."""
+    return "0x" + keccak(text=f"collab demo wallet {name}").hex()
+
+
+def demo_wallet(name: str) -> str:
+    return Account.from_key(demo_key(name)).address
+
+
+# Registry charities of the demo, verified as the operator would after checking them.
+DEMO_CHARITIES = (
+    ("Refuge des Monts", "W691000001", "https://refuge-des-monts.example", 5),
+    ("SOS Homophobie", "W751000002", "https://sos-homophobie.example", 9),
+    ("Sport Pour Tous", "W131000003", "https://sport-pour-tous.example", "sport-pour-tous"),
+)
+
+
+def charity_wallet(key: int | str) -> str:
+    return dev_address(key) if isinstance(key, int) else demo_wallet(key)
+
+
+def seed_charities(session: Session) -> None:
+    for name, number, website, key in DEMO_CHARITIES:
+        wallet = charity_wallet(key)
+        if session.get(CharityWallet, wallet) is not None:
+            continue
+        charity = Charity(
+            id=new_id("cha"),
+            name=name,
+            country="FR",
+            registration_number=number,
+            website=website,
+            status="verified",
+            status_note="demo: checked by the operator",
+            verified_at=utcnow(),
+            registered_by="operator",
+        )
+        session.add(charity)
+        session.flush()
+        session.add(CharityWallet(address=wallet, charity_id=charity.id))
+    session.flush()
 
 
 @dataclass(frozen=True)
@@ -93,7 +140,7 @@ def _brands() -> list[tuple[str, int, dict]]:
     ]
 
 
-def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
+def _creators(stablecoin: str | None) -> list[tuple[str, int | str | None, dict]]:
     def fees(eth: int, usd: int) -> list[dict]:
         items = [{"amount": str(eth), "token": "ETH"}]
         if stablecoin:
@@ -174,6 +221,7 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
                 **_identity("Samuel Petit", "9 place du Marché, 35000 Rennes", "papa-sam"),
             },
         ),
+        *_sports_couple(fees, audience),
         (
             "duo_run",
             None,
@@ -193,10 +241,67 @@ def _creators(stablecoin: str | None) -> list[tuple[str, int | None, dict]]:
     ]
 
 
+SPORTS_OPERATOR = "Studio Foulée SAS (Inès Roy et Tom Blanc)"
+SPORTS_DESIGNERS = (("Inès Roy (3D)", "ines-roy"), ("Tom Blanc (motion)", "tom-blanc"))
+
+
+def _sports_couple(fees, audience) -> list[tuple[str, str, dict]]:
+    """Two virtual sports influencers, a couple, run by one operator; their co-branded
+    collection's revenue is shared with their designers and a charity (`collab demo
+    --collection`)."""
+    split = {
+        "creator_share_bps": 8500,
+        "designers": [
+            {"name": name, "wallet": demo_wallet(key), "share_bps": 500}
+            for name, key in SPORTS_DESIGNERS
+        ],
+        "charities": [
+            {"name": "Sport Pour Tous", "wallet": demo_wallet("sport-pour-tous"), "share_bps": 500}
+        ],
+    }
+    common = {
+        "is_virtual": True,
+        "operator": SPORTS_OPERATOR,
+        "languages": ["fr", "en"],
+        "dealbreakers": ["tobacco", "fossil fuels"],
+        "min_fees": fees(WEI_PER_ETH // 10, 300),
+        "split": split,
+        "screening": {"min_alignment": 0.1},
+        **_identity("Studio Foulée SAS", "21 rue du Stade, 69007 Lyon", "studio-foulee"),
+    }
+    return [
+        (
+            "nova_run",
+            "nova_run",
+            {
+                "display_name": "Nova Run",
+                "bio": "Virtual runner: marathons, trail and sport for everyone. Coureuse "
+                "virtuelle, le sport pour tous.",
+                "audience": audience("instagram", 210_000, 0.047, ["FR", "BE", "CH"]),
+                "values": ["sport for everyone", "sport", "inclusion"],
+                **common,
+            },
+        ),
+        (
+            "kai_run",
+            "kai_run",
+            {
+                "display_name": "Kai Run",
+                "bio": "Virtual para-athlete: wheelchair racing and adaptive sport. Para-athlète "
+                "virtuel, le handisport pour tous.",
+                "audience": audience("instagram", 150_000, 0.052, ["FR", "MA"]),
+                "values": ["sport for everyone", "disability inclusion", "sport"],
+                **common,
+            },
+        ),
+    ]
+
+
 def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> list[DemoAccount]:
     """Create the demo accounts once, and give each a fresh random key at every call (the previous
     key stops working): every start prints keys that work, and none derives from public values."""
     deployment = load_deployment(settings)
+    seed_charities(session)
     accounts: list[DemoAccount] = []
     for handle, key_index, body in _brands():
         api_key, wallet = new_api_key("brand"), dev_address(key_index)
@@ -217,7 +322,10 @@ def seed_demo(*, session: Session, index: SharedIndex, settings: Settings) -> li
         )
     for handle, key_index, body in _creators(settings.stablecoin_address):
         api_key = new_api_key("creator")
-        wallet = dev_address(key_index) if key_index is not None else _sports_couple_wallet()
+        if isinstance(key_index, str):
+            wallet, key_index = demo_wallet(key_index), None
+        else:
+            wallet = dev_address(key_index) if key_index is not None else _sports_couple_wallet()
         row = session.exec(select(Creator).where(Creator.handle == handle)).first()
         if row is None:
             data = CreatorCreate(**body, handle=handle, wallet=wallet)

@@ -26,14 +26,14 @@ from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
 
 
-def _fmt(amount: int, token: str) -> str:
+def fmt(amount: int, token: str) -> str:
     decimals = 18 if token == "ETH" else 6
     unit = "ETH" if token == "ETH" else "tUSD"
     whole, frac = divmod(amount, 10**decimals)
     return f"{whole}.{frac:0{decimals}d} {unit}"
 
 
-def _test_client():
+def in_process_client():
     # The in-process transport; silence Starlette's notice about its httpx backend.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -44,6 +44,11 @@ def _test_client():
 def run_demo(*, token: str = "ETH", echo: Callable[[str], None] = print) -> dict[str, int]:
     if token not in ("ETH", "stablecoin"):
         raise ValueError("token must be ETH or stablecoin")
+    return on_fresh_stack(lambda ready: _flow(ready, token, echo))
+
+
+def on_fresh_stack(flow):
+    """Run `flow(settings)` on a fresh local chain and a throwaway database, then drop both."""
     with tempfile.TemporaryDirectory(prefix="collab-demo-") as tmp:
         settings = Settings(
             _env_file=None,
@@ -57,16 +62,21 @@ def run_demo(*, token: str = "ETH", echo: Callable[[str], None] = print) -> dict
             operator_api_key="demo-operator-key-0123",
         )
         with local_stack(settings, state_dir=Path(tmp)) as ready:
-            return _flow(ready, token, echo)
+            return flow(ready)
 
 
-def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
+def seeded(settings: Settings) -> tuple[Web3, dict[str, DemoAccount]]:
+    """The local chain, and the demo accounts (seeded now) by handle."""
     w3 = Web3(Web3.HTTPProvider(settings.chain_rpc_url))
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
         accounts = seed_demo(session=session, index=SharedIndex(), settings=settings)
     engine.dispose()
-    by_handle: dict[str, DemoAccount] = {a.handle: a for a in accounts}
+    return w3, {a.handle: a for a in accounts}
+
+
+def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
+    w3, by_handle = seeded(settings)
     brand, luna = by_handle["douce-nature"], by_handle["luna_verde"]
     token = "ETH" if token_kind == "ETH" else settings.stablecoin_address
     amount = 3 * 10**17 + 7 if token == "ETH" else 450_000_007  # odd on purpose: dust
@@ -76,7 +86,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         return token_balance(w3, token, wallet)
 
     echo(f"Local chain {settings.chain_rpc_url}, escrow {settings.escrow_address}")
-    with _test_client()(create_app(settings)) as client:
+    with in_process_client()(create_app(settings)) as client:
         as_brand = {"Authorization": f"Bearer {brand.api_key}"}
         as_luna = {"Authorization": f"Bearer {luna.api_key}"}
 
@@ -86,7 +96,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         if token != "ETH":
             coin = bindings.Erc20(w3, token)
             bindings.send(w3, coin.build_mint(brand.wallet, 10 * amount), brand_key)
-            echo(f"0. Minted {_fmt(10 * amount, token)} of the test stablecoin to {brand.name}")
+            echo(f"0. Minted {fmt(10 * amount, token)} of the test stablecoin to {brand.name}")
 
         brief = call(
             "POST", "/v1/requests", as_brand, json=lipstick_brief(amount=amount, token=token)
@@ -137,7 +147,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
             receipt = driver.fund_with_permit(collaboration["id"], as_brand, brand_key)
         tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
         wait_for(lambda: status_is("funded"))
-        echo(f"5. {brand.name} funds the escrow ({_fmt(amount, token)}), tx {tx_hash}: funded")
+        echo(f"5. {brand.name} funds the escrow ({fmt(amount, token)}), tx {tx_hash}: funded")
 
         deliverable = "https://instagram.com/p/luna-verde-rouge"
         if token == "ETH":
@@ -158,7 +168,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         final = call("GET", url, as_brand)
         echo("7. The brand approves: released. Payouts from chain events:")
         for payout in final["payouts"]:
-            echo(f"   {payout['kind']:<8} {payout['wallet']} {_fmt(int(payout['amount']), token)}")
+            echo(f"   {payout['kind']:<8} {payout['wallet']} {fmt(int(payout['amount']), token)}")
 
         echo("8. Wallet balances (change includes gas for wallets that sent transactions):")
         changes: dict[str, int] = {}
@@ -167,7 +177,7 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
             after = balance(wallet)
             changes[wallet] = after - before[wallet]
             echo(
-                f"   {payee['name']:<28} {_fmt(after, token):>32}  "
-                f"(+{_fmt(changes[wallet], token) if changes[wallet] >= 0 else changes[wallet]})"
+                f"   {payee['name']:<28} {fmt(after, token):>32}  "
+                f"(+{fmt(changes[wallet], token) if changes[wallet] >= 0 else changes[wallet]})"
             )
         return changes

@@ -160,7 +160,7 @@ async def _request_body(request: Request) -> bytes:
 
 
 def _scope_of(request: Request, principal: Principal | None) -> str:
-    who = "anon" if principal is None else f"{principal.role}:{principal.id}"
+    who = "anon" if principal is None else principal.ref
     return f"{request.method} {request.url.path} {who}"
 
 

@@ -134,6 +134,14 @@ FutureDatetime = Annotated[AwareDatetime, AfterValidator(_future_datetime)]
 StrictInt = Annotated[int, Strict()]
 
 
+class TokenInfo(BaseModel):
+    """A token the deployment knows, as responses name it next to an amount."""
+
+    token: str
+    symbol: str | None
+    decimals: int | None
+
+
 class Money(BaseModel):
     """An amount in a token's smallest unit, and the token (`ETH` or an ERC-20 address)."""
 

@@ -51,6 +51,8 @@ class ContractInputs:
     usage_rights: UsageRights | None = None
     categories: list[str] = field(default_factory=list)
     benefits_in_kind: str | None = None
+    # An ongoing revenue share: {split_id, splitter, share_bps, revenue}
+    revenue_share: dict | None = None
     eur_per_eth: Decimal | None = None
 
     @property
@@ -63,6 +65,7 @@ def render_contract(inputs: ContractInputs) -> str:
         _parties(inputs),
         _missions(inputs),
         _remuneration(inputs),
+        _revenue_share(inputs),
         _rights(inputs),
         _mentions(inputs),
         _categories(inputs),
@@ -159,6 +162,28 @@ def _remuneration(inputs: ContractInputs):
         "approved or when the review period ends.",
     ]
     return "Rémunération / Remuneration", lines
+
+
+def _revenue_share(inputs: ContractInputs):
+    share = inputs.revenue_share
+    if not share:
+        return None
+    percent = _number(Decimal(share["share_bps"]) / 100)
+    lines = [
+        f"- Recettes partagées / Shared revenue: {share['revenue']}",
+        f"- Part / Share: {share['share_bps']} points de base / basis points ({percent} %)",
+        f"- Contrat de partage / Revenue splitter: {share['splitter']} "
+        f"(Collab split {share['split_id']})",
+        "",
+        f"En plus de la rémunération, l'annonceur verse {percent} % de ces recettes, à mesure "
+        "qu'elles sont encaissées, à l'adresse du contrat de partage ci-dessus, qui les "
+        "répartit entre ses bénéficiaires selon des parts fixées sur la chaîne.",
+        "",
+        f"On top of the remuneration, the advertiser sends {percent} % of that revenue, as it "
+        "is collected, to the revenue splitter address above, which shares it among its payees "
+        "by shares fixed on chain.",
+    ]
+    return "Partage de recettes / Revenue share", lines
 
 
 def _rights(inputs: ContractInputs):

@@ -163,6 +163,12 @@ PERSONAL: dict[str, dict[str, Rule]] = {
     "event": {
         "data": Rule("creator", _unnamed_payees_inside),
     },
+    # A split names its creators (and the brand) among its payees: wallets and shares stay,
+    # as on chain; the label may name them too.
+    "revenue_split": {
+        "payees": Rule("both", _unnamed_payees),
+        "label": Rule("both", None),
+    },
 }
 # Replay caches of the account's requests (and of others' requests that named it): nothing in
 # them is needed once erased.
@@ -194,6 +200,9 @@ LINKS = (
     Link("chain_event", "deal_id", ("collaboration", "deal_id")),
     Link("chain_event", "args", "wallet", contains=True),
     Link("idempotency_key", "scope", "scope"),
+    # Splits that pay the account (its id among the payees) or that it declared.
+    Link("revenue_split", "payees", "id", contains=True),
+    Link("revenue_split", "declared_by", "id", contains=True),
     # A registration's replay holds the new profile; a brand's offer names the creator.
     Link("idempotency_key", "response_body", "id", contains=True),
     # The account's events (kept for the other party, scrubbed of the account's identity like

@@ -90,6 +90,11 @@ class OfferVersion(SQLModel, table=True):
         default=None, sa_column=Column(JSON, nullable=True)
     )
     brand_terms: str = DBField(max_length=10_000)
+    # The brand's commitment to send part of an ongoing revenue to a split (split_id, splitter,
+    # share_bps, revenue): a clause of the contract whose hash is signed.
+    revenue_share: dict[str, Any] | None = DBField(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     note: str | None = DBField(default=None, max_length=1000)
     salt: str = DBField(max_length=66, unique=True)
     terms_text: str = DBField(sa_column=Column(Text, nullable=False))
@@ -133,6 +138,26 @@ class SignatureBody(BaseModel):
     )
 
 
+class RevenueShare(BaseModel):
+    """Part of the collaboration's ongoing revenue (e.g. a co-branded collection's sales) that
+    the brand commits, in the signed contract, to send to a revenue split (/v1/splits)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    split_id: str = Field(min_length=1, max_length=40)
+    share_bps: StrictInt = Field(ge=1, le=10_000, description="of that revenue, in basis points")
+    revenue: str = Field(
+        default="ventes de la collection / collection sales",
+        min_length=1,
+        max_length=200,
+        description="what revenue is shared, as the contract names it",
+    )
+
+
+class RevenueSharePublic(RevenueShare):
+    splitter: str = Field(description="the split's address: where the brand sends that share")
+
+
 class OfferVersionPublic(BaseModel):
     number: int
     proposed_by: Party
@@ -142,6 +167,7 @@ class OfferVersionPublic(BaseModel):
     review_period_seconds: int
     usage_rights: UsageRights | None
     note: str | None
+    revenue_share: RevenueSharePublic | None = None
     salt: str
     terms_text: str
     terms_hash: str
@@ -168,6 +194,11 @@ class OfferCreate(BaseModel):
     terms: str = Field(default="", max_length=10_000, description="the brand's own terms")
     usage_rights: UsageRights | None = Field(
         default=None, description="the brand's use of the content besides its publication"
+    )
+    revenue_share: RevenueShare | None = Field(
+        default=None,
+        description="an ongoing revenue share the contract records: this part of the revenue "
+        "named goes to a declared split that pays the creator (e.g. a co-branded collection)",
     )
 
 
@@ -196,6 +227,7 @@ class OfferPublic(BaseModel):
     terms_text: str
     deliverables: list[dict[str, Any]]
     usage_rights: UsageRights | None
+    revenue_share: RevenueSharePublic | None = None
     status: OfferStatus
     screening: Screening
     decline_reason: str | None

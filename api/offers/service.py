@@ -34,6 +34,7 @@ from api.offers.models import (
 from api.offers.terms import build_terms_text
 from api.requests.models import CollabRequest
 from api.requests.service import brief_for
+from api.splits.service import revenue_share_terms
 from matching import FilterReason
 
 # Hard filters that screen an offer out on the creator's behalf. Audience constraints are the
@@ -217,6 +218,7 @@ def version_public(version: OfferVersion) -> OfferVersionPublic:
         deliver_by=version.deliver_by,
         review_period_seconds=version.review_period_seconds,
         usage_rights=version.usage_rights,
+        revenue_share=version.revenue_share,
         note=version.note,
         salt=version.salt,
         terms_text=version.terms_text,
@@ -246,6 +248,7 @@ def to_public(offer: Offer, *, session: Session) -> OfferPublic:
         terms_text=offer.terms_text,
         deliverables=current.deliverables,
         usage_rights=current.usage_rights,
+        revenue_share=current.revenue_share,
         status=current_status(session=session, offer=offer),
         screening=Screening(**offer.screening),
         decline_reason=offer.decline_reason,
@@ -340,6 +343,11 @@ def create_offer(
     now = utcnow()
     deliverables = collab_request.deliverables
     usage_rights = data.usage_rights.model_dump() if data.usage_rights else None
+    revenue_share = (
+        revenue_share_terms(session=session, share=data.revenue_share.model_dump(), creator=creator)
+        if data.revenue_share
+        else None
+    )
     offer = Offer(
         id=new_id("off"),
         request_id=collab_request.id,
@@ -365,6 +373,7 @@ def create_offer(
             brand_terms=data.terms,
             deliverables=deliverables,
             usage_rights=usage_rights,
+            revenue_share=revenue_share,
         ),
         status=status,
         screening=screening.model_dump(),
@@ -386,6 +395,7 @@ def create_offer(
             proposed_by="brand",
             deliverables=deliverables,
             usage_rights=usage_rights,
+            revenue_share=revenue_share,
             note=None,
             created_at=offer.created_at,
         )
@@ -404,6 +414,7 @@ def _version(
     usage_rights: dict | None,
     note: str | None,
     created_at: datetime,
+    revenue_share: dict | None = None,
 ) -> OfferVersion:
     """A version row holding the offer's terms as they now stand (the offer row mirrors the
     current version)."""
@@ -419,6 +430,7 @@ def _version(
         review_period_seconds=offer.review_period_seconds,
         platform_fee_bps=offer.platform_fee_bps,
         usage_rights=usage_rights,
+        revenue_share=revenue_share,
         brand_terms=offer.brand_terms,
         note=note,
         salt=offer.deal_id,
@@ -584,6 +596,7 @@ def counter_offer(
             brand_terms=offer.brand_terms,
             deliverables=deliverables,
             usage_rights=usage_rights,
+            revenue_share=current.revenue_share,
         ),
         "expires_at": min(now + timedelta(seconds=settings.offer_ttl_seconds), deliver_by),
         "current_version": current.number + 1,
@@ -604,6 +617,7 @@ def counter_offer(
             proposed_by=principal.role,
             deliverables=deliverables,
             usage_rights=usage_rights,
+            revenue_share=current.revenue_share,
             note=data.note,
             created_at=now,
         )

@@ -46,6 +46,7 @@ def build_terms_text(
     deliverables: list[dict],
     usage_rights: UsageRights | dict | None = None,
     benefits_in_kind: str | None = None,
+    revenue_share: dict | None = None,
 ) -> str:
     """The contract of one terms version (an offer or a counter), FR and EN in one text: the
     French mentions are required by law whatever the brief's language. The law is checked
@@ -81,6 +82,7 @@ def build_terms_text(
             usage_rights=usage_rights,
             categories=list(collab_request.categories),
             benefits_in_kind=benefits_in_kind,
+            revenue_share=revenue_share,
             eur_per_eth=settings.eur_per_eth,
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
@@ -25,6 +25,11 @@ class Payout(SQLModel, table=True):
     token: str = DBField(max_length=42)
     amount: str = DBField(max_length=78)
     kind: str = DBField(max_length=20)
+    # Who paid: the escrow (a deal) or a revenue splitter (its address in `splitter`).
+    source: str = DBField(
+        default="escrow", max_length=20, sa_column_kwargs={"server_default": "escrow"}
+    )
+    splitter: str | None = DBField(default=None, max_length=42, index=True)
     block_number: int = DBField(sa_type=BigInteger)
     tx_hash: str = DBField(max_length=66)
     log_index: int
@@ -37,6 +42,10 @@ class PayoutPublic(BaseModel):
     token: str
     amount: str
     kind: Literal["paid", "credited", "withdrawn", "fee", "refund"]
+    source: Literal["escrow", "splitter"] = Field(
+        description="escrow: a deal (deal_id); splitter: a revenue split (splitter address)"
+    )
+    splitter: str | None = None
     block_number: int
     tx_hash: str
     log_index: int
@@ -49,6 +58,8 @@ class PayoutPublic(BaseModel):
             token=row.token,
             amount=row.amount,
             kind=row.kind,
+            source=row.source,
+            splitter=row.splitter,
             block_number=row.block_number,
             tx_hash=row.tx_hash,
             log_index=row.log_index,

@@ -52,6 +52,7 @@ from contracts.bindings.events import (
     events_in_receipt,
     fetch_contract_events,
     fetch_events,
+    fetch_events_of_type,
     fetch_splitter_events,
 )
 from contracts.bindings.signatures import (
@@ -135,6 +136,7 @@ __all__ = [
     "events_in_receipt",
     "fetch_contract_events",
     "fetch_events",
+    "fetch_events_of_type",
     "fetch_splitter_events",
     "json_safe",
     "load_artifact",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -124,6 +124,29 @@ def fetch_splitter_events(
         to_block,
         with_timestamps=with_timestamps,
     )
+
+
+def fetch_events_of_type(
+    w3: Web3,
+    contract_name: str,
+    from_block: int,
+    to_block: int | str,
+    keep: Callable[[str], bool],
+) -> list[ContractEvent]:
+    """Logs of this contract type's events from any address `keep` accepts, found by their
+    topics rather than by address: for a growing set of contracts (every splitter a factory
+    made) one query whatever its size. The caller decides which addresses are really of that
+    type (another contract may emit an event of the same signature)."""
+    _, topics = _event_abi(contract_name)
+    logs = w3.eth.get_logs(
+        {"fromBlock": from_block, "toBlock": to_block, "topics": [[to_hex(t) for t in topics]]}
+    )
+    events = [
+        decode_log(log, contract_name) for log in logs if keep(to_checksum_address(log["address"]))
+    ]
+    found = [event for event in events if event is not None]
+    found.sort(key=lambda event: (event.block_number, event.log_index))
+    return found
 
 
 def events_in_receipt(receipt: Any, contract_name: str = "CollabEscrow") -> list[ContractEvent]:

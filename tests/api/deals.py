@@ -116,7 +116,14 @@ def make_deal(
         {"name": "Ana (design)", "wallet": wallets.designers[0], "share_bps": 1500},
         {"name": "Ben (3D)", "wallet": wallets.designers[1], "share_bps": 1000},
     ]
-    charities = [{"name": "Refuge des Animaux", "wallet": wallets.charity, "share_bps": 777}]
+    charities = [
+        {
+            "name": "Refuge des Animaux",
+            "wallet": wallets.charity,
+            "share_bps": 777,
+            "accept_unverified": True,
+        }
+    ]
     brand = register_brand(client, wallet=address(wallets.brand))
     creator = register_creator(
         client,

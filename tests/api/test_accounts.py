@@ -73,7 +73,9 @@ def test_register_creator_with_split(client) -> None:
         {"name": "Ana", "wallet": wallet(), "share_bps": 1000},
         {"name": "Ben", "wallet": wallet(), "share_bps": 1000},
     ]
-    charities = [{"name": "Refuge", "wallet": wallet(), "share_bps": 500}]
+    charities = [
+        {"name": "Refuge", "wallet": wallet(), "share_bps": 500, "accept_unverified": True}
+    ]
     split = {"creator_share_bps": 7500, "designers": designers, "charities": charities}
     creator = register_creator(client, is_virtual=True, operator="Studio Lumen SAS", split=split)
     assert creator.data["split"]["designers"][1]["name"] == "Ben"

@@ -287,7 +287,7 @@ def test_demo_keys_are_random_and_rotate_at_every_seeding(engine, settings) -> N
             a.handle: a for a in seed_demo(session=session, index=SharedIndex(), settings=settings)
         }
     assert first.keys() == second.keys()
-    assert len(first) == 7
+    assert len(first) == 9  # 3 brands, 6 creators (the collection's two virtual athletes too)
     for handle, account in second.items():
         assert account.id == first[handle].id  # the same accounts, seeded once
         assert account.api_key != first[handle].api_key

@@ -60,7 +60,14 @@ def personal_creator(client, *, wallet: str | None = None, **overrides) -> tuple
         "split": {
             "creator_share_bps": 8000,
             "designers": [{"name": values["designer"], "wallet": _wallet(), "share_bps": 1500}],
-            "charities": [{"name": values["charity"], "wallet": _wallet(), "share_bps": 500}],
+            "charities": [
+                {
+                    "name": values["charity"],
+                    "wallet": _wallet(),
+                    "share_bps": 500,
+                    "accept_unverified": True,
+                }
+            ],
         },
     }
     if HAS_IDENTITY:

@@ -56,7 +56,9 @@ def _charity(wallet: str) -> dict:
     return {
         "creator_share_bps": 9000,
         "designers": [],
-        "charities": [{"name": "Refuge", "wallet": wallet, "share_bps": 1000}],
+        "charities": [
+            {"name": "Refuge", "wallet": wallet, "share_bps": 1000, "accept_unverified": True}
+        ],
     }
 
 
