@@ -182,6 +182,17 @@ def test_a_collection_split_pays_every_payee_exactly_in_eth_and_stablecoin(
     assert {(i["source"], i["splitter"], i["deal_id"]) for i in designer["items"]} == {
         ("splitter", split["address"], None)
     }
+    # Events: one split.distributed per distribution for the declarer and the paid creators;
+    # each creator's own payouts, with the split they came from.
+    for actor in (duo.brand, duo.lea, duo.karim):
+        told = actor.get("/v1/events", params={"type": "split.distributed", "limit": 100})
+        assert [e["data"]["token"] for e in told.json()["items"]] == list(tokens)
+    lea_paid = duo.lea.get("/v1/events", params={"type": "payout.paid", "limit": 100}).json()
+    assert {e["data"]["split_id"] for e in lea_paid["items"]} == {split["id"]}
+    assert {e["data"]["token"] for e in lea_paid["items"]} == set(tokens)
+    assert {e["data"]["wallet"].lower() for e in lea_paid["items"]} == {
+        duo.lea.data["wallet"].lower()
+    }
     assert designer["totals"] == {
         t: str(expected_amounts(ordered, a)[duo.designers[0]]) for t, a in tokens.items()
     }
