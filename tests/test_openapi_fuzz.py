@@ -102,6 +102,7 @@ class World:
     signer_key: bytes = b""  # the creator's wallet key
     counter_signature: str = ""  # the creator's valid signature of its unsigned counter
     brand_signature: str = ""  # the brand's valid signature of the creator's signed counter
+    relay_body: dict = field(default_factory=dict)  # the creator's signed delivery, to relay
 
 
 @pytest.fixture(scope="session")
@@ -115,8 +116,61 @@ def _sign(typed_data: dict, key: str) -> str:
     return "0x" + bytes(signed.signature).hex()
 
 
+# Operations that need escrow v2's stablecoin deals seeded (one drafted, one funded with a
+# permit): only their worlds pay for the extra chain transactions.
+V2_DEAL_PATHS = ("/permit", "/relay")
+
+
+def _stablecoin_deals(client, w3, deployment, brand, brand_signer, creator, signer) -> tuple:
+    """A drafted stablecoin collaboration, a funded one, and the creator's signed delivery."""
+    from api.chain.indexer import Indexer
+    from api.dev.driver import DealDriver
+
+    stable = deployment.stablecoin_address
+    amount = 10**9
+    fees = [{"amount": str(10**17), "token": "ETH"}, {"amount": "1", "token": stable}]
+    paid_in_stablecoin = creator.patch("/v1/creators/me", json={"min_fees": fees})
+    assert paid_in_stablecoin.status_code == 200, paid_in_stablecoin.text
+
+    def accepted() -> dict:
+        request = post_request(brand, budget={"amount": str(amount), "token": stable})
+        body = offer_body(creator.id, amount=str(amount), token=stable)
+        offer = brand.post(f"/v1/requests/{request['id']}/offers", json=body)
+        assert offer.status_code == 201, offer.text
+        offer_id = offer.json()["id"]
+        typed = creator.get(f"/v1/offers/{offer_id}/typed-data").json()["typed_data"]
+        deal = creator.post(
+            f"/v1/offers/{offer_id}/accept", json={"signature": _sign(typed, signer.key)}
+        )
+        assert deal.status_code == 201, deal.text
+        return deal.json()["collaboration"]
+
+    drafted, funded = accepted(), accepted()
+    w3.provider.make_request("anvil_setBalance", [brand_signer.address, hex(10**18)])
+    brand_key = "0x" + bytes(brand_signer.key).hex()
+    bindings.send(
+        w3, bindings.Erc20(w3, stable).build_mint(brand_signer.address, amount), brand_key
+    )
+    DealDriver(client, w3).fund_with_permit(funded["id"], auth(brand.key), brand_key)
+    state = client.app.state
+    Indexer(engine=state.engine, chain=state.chain, start_block=deployment.start_block).catch_up()
+    work = "https://example.org/reel"
+    typed = creator.get(
+        f"/v1/collaborations/{funded['id']}/relay/deliver", params={"deliverable": work}
+    )
+    assert typed.status_code == 200, typed.text
+    relay_body = {
+        "action": "deliver",
+        "deliverable": work,
+        "deadline": typed.json()["deadline"],
+        "signature": _sign(typed.json()["typed_data"], signer.key),
+    }
+    return [drafted["id"], funded["id"]], relay_body
+
+
 @pytest.fixture
-def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
+def world(request, database_url: str, anvil, w3, fuzz_deployment) -> Iterator[World]:
+    seeds_v2_deals = any(part in request.node.callspec.params["path"] for part in V2_DEAL_PATHS)
     settings_ = Settings(
         database_url=database_url,
         chain_rpc_url=anvil.rpc_url,
@@ -183,6 +237,11 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
         assert split.status_code == 201, split.text
         charity = brand.post("/v1/charities", json=_charity_body())
         assert charity.status_code == 201, charity.text
+        v2_ids, relay_body = [], {}
+        if seeds_v2_deals:
+            v2_ids, relay_body = _stablecoin_deals(
+                client, w3, fuzz_deployment, brand, brand_signer, creator, signer
+            )
 
         yield World(
             client=client,
@@ -203,7 +262,7 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
                     unsigned["id"],
                     countered["id"],
                 ],
-                "collaboration_id": [deal.json()["collaboration"]["id"]],
+                "collaboration_id": [deal.json()["collaboration"]["id"], *v2_ids],
                 "address": [signer.address, brand.data["wallet"]],
                 "creator_id": [creator.id, other_creator.id, spare.id],
                 "endpoint_id": [hook.json()["id"]],
@@ -216,6 +275,7 @@ def world(database_url: str, anvil, fuzz_deployment) -> Iterator[World]:
             signer_key=signer.key,
             counter_signature=_sign(counter_typed[unsigned["id"]], signer.key),
             brand_signature=_sign(counter_typed[countered["id"]], brand_signer.key),
+            relay_body=relay_body,
         )
 
 
@@ -309,6 +369,10 @@ def _valid_input(world: World) -> dict[tuple[str, str], dict]:
         ("GET", "/v1/collaborations/{collaboration_id}/transactions/{action}"): {
             "query": {"deliverable": "https://example.org/reel", "payee_share_bps": 5000}
         },
+        ("GET", "/v1/collaborations/{collaboration_id}/relay/deliver"): {
+            "query": {"deliverable": "https://example.org/reel"}
+        },
+        ("POST", "/v1/collaborations/{collaboration_id}/relay"): {"body": world.relay_body},
     }
 
 
