@@ -34,6 +34,7 @@ from api.offers.router import router as offers_router
 from api.payouts.router import router as payouts_router
 from api.requests.router import router as requests_router
 from api.values import router as values
+from api.web.router import install as install_web
 
 log = logging.getLogger("collab")
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         payouts_router,
     ):
         app.include_router(router)
+    install_web(app)
     install_openapi(app)
     # The last added runs first: headers on every answer, then limits before any body is read,
     # then text the database cannot store.

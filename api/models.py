@@ -9,3 +9,4 @@ from api.kit.idempotency import IdempotencyRecord  # noqa: F401
 from api.offers.models import Offer, OfferVersion  # noqa: F401
 from api.payouts.models import Payout  # noqa: F401
 from api.requests.models import CollabRequest  # noqa: F401
+from api.web.models import WebSession  # noqa: F401

@@ -1,0 +1,111 @@
+"""A whole deal in the browser, both sides, each with its own wallet: the brand posts a request
+and sends an offer; the creator signs in, reads the contract and signs the terms; the brand
+funds; the creator delivers; the brand approves; the creator sees the payout, exact to the wei."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import LUNA
+from tests.web.conftest import snapshot
+
+BRAND_KEY_INDEX, CREATOR_KEY_INDEX = 1, 2
+AMOUNT_WEI = 2 * 10**17  # 0.2 ETH
+PLATFORM_FEE_BPS = 100
+
+
+def expected_creator_payout(split: dict) -> int:
+    """What the escrow pays the creator: its share of the amount after the fee, plus the dust."""
+    after_fee = AMOUNT_WEI - AMOUNT_WEI * PLATFORM_FEE_BPS // 10_000
+    others = [p["share_bps"] for p in split["designers"] + split["charities"]]
+    return after_fee - sum(after_fee * bps // 10_000 for bps in others)
+
+
+def sign_in(page) -> None:
+    page.goto("/")
+    page.locator("#sign-in").click()
+    page.wait_for_url(re.compile(r"/(offers|requests)$"))
+
+
+def wait_for_status(page, status: str) -> None:
+    # The page reloads itself once the indexer has applied the transaction's event.
+    expect(page.locator("#collaboration-status")).to_have_text(status, timeout=60_000)
+
+
+def test_a_deal_from_both_sides(open_wallet, web_stack):
+    brand, brand_wallet = open_wallet(BRAND_KEY_INDEX)
+    creator, creator_wallet = open_wallet(CREATOR_KEY_INDEX, locale="fr-FR")
+
+    # The brand signs in with its wallet (EIP-4361) and posts a request.
+    sign_in(brand)
+    expect(brand.locator("header")).to_contain_text("Douce Nature")
+    form = brand.locator("#new-request")
+    form.get_by_label("Title").fill("Rouge à lèvres vegan")
+    form.get_by_label("Description").fill(
+        "Nous lançons un rouge à lèvres vegan, sans test sur les animaux. Nous cherchons des "
+        "créateurs engagés pour la cause animale."
+    )
+    form.get_by_label("Budget (ETH)").fill("0.5")
+    deadline = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    form.get_by_label("Deadline").fill(deadline)
+    form.get_by_label("Format").select_option("reel")
+    form.get_by_label("Languages").fill("fr")
+    form.get_by_role("button", name="Submit").click()
+    brand.wait_for_url(re.compile(r"/requests/req_"))
+
+    # Ranked matches with their explanation; the brand offers 0.2 ETH to Luna Verde.
+    luna = brand.locator('li.match[data-creator="luna_verde"]')
+    expect(luna).to_contain_text("Luna Verde")
+    snapshot(brand, "brand-matches")
+    luna.get_by_label("Amount (ETH)").fill("0.2")
+    luna.get_by_label("Your terms").fill("Deux reels, publiés avant la date limite.")
+    luna.get_by_role("button", name="Send an offer").click()
+    brand.wait_for_url(re.compile(r"/offers/off_"))
+    expect(brand.locator("#offer-status")).to_have_text("sent")
+    offer_url = brand.url
+
+    # The creator (her browser in French) signs in, reads the contract and signs the terms.
+    sign_in(creator)
+    expect(creator.get_by_role("heading", level=1)).to_have_text("Boîte de réception")
+    creator.goto(offer_url)
+    expect(creator.locator("#offer-amount")).to_have_text("0.2 ETH")
+    expect(creator.locator("#offer-amount .money")).to_have_attribute(
+        "title", re.compile("^200000000000000000 ")
+    )
+    expect(creator.locator("pre.contract")).to_contain_text("Collaboration commerciale")
+    snapshot(creator, "creator-offer")
+    creator.locator("#accept").click()
+    creator.wait_for_url(re.compile(r"/collaborations/col_"))
+    wait_for_status(creator, "drafted")
+    assert "eth_signTypedData_v4" in creator_wallet.calls
+    collaboration_url = creator.url
+
+    # The brand funds the escrow from its wallet; the page shows the transaction pending until
+    # the indexer confirms it.
+    brand.goto(collaboration_url)
+    brand.locator("#fund").click()
+    wait_for_status(brand, "funded")
+    assert "eth_sendTransaction" in brand_wallet.calls
+
+    # The creator delivers, the brand approves: the escrow pays every payee.
+    creator.goto(collaboration_url)
+    creator.get_by_label("Lien vers le travail livré").fill("https://instagram.com/p/luna-reel")
+    creator.locator("#deliver").click()
+    wait_for_status(creator, "delivered")
+    brand.goto(collaboration_url)
+    brand.locator("#approve").click()
+    wait_for_status(brand, "released")
+    snapshot(brand, "brand-released")
+
+    # The creator sees the payout, to the wei, on her payouts page.
+    split = httpx.get(f"{web_stack.base_url}/v1/me", headers=LUNA).json()["split"]
+    expected = expected_creator_payout(split)
+    creator.goto("/payouts")
+    paid = creator.locator("#payout-list .money").first
+    expect(paid).to_have_attribute("title", re.compile(f"^{expected} "))
+    expect(creator.locator("#totals")).to_contain_text("ETH")
+    snapshot(creator, "creator-payouts")
