@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -44,7 +45,31 @@ from api.web.models import AccountChoice, SignInBody, WebNonceRequest, WebSessio
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-router = APIRouter(include_in_schema=False)
+# The wallet module's endpoints answer problems as JSON, like the API.
+JSON_PATHS = frozenset({"/web/nonce", "/web/sign-in"})
+
+
+class PageRoute(APIRoute):
+    """A page that meets a problem (an offer that is not yours, a chain that is down) shows the
+    problem's title and detail as a page, with its status; JSON endpoints answer JSON."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def page_or_problem(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ProblemError as exc:
+                if request.url.path in JSON_PATHS:
+                    raise
+                who = Visitor(lang=language(request))
+                problem = problem_of(exc)
+                return render(request, who, "problem.html", status_code=exc.status, problem=problem)
+
+        return page_or_problem
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 # Pages load only their own script and stylesheet; the wallet talks to the page, not the network.
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
