@@ -66,14 +66,21 @@ class Wallet:
         self.rpc_url = rpc_url
         self.address = Account.from_key(DEV_PRIVATE_KEYS[key_index]).address
         self.calls: list[str] = []
+        self.chain_id: int | None = None  # set: the wallet says it is on that chain instead
+        self.refused: set[str] = set()  # methods the person refuses in the wallet (EIP-1193 4001)
 
     def __call__(self, _source, payload: str) -> str:
         call = json.loads(payload)
         method, params = call["method"], call["params"]
         self.calls.append(method)
+        if method in self.refused:
+            return json.dumps({"error": {"code": 4001, "message": "User rejected the request."}})
         if method in ("eth_requestAccounts", "eth_accounts"):
             return json.dumps({"result": [self.address]})
+        if method == "eth_chainId" and self.chain_id is not None:
+            return json.dumps({"result": hex(self.chain_id)})
         if method == "wallet_switchEthereumChain":
+            self.chain_id = int(params[0]["chainId"], 16)
             return json.dumps({"result": None})
         answer = httpx.post(
             self.rpc_url,

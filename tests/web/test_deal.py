@@ -109,3 +109,64 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
     expect(paid).to_have_attribute("title", re.compile(f"^{expected} "))
     expect(creator.locator("#totals")).to_contain_text("ETH")
     snapshot(creator, "creator-payouts")
+
+
+def test_a_wallet_on_another_network_is_asked_to_switch(open_wallet):
+    page, wallet = open_wallet(CREATOR_KEY_INDEX)
+    wallet.chain_id = 1  # Ethereum mainnet, not the deployment's chain
+    page.goto("/")
+    banner = page.locator("#network")
+    expect(banner).to_be_visible()
+    banner.get_by_role("button", name="Switch network").click()
+    expect(banner).to_be_hidden()
+    assert wallet.chain_id == 31337
+
+
+def test_a_refused_signature_shows_the_problem_and_signs_nobody_in(open_wallet):
+    page, wallet = open_wallet(BRAND_KEY_INDEX)
+    wallet.refused.add("personal_sign")
+    page.goto("/")
+    page.locator("#sign-in").click()
+    problem = page.get_by_role("alert").filter(has_text="personal_sign")
+    expect(problem).to_contain_text("User rejected the request.")
+    expect(page.locator("#sign-in")).to_be_enabled()
+    page.goto("/offers")
+    assert page.url.endswith("/")  # not signed in: back home
+
+
+def test_an_offer_below_the_creators_fee_shows_the_apis_problem(open_wallet):
+    page, _ = open_wallet(BRAND_KEY_INDEX)
+    sign_in(page)
+    page.goto("/requests")
+    form = page.locator("#new-request")
+    form.get_by_label("Title").fill("Baume à lèvres")
+    form.get_by_label("Description").fill("Un baume vegan, jamais testé sur les animaux.")
+    form.get_by_label("Budget (ETH)").fill("0.5")
+    form.get_by_label("Deadline").fill((datetime.now(UTC) + timedelta(days=40)).date().isoformat())
+    form.get_by_label("Languages").fill("fr")
+    form.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r"/requests/req_"))
+    luna = page.locator('li.match[data-creator="luna_verde"]')
+    luna.get_by_label("Amount (ETH)").fill("0.001")  # her minimum is 0.05 ETH
+    luna.get_by_role("button", name="Send an offer").click()
+    problem = page.locator("#problem")
+    expect(problem).to_be_visible()
+    expect(problem).to_contain_text("minimum")
+
+
+def test_a_newcomer_registers_as_a_creator_from_the_app(open_wallet):
+    page, wallet = open_wallet(3)  # a development wallet with no account yet
+    page.goto("/")
+    page.locator("#sign-in").click()
+    page.get_by_role("link", name="Create an account").click()
+    form = page.locator('form[action="/register/creator"]')
+    form.get_by_label("Handle").fill("ana_draws")
+    form.get_by_label("Display name").fill("Ana Duarte")
+    form.get_by_label("Values (one per line, your own words)").fill("animal welfare\nzero waste")
+    form.get_by_label("Dealbreakers (one per line)").fill("fur")
+    form.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r"/offers$"))
+    expect(page.locator("header")).to_contain_text("Ana Duarte")
+    page.goto("/profile")
+    expect(page.locator("main")).to_contain_text("« fur »")
+    assert wallet.address in page.locator("header").inner_html()
