@@ -54,7 +54,7 @@ def serve(
             if ready.dev_signer or ready.seed_demo:
                 typer.echo(_seed(ready, base_url))
             application = create_app(ready)
-            typer.echo(f"Collab API on {base_url} (docs: {base_url}/docs)")
+            typer.echo(f"Collab API on {base_url} (web app: {base_url}/, docs: {base_url}/docs)")
             uvicorn.run(
                 application,
                 host=host or ready.host,

@@ -63,7 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "matches": ("Ranked matches", "Créateurs classés"),
     "score": ("Score", "Score"),
     "why_not": ("Why not this creator?", "Pourquoi pas ce créateur ?"),
-    "creator_id": ("Creator id", "Identifiant du créateur"),
+    "creator_id": ("Creator handle or id", "Identifiant ou id du créateur"),
     "check": ("Check", "Vérifier"),
     "send_offer": ("Send an offer", "Envoyer une offre"),
     "amount_eth": ("Amount (ETH)", "Montant (ETH)"),

@@ -663,8 +663,10 @@ def request_page(
     checked = None
     if why:
         try:
+            wanted = why.strip()
+            creator_id = creators.creator_id_of_handle(session=session, handle=wanted) or wanted
             checked = requests.check_match(
-                session=session, index=index, collab_request=row, creator_id=why.strip()
+                session=session, index=index, collab_request=row, creator_id=creator_id
             )
         except NotFound as exc:
             problem = problem_of(exc)

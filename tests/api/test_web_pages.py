@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from eth_account import Account
+from markupsafe import escape
 
 from api.web.i18n import MESSAGES
 from tests.api.test_web_sessions import _csrf, _signed_in
@@ -93,3 +94,23 @@ def test_a_refused_form_shows_the_problem_and_changes_nothing(client):
     assert made.headers["location"].startswith("/requests/req_")
     [posted] = client.get("/v1/requests").json()["items"]
     assert posted["budget"] == {"amount": str(5 * 10**17), "token": "ETH"}
+
+
+def test_a_brand_asks_why_a_creator_is_not_matched_by_handle(client):
+    key = Account.create().key.hex()
+    brand = register_brand(client, wallet=Account.from_key(key).address)
+    german = register_creator(client, languages=["de"])
+    brief = post_request(brand, audience={"languages": ["fr"], "platforms": ["instagram"]})
+    assert _signed_in(client, key).status_code == 200
+    handle = german.data["handle"].upper()  # handles are found whatever their case
+    page = client.get(f"/requests/{brief['id']}", params={"why": "@" + handle})
+    assert page.status_code == 200, page.text
+    reasons = brand.get(f"/v1/requests/{brief['id']}/matches/{german.id}").json()["reasons"]
+    assert reasons
+    why = page.text.split('id="why-not"', 1)[1]
+    assert "no match" in why
+    for reason in reasons:
+        assert str(escape(reason["message"])) in why
+    unknown = client.get(f"/requests/{brief['id']}", params={"why": "nobody_here"})
+    assert unknown.status_code == 404
+    assert "Not found" in unknown.text
