@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 REGISTRATION = frozenset({"/v1/brands", "/v1/creators", "/register/brand", "/register/creator"})
 KEY_ROTATION_PREFIX = "/v1/keys/"
-# The web app's sign-in spends the same budget as key rotation: both hand out SIWE nonces.
-WEB_SIGN_IN = frozenset({"/web/nonce", "/web/sign-in"})
+# The web app's sign-in nonces spend the same budget as key rotation: both hand out SIWE nonces
+# (stored rows); signing in itself needs one of them.
+WEB_SIGN_IN = frozenset({"/web/nonce"})
 LIMITED_PREFIXES = ("/v1/", "/web/", "/register/")
 
 

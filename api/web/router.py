@@ -24,7 +24,7 @@ from api.chain.client import ChainDep
 from api.collaborations import service as collaborations
 from api.core.auth import Principal
 from api.core.db import SessionDep
-from api.core.deployment import Deployment, DeploymentDep
+from api.core.deployment import ETHER, Deployment, DeploymentDep
 from api.core.errors import InvalidInput, NotFound, ProblemError
 from api.core.settings import SettingsDep
 from api.creators import service as creators
@@ -166,6 +166,10 @@ def render(
             "money": lambda amount, token: money_markup(deployment, amount, token),
             "price": lambda p: money_markup(deployment, p.amount, p.token),
             "addr": lambda address: address_markup(address, t("copy")),
+            "tokens": [
+                (token, known.symbol or token) for token, known in deployment.tokens.items()
+            ],
+            "symbol": lambda token: (deployment.known(token) or ETHER).symbol or token,
             "day": lambda moment: moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "",
             **context,
         },
@@ -193,6 +197,15 @@ def redirect(url: str) -> RedirectResponse:
 
 def lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+def token_units(deployment: Deployment, token: str, text: str, field_name: str) -> str:
+    """An amount typed in whole tokens, in the token's smallest unit (its own decimals)."""
+    known = deployment.known(token)
+    if known is None or known.decimals is None:
+        problem = deployment.token_error(token) or f"{token}: its decimals are unknown"
+        raise InvalidInput(f"token: {problem}", errors=[{"field": "token", "message": problem}])
+    return to_units(text, field_name, known.decimals)
 
 
 def to_units(text: str, field_name: str, decimals: int = ETH_DECIMALS) -> str:
@@ -490,14 +503,16 @@ def counter_offer(
     session: SessionDep,
     settings: SettingsDep,
     csrf_token: CsrfField,
-    amount_eth: Annotated[str, Form()],
+    deployment: DeploymentDep,
+    amount: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
 ):
     require_csrf(who, csrf_token)
     principal = signed_in(who)
     try:
         row = offers.get_visible_offer(session=session, principal=principal, offer_id=offer_id)
-        data = CounterCreate(amount=to_units(amount_eth, "amount_eth"), note=note.strip() or None)
+        units = token_units(deployment, row.token, amount, "amount")
+        data = CounterCreate(amount=units, note=note.strip() or None)
         offers.counter_offer(
             session=session, settings=settings, principal=principal, offer=row, data=data
         )
@@ -605,11 +620,12 @@ def create_request(
     csrf_token: CsrfField,
     title: Annotated[str, Form()],
     description: Annotated[str, Form()],
-    budget_eth: Annotated[str, Form()],
+    budget: Annotated[str, Form()],
     deadline: Annotated[str, Form()],
     platform: Annotated[str, Form()],
     format: Annotated[str, Form()],  # noqa: A002 - the field's name in the API
     count: Annotated[int, Form()] = 1,
+    token: Annotated[str, Form()] = "ETH",
     languages: Annotated[str, Form()] = "",
     countries: Annotated[str, Form()] = "",
 ):
@@ -619,7 +635,7 @@ def create_request(
         data = RequestCreate(
             title=title,
             description=description,
-            budget={"amount": to_units(budget_eth, "budget_eth"), "token": "ETH"},
+            budget={"amount": token_units(deployment, token, budget, "budget"), "token": token},
             deliverables=[{"platform": platform, "format": format, "count": count}],
             deadline=date_at_midnight(deadline),
             audience={
@@ -694,7 +710,7 @@ def send_offer(
     index: IndexDep,
     csrf_token: CsrfField,
     creator_id: Annotated[str, Form()],
-    amount_eth: Annotated[str, Form()],
+    amount: Annotated[str, Form()],
     deliver_by: Annotated[str, Form()],
     terms: Annotated[str, Form()] = "",
 ):
@@ -704,7 +720,7 @@ def send_offer(
     try:
         data = OfferCreate(
             creator_id=creator_id,
-            amount=to_units(amount_eth, "amount_eth"),
+            amount=token_units(deployment, row.budget_token, amount, "amount"),
             deliver_by=date_at_midnight(deliver_by),
             terms=terms,
         )

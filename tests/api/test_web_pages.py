@@ -77,7 +77,7 @@ def test_a_refused_form_shows_the_problem_and_changes_nothing(client):
         "csrf_token": _csrf(client),
         "title": "Vegan lipstick",
         "description": "A vegan lipstick, never tested on animals.",
-        "budget_eth": "0.5000000000000000001",
+        "budget": "0.5000000000000000001",
         "deadline": (datetime.now(UTC) + timedelta(days=40)).date().isoformat(),
         "platform": "instagram",
         "format": "reel",
@@ -85,10 +85,10 @@ def test_a_refused_form_shows_the_problem_and_changes_nothing(client):
     refused = client.post("/requests", data=form)
     assert refused.status_code == 422
     assert "Invalid input" in refused.text
-    assert "budget_eth" in refused.text
+    assert "budget" in refused.text
     assert "at most 18 decimals" in refused.text
     assert client.get("/v1/requests").json()["items"] == []
-    form["budget_eth"] = "0.5"
+    form["budget"] = "0.5"
     made = client.post("/requests", data=form, follow_redirects=False)
     assert made.status_code == 303
     assert made.headers["location"].startswith("/requests/req_")

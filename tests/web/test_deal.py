@@ -8,8 +8,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from eth_account import Account
 from playwright.sync_api import expect
 
+from contracts import bindings
+from contracts.localchain import DEV_PRIVATE_KEYS
 from tests.e2e.conftest import LUNA
 from tests.web.conftest import snapshot
 
@@ -49,7 +52,7 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
         "Nous lançons un rouge à lèvres vegan, sans test sur les animaux. Nous cherchons des "
         "créateurs engagés pour la cause animale."
     )
-    form.get_by_label("Budget (ETH)").fill("0.5")
+    form.get_by_label("Budget").fill("0.5")
     deadline = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
     form.get_by_label("Deadline").fill(deadline)
     form.get_by_label("Format").select_option("reel")
@@ -141,7 +144,7 @@ def test_an_offer_below_the_creators_fee_shows_the_apis_problem(open_wallet):
     form = page.locator("#new-request")
     form.get_by_label("Title").fill("Baume à lèvres")
     form.get_by_label("Description").fill("Un baume vegan, jamais testé sur les animaux.")
-    form.get_by_label("Budget (ETH)").fill("0.5")
+    form.get_by_label("Budget").fill("0.5")
     form.get_by_label("Deadline").fill((datetime.now(UTC) + timedelta(days=40)).date().isoformat())
     form.get_by_label("Languages").fill("fr")
     form.get_by_role("button", name="Submit").click()
@@ -170,3 +173,46 @@ def test_a_newcomer_registers_as_a_creator_from_the_app(open_wallet):
     page.goto("/profile")
     expect(page.locator("main")).to_contain_text("« fur »")
     assert wallet.address in page.locator("header").inner_html()
+
+
+def test_a_stablecoin_deal_is_funded_with_its_approval_first(open_wallet, web_stack):
+    amount = 200 * 10**6  # 200 units of the 6-decimal test stablecoin; Luna asks at least 150
+    coin = bindings.Erc20(web_stack.w3, web_stack.deployment.stablecoin_address)
+    brand_key = DEV_PRIVATE_KEYS[BRAND_KEY_INDEX]
+    bindings.send(
+        web_stack.w3, coin.build_mint(Account.from_key(brand_key).address, amount), brand_key
+    )
+    brand, brand_wallet = open_wallet(BRAND_KEY_INDEX)
+    creator, _ = open_wallet(CREATOR_KEY_INDEX)
+    sign_in(brand)
+    form = brand.locator("#new-request")
+    form.get_by_label("Title").fill("Crème vegan")
+    form.get_by_label("Description").fill("Une crème vegan, jamais testée sur les animaux.")
+    form.get_by_label("Budget").fill("300")
+    form.get_by_label("Currency").select_option(web_stack.deployment.stablecoin_address)
+    form.get_by_label("Deadline").fill((datetime.now(UTC) + timedelta(days=40)).date().isoformat())
+    form.get_by_label("Languages").fill("fr")
+    form.get_by_role("button", name="Submit").click()
+    brand.wait_for_url(re.compile(r"/requests/req_"))
+    luna = brand.locator('li.match[data-creator="luna_verde"]')
+    luna.get_by_label("Amount").fill("200")
+    luna.get_by_role("button", name="Send an offer").click()
+    brand.wait_for_url(re.compile(r"/offers/off_"))
+    expect(brand.locator("#offer-amount .money")).to_have_attribute(
+        "title", re.compile(f"^{amount} ")
+    )
+    offer_url = brand.url
+
+    sign_in(creator)
+    creator.goto(offer_url)
+    creator.locator("#accept").click()
+    creator.wait_for_url(re.compile(r"/collaborations/col_"))
+
+    brand.goto(creator.url)
+    escrow_before = coin.balance_of(web_stack.deployment.escrow_address)
+    sent_before = brand_wallet.calls.count("eth_sendTransaction")
+    brand.locator("#fund").click()
+    wait_for_status(brand, "funded")
+    # Two transactions from the wallet: the token approval, then createDeal.
+    assert brand_wallet.calls.count("eth_sendTransaction") - sent_before == 2
+    assert coin.balance_of(web_stack.deployment.escrow_address) - escrow_before == amount
