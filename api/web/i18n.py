@@ -117,6 +117,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signed": ("Signed", "Signé"),
 }
 
+# Statuses and payee roles as people read them; the API's own word stays in data-status.
+WORDS: dict[str, tuple[str, str]] = {
+    "sent": ("sent", "envoyée"),
+    "countered": ("countered", "contre-proposée"),
+    "accepted": ("accepted", "acceptée"),
+    "declined": ("declined", "refusée"),
+    "screened_out": ("screened out", "écartée"),
+    "expired": ("expired", "expirée"),
+    "cancelled": ("cancelled", "annulée"),
+    "drafted": ("signed, to fund", "signée, à financer"),
+    "funded": ("funded", "financée"),
+    "delivered": ("delivered", "livrée"),
+    "released": ("paid", "payée"),
+    "refunded": ("refunded", "remboursée"),
+    "disputed": ("disputed", "en litige"),
+    "resolved": ("resolved", "résolue"),
+    "designer": ("designer", "designer"),
+    "charity": ("charity", "association"),
+    "paid": ("paid", "payé"),
+    "credited": ("credited", "crédité"),
+    "withdrawn": ("withdrawn", "retiré"),
+    "fee": ("fee", "commission"),
+    "refund": ("refund", "remboursement"),
+}
+
 
 def language(request: Request) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
@@ -145,3 +170,9 @@ def translator(lang: str):
         return MESSAGES[key][index]
 
     return t
+
+
+def word_translator(lang: str):
+    """A status or role in the visitor's language (unknown words as they are)."""
+    index = LANGS.index(lang)
+    return lambda word: WORDS[word][index] if word in WORDS else word

@@ -40,7 +40,7 @@ from api.payouts import service as payouts
 from api.requests import service as requests
 from api.requests.models import CollabRequest, RequestCreate
 from api.web import service as web
-from api.web.i18n import LANG_COOKIE, LANGS, language, translator
+from api.web.i18n import LANG_COOKIE, LANGS, language, translator, word_translator
 from api.web.models import AccountChoice, SignInBody, WebNonceRequest, WebSession
 
 HERE = Path(__file__).parent
@@ -158,6 +158,7 @@ def render(
         name,
         {
             "t": t,
+            "w": word_translator(who.lang),
             "lang": who.lang,
             "langs": LANGS,
             "who": who,

@@ -36,7 +36,7 @@ def sign_in(page) -> None:
 
 def wait_for_status(page, status: str) -> None:
     # The page reloads itself once the indexer has applied the transaction's event.
-    expect(page.locator("#collaboration-status")).to_have_text(status, timeout=60_000)
+    expect(page.locator("#collaboration")).to_have_attribute("data-status", status, timeout=60_000)
 
 
 def test_a_deal_from_both_sides(open_wallet, web_stack):
@@ -68,6 +68,7 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
     luna.get_by_label("Your terms").fill("Deux reels, publiés avant la date limite.")
     luna.get_by_role("button", name="Send an offer").click()
     brand.wait_for_url(re.compile(r"/offers/off_"))
+    expect(brand.locator("#offer-status")).to_have_attribute("data-status", "sent")
     expect(brand.locator("#offer-status")).to_have_text("sent")
     offer_url = brand.url
 
@@ -84,6 +85,7 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
     creator.locator("#accept").click()
     creator.wait_for_url(re.compile(r"/collaborations/col_"))
     wait_for_status(creator, "drafted")
+    expect(creator.locator("#collaboration-status")).to_have_text("signée, à financer")
     assert "eth_signTypedData_v4" in creator_wallet.calls
     collaboration_url = creator.url
 
