@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from eth_account import Account
 from siwe import siwe
+from sqlmodel import Session, select
 
-from api.web.service import COOKIE, CSRF_HEADER, STATEMENT, secure_cookie
+from api.web.models import WebSession
+from api.web.service import COOKIE, CSRF_HEADER, STATEMENT, prune_sessions, secure_cookie
 from tests.api.test_concurrency import http, race  # noqa: F401 - the served app, and races
 from tests.api.test_keys import _iso, _message, _sign
 from tests.factories import register_brand, request_body
@@ -171,3 +173,19 @@ def test_the_message_is_the_one_siwe_parses(client, brand):
     assert parsed.statement == STATEMENT
     assert parsed.address == brand.data["wallet"]
     assert parsed.domain == issued["domain"]
+
+
+@pytest.mark.usefixtures("brand")
+def test_an_expired_session_opens_nothing_and_is_pruned(client, key, engine):
+    assert _signed_in(client, key).status_code == 200
+    assert client.get("/v1/me").status_code == 200
+    with Session(engine) as session:
+        row = session.exec(select(WebSession)).one()
+        row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(row)
+        session.commit()
+    assert client.get("/v1/me").status_code == 401
+    with Session(engine) as session:
+        assert prune_sessions(session) == 1
+        session.commit()
+        assert session.exec(select(WebSession)).all() == []
