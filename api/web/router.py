@@ -167,6 +167,7 @@ def render(
             "money": lambda amount, token: money_markup(deployment, amount, token),
             "price": lambda p: money_markup(deployment, p.amount, p.token),
             "addr": lambda address: address_markup(address, t("copy")),
+            "explorer": (settings.explorer_url or "").rstrip("/"),
             "tokens": [
                 (token, known.symbol or token) for token, known in deployment.tokens.items()
             ],
@@ -444,7 +445,7 @@ def offers_page(request: Request, who: VisitorDep, session: SessionDep):
     return render(request, who, "offers.html", offers=listed.items, screened=screened)
 
 
-def _offer_context(session, offer_row) -> dict:
+def _offer_context(session, index, offer_row) -> dict:
     collab_request = session.get(CollabRequest, offer_row.request_id)
     creator = creators.get_creator(session=session, creator_id=offer_row.creator_id)
     brand = brands.get_brand(session=session, brand_id=offer_row.brand_id)
@@ -462,15 +463,22 @@ def _offer_context(session, offer_row) -> dict:
         ),
         "jurisdictions": jurisdiction_labels(countries),
         "collaboration": collaboration,
+        # The engine's reading of this pair now, in the brief's language: why it matches, or
+        # what keeps them apart (the same check as the brand's "why not this creator").
+        "fit": requests.check_match(
+            session=session, index=index, collab_request=collab_request, creator_id=creator.id
+        ),
     }
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
-def offer_page(request: Request, offer_id: str, who: VisitorDep, session: SessionDep):
+def offer_page(
+    request: Request, offer_id: str, who: VisitorDep, session: SessionDep, index: IndexDep
+):
     principal = signed_in(who)
     row = offers.get_visible_offer(session=session, principal=principal, offer_id=offer_id)
     public = offers.to_public(row, session=session)
-    return render(request, who, "offer.html", offer=public, **_offer_context(session, row))
+    return render(request, who, "offer.html", offer=public, **_offer_context(session, index, row))
 
 
 @router.post("/offers/{offer_id}/decline")
@@ -479,6 +487,7 @@ def decline_offer(
     offer_id: str,
     who: VisitorDep,
     session: SessionDep,
+    index: IndexDep,
     csrf_token: CsrfField,
     reason: Annotated[str, Form()] = "",
 ):
@@ -492,7 +501,7 @@ def decline_offer(
             row = offers.get_own_offer(session=session, brand=principal, offer_id=offer_id)
             offers.decline_counter(session=session, offer=row, reason=reason.strip() or None)
     except ProblemError as exc:
-        return _offer_refused(request, who, session, offer_id, exc)
+        return _offer_refused(request, who, session, index, offer_id, exc)
     return redirect(f"/offers/{offer_id}")
 
 
@@ -502,6 +511,7 @@ def counter_offer(
     offer_id: str,
     who: VisitorDep,
     session: SessionDep,
+    index: IndexDep,
     settings: SettingsDep,
     csrf_token: CsrfField,
     deployment: DeploymentDep,
@@ -518,11 +528,11 @@ def counter_offer(
             session=session, settings=settings, principal=principal, offer=row, data=data
         )
     except (ProblemError, ValidationError) as exc:
-        return _offer_refused(request, who, session, offer_id, exc)
+        return _offer_refused(request, who, session, index, offer_id, exc)
     return redirect(f"/offers/{offer_id}")
 
 
-def _offer_refused(request, who, session, offer_id, exc) -> HTMLResponse:
+def _offer_refused(request, who, session, index, offer_id, exc) -> HTMLResponse:
     principal = signed_in(who)
     session.rollback()
     row = offers.get_visible_offer(session=session, principal=principal, offer_id=offer_id)
@@ -535,7 +545,7 @@ def _offer_refused(request, who, session, offer_id, exc) -> HTMLResponse:
         status_code=problem["status"],
         problem=problem,
         offer=public,
-        **_offer_context(session, row),
+        **_offer_context(session, index, row),
     )
 
 

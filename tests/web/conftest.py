@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Screenshots of the pages a failed test had open land here (CI keeps the folder as artifacts);
 # with COLLAB_WEB_SCREENSHOTS=DIR, every main page of a passing run is saved there too.
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "web"
+EXPLORER_URL = "https://explorer.example"
 
 PROVIDER = """
 (() => {
@@ -93,7 +94,11 @@ class Wallet:
 class WebStack(Stack):
     def env(self) -> dict[str, str]:
         # Each test signs in afresh, more often than a person would in a minute.
-        return {**super().env(), "RATE_LIMIT_KEY_ROTATION": "1000/minute"}
+        return {
+            **super().env(),
+            "RATE_LIMIT_KEY_ROTATION": "1000/minute",
+            "EXPLORER_URL": EXPLORER_URL,
+        }
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
 from tests.e2e.conftest import LUNA
-from tests.web.conftest import snapshot
+from tests.web.conftest import EXPLORER_URL, snapshot
 
 BRAND_KEY_INDEX, CREATOR_KEY_INDEX = 1, 2
 AMOUNT_WEI = 2 * 10**17  # 0.2 ETH
@@ -81,6 +81,7 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
         "title", re.compile("^200000000000000000 ")
     )
     expect(creator.locator("pre.contract")).to_contain_text("Collaboration commerciale")
+    expect(creator.locator("#fit")).to_contain_text("Partage les valeurs")
     snapshot(creator, "creator-offer")
     creator.locator("#accept").click()
     creator.wait_for_url(re.compile(r"/collaborations/col_"))
@@ -104,6 +105,14 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
     brand.goto(collaboration_url)
     brand.locator("#approve").click()
     wait_for_status(brand, "released")
+    links = brand.locator("#transactions a")
+    listed = brand.locator("#transactions li").all_inner_texts()
+    # approve's transaction also emitted Released: the same hash under both
+    assert [text.split(":")[0] for text in listed] == ["fund", "deliver", "approve", "release"]
+    expect(links).to_have_count(len(listed))
+    tx = re.compile(rf"^{re.escape(EXPLORER_URL)}/tx/0x[0-9a-fA-F]{{64}}$")
+    for link in links.all():
+        expect(link).to_have_attribute("href", tx)
     snapshot(brand, "brand-released")
 
     # The creator sees the payout, to the wei, on her payouts page.
