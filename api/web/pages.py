@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from api.chain.client import ChainError
 from api.core.auth import Principal
 from api.core.db import SessionDep
 from api.core.deployment import ETHER, Deployment
@@ -117,6 +118,19 @@ def address_markup(address: str | None, copy_label: str) -> Markup:
     ).format(address, short, copy_label)
 
 
+def page_chain_id(request: Request) -> int | str:
+    """The chain the wallet must be on, asked of the node once (a page still renders while the
+    node is away; the wallet check then waits for the next page)."""
+    state = request.app.state
+    if getattr(state, "web_chain_id", None) is None:
+        chain = state.chain
+        try:
+            state.web_chain_id = state.settings.chain_id or (chain.chain_id if chain else None)
+        except ChainError:
+            return ""
+    return state.web_chain_id or ""
+
+
 def render(
     request: Request,
     who: Visitor,
@@ -139,7 +153,7 @@ def render(
             "langs": LANGS,
             "who": who,
             "csrf": who.web_session.csrf_token if who.web_session else "",
-            "chain_id": settings.chain_id or getattr(request.app.state.chain, "chain_id", ""),
+            "chain_id": page_chain_id(request),
             "money": lambda amount, token: money_markup(deployment, amount, token),
             "price": lambda p: money_markup(deployment, p.amount, p.token),
             "addr": lambda address: address_markup(address, t("copy")),
