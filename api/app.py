@@ -40,6 +40,7 @@ from api.splits.router import router as splits_router
 from api.values import router as values
 from api.webhooks import worker as webhook_worker
 from api.webhooks.router import router as webhooks_router
+from api.web.router import install as install_web
 
 log = logging.getLogger("collab")
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         charities_router,
     ):
         app.include_router(router)
+    install_web(app)
     install_openapi(app)
     # The last added runs first: headers on every answer, then limits before any body is read,
     # then text the database cannot store.

@@ -54,7 +54,7 @@ def serve(
             if ready.dev_signer or ready.seed_demo:
                 typer.echo(_seed(ready, base_url))
             application = create_app(ready)
-            typer.echo(f"Collab API on {base_url} (docs: {base_url}/docs)")
+            typer.echo(f"Collab API on {base_url} (web app: {base_url}/, docs: {base_url}/docs)")
             uvicorn.run(
                 application,
                 host=host or ready.host,
@@ -292,14 +292,18 @@ def _in_session(work):
 
 @db_app.command("prune")
 def db_prune() -> None:
-    """Delete expired idempotency records and sign-in nonces (requests prune a few as they go)."""
+    """Delete expired idempotency records, sign-in nonces and web sessions (requests prune a few
+    as they go)."""
     from api.keys.service import prune_nonces
     from api.kit.idempotency import prune_expired
+    from api.web.service import prune_sessions
 
-    records, nonces = _in_session(
-        lambda session, _: (prune_expired(session), prune_nonces(session))
+    records, nonces, sessions = _in_session(
+        lambda session, _: (prune_expired(session), prune_nonces(session), prune_sessions(session))
     )
-    typer.echo(f"pruned {records} idempotency records and {nonces} sign-in nonces")
+    typer.echo(
+        f"pruned {records} idempotency records, {nonces} sign-in nonces and {sessions} web sessions"
+    )
 
 
 @app.command()

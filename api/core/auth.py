@@ -80,21 +80,32 @@ def get_optional_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal | None:
     """Who sent the request, or None (no key, or a key that is not valid): resolved once per
-    request, shared by auth and the idempotency scope."""
+    request, shared by auth and the idempotency scope. Without a key, the web app's session
+    cookie (its writes carry the session's CSRF token)."""
     if credentials is None:  # HTTPBearer already ignores the case of the scheme
-        return None
+        return _from_web_session(request, session)
     return _resolve(request, session, credentials.credentials)
+
+
+def _from_web_session(request: Request, session: Session) -> Principal | None:
+    from api.web import service as web
+
+    web_session = web.find_session(session=session, token=request.cookies.get(web.COOKIE))
+    if web_session is None:
+        return None
+    web.check_csrf(web_session, request.method, request.headers.get(web.CSRF_HEADER))
+    return web.principal_of(session=session, web_session=web_session)
 
 
 def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     principal: Annotated[Principal | None, Depends(get_optional_principal)],
 ) -> Principal:
+    if principal is not None:
+        return principal
     if credentials is None:
-        raise Unauthorized("send `Authorization: Bearer <api_key>`")
-    if principal is None:
-        raise Unauthorized("the API key is not valid")
-    return principal
+        raise Unauthorized("send `Authorization: Bearer <api_key>` (or sign in on the web app)")
+    raise Unauthorized("the API key is not valid")
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

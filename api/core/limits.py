@@ -30,8 +30,12 @@ from api.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-REGISTRATION = frozenset({"/v1/brands", "/v1/creators"})
+REGISTRATION = frozenset({"/v1/brands", "/v1/creators", "/register/brand", "/register/creator"})
 KEY_ROTATION_PREFIX = "/v1/keys/"
+# The web app's sign-in nonces spend the same budget as key rotation: both hand out SIWE nonces
+# (stored rows); signing in itself needs one of them.
+WEB_SIGN_IN = frozenset({"/web/nonce"})
+LIMITED_PREFIXES = ("/v1/", "/web/", "/register/")
 
 
 class BodyTooLarge(HTTPException):
@@ -139,12 +143,12 @@ class RateLimits:
                 budgets.append((self.per_key, digest))
         if scope["method"] == "POST" and path.rstrip("/") in REGISTRATION:
             budgets.append((self.registration, address))
-        if path.startswith(KEY_ROTATION_PREFIX):
+        if path.startswith(KEY_ROTATION_PREFIX) or path in WEB_SIGN_IN:
             budgets.append((self.key_rotation, address))
         return budgets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not scope["path"].startswith(LIMITED_PREFIXES):
             await self.app(scope, receive, send)
             return
         try:

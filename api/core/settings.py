@@ -110,6 +110,15 @@ class Settings(BaseSettings):
         "Ethereum domain); unset = http://HOST:PORT",
     )
     siwe_nonce_ttl_seconds: int = Field(600, ge=30, le=3600, description="a sign-in nonce's life")
+    explorer_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s?#]+$",
+        description="a block explorer (https://sepolia.etherscan.io): the web app links each "
+        "transaction to EXPLORER_URL/tx/<hash>; unset = hashes only (the local chain has none)",
+    )
+    web_session_ttl_seconds: int = Field(
+        12 * 3600, ge=60, le=30 * 86400, description="how long a web app sign-in lasts"
+    )
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="larger request bodies get 413")
     redis_url: str | None = Field(
         None, description="Redis for rate limits shared by every worker; unset = in memory"

@@ -90,6 +90,14 @@ def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
     on_commit(session, lambda: index.upsert(profile))
 
 
+def creator_id_of_handle(*, session: Session, handle: str) -> str | None:
+    """The creator with this handle, whatever its case (handles are unique regardless of it)."""
+    handle = handle.removeprefix("@")
+    return session.exec(
+        select(Creator.id).where(func.lower(Creator.handle) == handle.lower())
+    ).first()
+
+
 def register_creator(
     *,
     session: Session,
@@ -98,10 +106,7 @@ def register_creator(
     data: CreatorCreate,
     api_key: str | None = None,
 ) -> CreatorRegistered:
-    taken = session.exec(
-        select(Creator.id).where(func.lower(Creator.handle) == data.handle.lower())
-    ).first()
-    if taken:
+    if creator_id_of_handle(session=session, handle=data.handle):
         raise Conflict(f"the handle {data.handle!r} is taken")
     fields = data.model_dump(mode="json")
     check_tokens_and_payees(fields, deployment)

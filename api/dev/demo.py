@@ -374,6 +374,9 @@ def try_it_text(accounts: list[DemoAccount], base_url: str) -> str:
         '  curl -s "$API/v1/requests/<request id>/matches" -H "authorization: Bearer $BRAND"',
         '  curl -s $API/v1/offers -H "authorization: Bearer $CREATOR"',
         "Or run the whole flow, signatures and payouts included: .venv/bin/collab demo",
+        f"Or open the web app, {base_url}/, with a browser wallet on the local chain (chain id "
+        "31337, RPC http://127.0.0.1:8545 by default) holding dev key #1 (the brand) or #2 "
+        "(Luna Verde): see the README",
         "",
     ]
     return "\n".join(lines)

@@ -60,7 +60,13 @@ def prune_nonces(session: Session, *, limit: int | None = None) -> int:
 
 
 def issue_nonce(
-    *, session: Session, public_url: str, chain_id: int, ttl_seconds: int, data: NonceRequest
+    *,
+    session: Session,
+    public_url: str,
+    chain_id: int,
+    ttl_seconds: int,
+    data: NonceRequest,
+    statement: str = STATEMENT,
 ) -> NonceIssued:
     now = utcnow().replace(microsecond=0)
     nonce = SiweNonce(
@@ -77,7 +83,7 @@ def issue_nonce(
         message = siwe.SiweMessage(
             domain=domain,
             address=data.wallet,
-            statement=STATEMENT,
+            statement=statement,
             uri=uri,
             version="1",
             chain_id=chain_id,
@@ -93,7 +99,7 @@ def issue_nonce(
         chain_id=chain_id,
         issued_at=now,
         expires_at=nonce.expires_at,
-        statement=STATEMENT,
+        statement=statement,
         message=message,
     )
 
@@ -106,8 +112,14 @@ def _parse(message: str) -> siwe.SiweMessage:
         raise InvalidInput(f"message: not an EIP-4361 message ({reason[:200]})") from None
 
 
-def _check(parsed: siwe.SiweMessage, *, signature: str, public_url: str, chain_id: int) -> None:
+def _check(
+    parsed: siwe.SiweMessage, *, signature: str, public_url: str, chain_id: int, statement: str
+) -> None:
     domain, uri = site(public_url)
+    # A message signed for one purpose (rotating a key, opening a web session) never serves
+    # the other.
+    if parsed.statement != statement:
+        raise SignInRejected(f"the message's statement must be {statement!r}", "statement")
     if parsed.domain != domain:
         raise SignInRejected(f"the message is for {parsed.domain!r}, not {domain!r}", "domain")
     target = urlsplit(parsed.uri)
@@ -163,12 +175,36 @@ def _account(session: Session, parsed: siwe.SiweMessage) -> Brand | Creator:
     return accounts[0]
 
 
+def verify_sign_in(
+    *,
+    session: Session,
+    message: str,
+    signature: str,
+    public_url: str,
+    chain_id: int,
+    statement: str,
+) -> siwe.SiweMessage:
+    """The parsed EIP-4361 message, once its domain, URI, chain, statement, times and signature
+    are checked and its nonce is used up (single use, even between racing requests)."""
+    parsed = _parse(message)
+    _check(
+        parsed, signature=signature, public_url=public_url, chain_id=chain_id, statement=statement
+    )
+    _consume_nonce(session, parsed.nonce)
+    return parsed
+
+
 def rotate_key(
     *, session: Session, message: str, signature: str, public_url: str, chain_id: int
 ) -> KeyRotated:
-    parsed = _parse(message)
-    _check(parsed, signature=signature, public_url=public_url, chain_id=chain_id)
-    _consume_nonce(session, parsed.nonce)
+    parsed = verify_sign_in(
+        session=session,
+        message=message,
+        signature=signature,
+        public_url=public_url,
+        chain_id=chain_id,
+        statement=STATEMENT,
+    )
     account = _account(session, parsed)
     role = "brand" if isinstance(account, Brand) else "creator"
     api_key = new_api_key(role)

@@ -21,6 +21,7 @@ from api.keys.service import prune_nonces
 from api.kit.idempotency import IdempotencyRecord
 from api.kit.time import utcnow
 from api.offers.models import Offer
+from api.web.service import prune_sessions
 
 # Offers still negotiating (sent, countered) end when they expire; the others when their status
 # last changed. Accepted ones have a collaboration and stay.
@@ -78,4 +79,5 @@ def purge(*, session: Session, settings: Settings, now: datetime | None = None) 
             older_than=now - timedelta(hours=settings.idempotency_retention_hours),
         ),
         "sign_in_nonces": prune_nonces(session),
+        "web_sessions": prune_sessions(session),
     }

@@ -4,7 +4,7 @@ The ledger of `POST /v1/collaborations/{id}/relay` (escrow v2: creators need no 
 also each creator's relaying budget. A new table: no existing row changes.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

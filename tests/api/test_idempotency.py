@@ -182,6 +182,8 @@ def test_collab_db_prune_removes_what_expired(database_url, engine) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "pruned 1 idempotency records and 1 sign-in nonces"
+    assert result.stdout.strip() == (
+        "pruned 1 idempotency records, 1 sign-in nonces and 0 web sessions"
+    )
     assert _rows(engine, "idempotency_key") == 0
     assert _rows(engine, "siwe_nonce") == 1

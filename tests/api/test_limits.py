@@ -165,6 +165,15 @@ def test_key_rotation_is_limited(settings) -> None:
         _assert_429(client.post("/v1/keys/rotate", json={}))
 
 
+def test_web_sign_in_spends_the_key_rotation_budget(settings) -> None:
+    wallet = {"wallet": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}
+    with TestClient(create_app(_with(settings, rate_limit_key_rotation="2/minute"))) as client:
+        assert client.post("/v1/keys/nonce").status_code == 201
+        assert client.post("/web/nonce", json=wallet).status_code == 200
+        _assert_429(client.post("/web/nonce", json=wallet))
+        assert client.post("/web/sign-in", json={}).status_code == 422  # needs a nonce anyway
+
+
 def test_workers_share_one_budget_in_redis(settings) -> None:
     prefix = f"collab-test-{uuid.uuid4().hex}"
     shared = _with(
