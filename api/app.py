@@ -38,9 +38,9 @@ from api.relay.router import router as relay_router
 from api.requests.router import router as requests_router
 from api.splits.router import router as splits_router
 from api.values import router as values
+from api.web.router import install as install_web
 from api.webhooks import worker as webhook_worker
 from api.webhooks.router import router as webhooks_router
-from api.web.router import install as install_web
 
 log = logging.getLogger("collab")
 
