@@ -17,6 +17,7 @@ the erased party's identity.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -58,6 +59,35 @@ def _unnamed_payees(payees: Any, _row: dict) -> Any:
     if not isinstance(payees, list):
         return payees
     return [{**p, "name": ERASED} if isinstance(p, dict) else p for p in payees]
+
+
+# Inside an event's copy of a resource (and a webhook message's body): the same fields as on
+# the resource's own rows, wherever they sit (an offer's versions, a collaboration's payees).
+IN_EVENTS = {"note": None, "decline_reason": None, "screening": {}, "brand_terms": ""}
+
+
+def _event_copy(value: Any, row: dict) -> Any:
+    if isinstance(value, list):
+        return [_event_copy(item, row) for item in value]
+    if not isinstance(value, dict):
+        return value
+    copy = {}
+    for key, item in value.items():
+        if key in IN_EVENTS:
+            copy[key] = IN_EVENTS[key]
+        elif key == "payees":
+            copy[key] = _unnamed_payees(item, row)
+        else:
+            copy[key] = _event_copy(item, row)
+    return copy
+
+
+def _message_body(payload: Any, row: dict) -> Any:
+    try:
+        body = json.loads(payload)
+    except (TypeError, ValueError):
+        return payload
+    return json.dumps(_event_copy(body, row), separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -147,6 +177,8 @@ PERSONAL: dict[str, dict[str, Rule]] = {
     "collaboration": {
         "payees": Rule("creator", _unnamed_payees),
     },
+    "event": {"data": Rule("both", _event_copy)},
+    "webhook_delivery": {"payload": Rule("both", _message_body)},
 }
 # Replay caches of the account's requests (and of others' requests that named it): nothing in
 # them is needed once erased.
