@@ -17,6 +17,7 @@ the erased party's identity.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -60,17 +61,33 @@ def _unnamed_payees(payees: Any, _row: dict) -> Any:
     return [{**p, "name": ERASED} if isinstance(p, dict) else p for p in payees]
 
 
-def _unnamed_payees_inside(data: Any, row: dict) -> Any:
-    """An event's copy of an offer or a collaboration: its payees lose their names too (a
-    designer who has since left the split is no longer among the words scrubbed)."""
-    if isinstance(data, list):
-        return [_unnamed_payees_inside(item, row) for item in data]
-    if not isinstance(data, dict):
-        return data
-    return {
-        key: _unnamed_payees(value, row) if key == "payees" else _unnamed_payees_inside(value, row)
-        for key, value in data.items()
-    }
+# Inside an event's copy of a resource (and a webhook message's body): the same fields as on
+# the resource's own rows, wherever they sit (an offer's versions, a collaboration's payees).
+IN_EVENTS = {"note": None, "decline_reason": None, "screening": {}, "brand_terms": ""}
+
+
+def _event_copy(value: Any, row: dict) -> Any:
+    if isinstance(value, list):
+        return [_event_copy(item, row) for item in value]
+    if not isinstance(value, dict):
+        return value
+    copy = {}
+    for key, item in value.items():
+        if key in IN_EVENTS:
+            copy[key] = IN_EVENTS[key]
+        elif key == "payees":
+            copy[key] = _unnamed_payees(item, row)
+        else:
+            copy[key] = _event_copy(item, row)
+    return copy
+
+
+def _message_body(payload: Any, row: dict) -> Any:
+    try:
+        body = json.loads(payload)
+    except (TypeError, ValueError):
+        return payload
+    return json.dumps(_event_copy(body, row), separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -160,9 +177,8 @@ PERSONAL: dict[str, dict[str, Rule]] = {
     "collaboration": {
         "payees": Rule("creator", _unnamed_payees),
     },
-    "event": {
-        "data": Rule("creator", _unnamed_payees_inside),
-    },
+    "event": {"data": Rule("both", _event_copy)},
+    "webhook_delivery": {"payload": Rule("both", _message_body)},
     # A split names its creators (and the brand) among its payees: wallets and shares stay,
     # as on chain; the label may name them too.
     "revenue_split": {
