@@ -109,8 +109,8 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
     wait_for_status(brand, "released")
     links = brand.locator("#transactions a")
     listed = brand.locator("#transactions li").all_inner_texts()
-    # approve's transaction also emitted Released: the same hash under both
-    assert [text.split(":")[0] for text in listed] == ["fund", "deliver", "approve", "release"]
+    # escrow v2: the approval pays out at once, no Released follows it
+    assert [text.split(":")[0] for text in listed] == ["fund", "deliver", "approve"]
     expect(links).to_have_count(len(listed))
     tx = re.compile(rf"^{re.escape(EXPLORER_URL)}/tx/0x[0-9a-fA-F]{{64}}$")
     for link in links.all():
