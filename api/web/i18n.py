@@ -91,6 +91,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fund": ("Fund the escrow from my wallet", "Financer le séquestre"),
     "deliver": ("Mark delivered", "Marquer comme livré"),
     "deliverable_link": ("Link to the delivered work", "Lien vers le travail livré"),
+    "deliver_signed": (
+        "Deliver without ETH: sign, the platform pays the gas",
+        "Livrer sans ETH : signer, la plateforme paie les frais",
+    ),
+    "no_eth": (
+        "Your wallet holds no ETH: deliver by signature, the platform's relayer pays the gas.",
+        "Votre portefeuille ne contient pas d'ETH : livrez par signature, le relais de la "
+        "plateforme paie les frais de réseau.",
+    ),
     "approve": ("Approve delivery and release payment", "Approuver et libérer le paiement"),
     "dispute": ("Open a dispute", "Ouvrir un litige"),
     "release": ("Release (review period over)", "Libérer (délai d'examen passé)"),

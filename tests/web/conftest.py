@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -69,6 +69,9 @@ class Wallet:
         self.calls: list[str] = []
         self.chain_id: int | None = None  # set: the wallet says it is on that chain instead
         self.refused: set[str] = set()  # methods the person refuses in the wallet (EIP-1193 4001)
+        # method -> its next answer, computed from the call's params (used once), for a wallet
+        # that answers something else than anvil would
+        self.next_answer: dict[str, Callable[[list], object]] = {}
 
     def __call__(self, _source, payload: str) -> str:
         call = json.loads(payload)
@@ -76,6 +79,8 @@ class Wallet:
         self.calls.append(method)
         if method in self.refused:
             return json.dumps({"error": {"code": 4001, "message": "User rejected the request."}})
+        if method in self.next_answer:
+            return json.dumps({"result": self.next_answer.pop(method)(params)})
         if method in ("eth_requestAccounts", "eth_accounts"):
             return json.dumps({"result": [self.address]})
         if method == "eth_chainId" and self.chain_id is not None:

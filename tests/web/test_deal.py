@@ -4,6 +4,7 @@ funds; the creator delivers; the brand approves; the creator sees the payout, ex
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,8 @@ from playwright.sync_api import expect
 
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
-from tests.e2e.conftest import LUNA
+from tests.e2e.conftest import BRAND, LUNA
+from tests.e2e.flow import Flow, ok
 from tests.web.conftest import EXPLORER_URL, snapshot
 
 BRAND_KEY_INDEX, CREATOR_KEY_INDEX = 1, 2
@@ -107,8 +109,8 @@ def test_a_deal_from_both_sides(open_wallet, web_stack):
     wait_for_status(brand, "released")
     links = brand.locator("#transactions a")
     listed = brand.locator("#transactions li").all_inner_texts()
-    # approve's transaction also emitted Released: the same hash under both
-    assert [text.split(":")[0] for text in listed] == ["fund", "deliver", "approve", "release"]
+    # escrow v2: the approval pays out at once, no Released follows it
+    assert [text.split(":")[0] for text in listed] == ["fund", "deliver", "approve"]
     expect(links).to_have_count(len(listed))
     tx = re.compile(rf"^{re.escape(EXPLORER_URL)}/tx/0x[0-9a-fA-F]{{64}}$")
     for link in links.all():
@@ -227,3 +229,58 @@ def test_a_stablecoin_deal_is_funded_with_its_approval_first(open_wallet, web_st
     # Two transactions from the wallet: the token approval, then createDeal.
     assert brand_wallet.calls.count("eth_sendTransaction") - sent_before == 2
     assert coin.balance_of(web_stack.deployment.escrow_address) - escrow_before == amount
+
+
+def test_a_creator_without_eth_delivers_by_signature(open_wallet, web_stack):
+    # The deal up to funding over the API (the browser side of it is the test above).
+    with httpx.Client(base_url=web_stack.base_url, timeout=30) as http:
+        flow = Flow(http, web_stack.w3)
+        flow.offer_and_accept(amount=AMOUNT_WEI)
+        flow.act(BRAND, "fund", DEV_PRIVATE_KEYS[BRAND_KEY_INDEX])
+        flow.wait("funded")
+        split = ok(http.get("/v1/me", headers=LUNA))["split"]
+    creator_address = Account.from_key(DEV_PRIVATE_KEYS[CREATOR_KEY_INDEX]).address
+    w3 = web_stack.w3
+    before = w3.eth.get_balance(creator_address)
+    w3.provider.make_request("anvil_setBalance", [creator_address, "0x0"])
+    try:
+        creator, creator_wallet = open_wallet(CREATOR_KEY_INDEX, locale="fr-FR")
+        sign_in(creator)
+        creator.goto(f"/collaborations/{flow.collaboration_id}")
+        # No ETH in the wallet: the signature is the form's default, the transaction stays.
+        expect(creator.locator("#no-eth")).to_be_visible()
+        expect(creator.locator("#no-eth")).to_contain_text("ne contient pas d'ETH")
+        buttons = creator.locator("#deliver-form button[type=submit]")
+        expect(buttons.first).to_have_id("deliver-signed")
+        expect(buttons.first).to_have_class("primary")
+        expect(creator.locator("#deliver")).to_be_enabled()
+        creator.get_by_label("Lien vers le travail livré").fill("https://instagram.com/p/luna-sig")
+        # A wallet that signs with another key: the relay refuses, the page shows its problem.
+        creator_wallet.next_answer["eth_signTypedData_v4"] = lambda params: (
+            bindings.sign_typed_data(json.loads(params[1]), DEV_PRIVATE_KEYS[BRAND_KEY_INDEX])
+        )
+        creator.get_by_role("button", name="Livrer sans ETH").click()
+        problem = creator.locator("#problem")
+        expect(problem).to_contain_text("Invalid input")
+        expect(problem).to_contain_text("not the creator wallet's signature of this delivery")
+        expect(creator.locator("#deliver-signed")).to_be_enabled()
+        assert creator.locator("#collaboration").get_attribute("data-status") == "funded"
+        # Signed by the creator's wallet, the relayer sends it.
+        creator.get_by_role("button", name="Livrer sans ETH").click()
+        expect(creator.locator("#pending")).to_contain_text("Transaction en attente 0x")
+        wait_for_status(creator, "delivered")
+        assert "eth_signTypedData_v4" in creator_wallet.calls
+        assert "eth_sendTransaction" not in creator_wallet.calls
+        assert w3.eth.get_balance(creator_address) == 0  # the relayer paid the gas
+        listed = creator.locator("#transactions li").all_inner_texts()
+        assert [text.split(":")[0] for text in listed] == ["fund", "deliver"]
+
+        flow.http = httpx.Client(base_url=web_stack.base_url, timeout=30)
+        with flow.http:
+            flow.act(BRAND, "approve", DEV_PRIVATE_KEYS[BRAND_KEY_INDEX])
+            flow.wait("released")
+        # Paid to the wei, and nothing else moved on the creator's balance.
+        assert w3.eth.get_balance(creator_address) == expected_creator_payout(split)
+    finally:
+        paid = w3.eth.get_balance(creator_address)
+        w3.provider.make_request("anvil_setBalance", [creator_address, hex(before + paid)])

@@ -1,6 +1,7 @@
 // Collab's web app: the browser wallet's part (EIP-1193 window.ethereum). The pages come from
 // the server; this module signs in (EIP-4361, personal_sign), signs deal terms
-// (eth_signTypedData_v4), sends the escrow's transactions (eth_sendTransaction) and keeps the
+// (eth_signTypedData_v4), sends the escrow's transactions (eth_sendTransaction) or signs a
+// creator's delivery for the platform's relayer (eth_signTypedData_v4, no ETH needed) and keeps the
 // wallet on the deployment's chain (wallet_switchEthereumChain). Writes to the API carry the
 // session's CSRF token; the session cookie itself is HttpOnly.
 
@@ -161,6 +162,15 @@ async function awaitIndexer() {
   }
 }
 
+function rememberPending(hash) {
+  const here = document.getElementById("collaboration");
+  sessionStorage.setItem(
+    PENDING,
+    JSON.stringify({ id: here.dataset.id, status: here.dataset.status, hash }),
+  );
+  showPending(hash);
+}
+
 async function sendAction(url) {
   const wallet = await account();
   const built = await api("GET", url);
@@ -168,14 +178,44 @@ async function sendAction(url) {
     await waitForReceipt(await sendTransaction(prerequisite, wallet));
   }
   const hash = await sendTransaction(built.transaction, wallet);
-  const here = document.getElementById("collaboration");
-  sessionStorage.setItem(
-    PENDING,
-    JSON.stringify({ id: here.dataset.id, status: here.dataset.status, hash }),
-  );
-  showPending(hash);
+  rememberPending(hash);
   await waitForReceipt(hash);
   await awaitIndexer();
+}
+
+// Delivery without ETH: the creator signs the escrow's EIP-712 `Deliver` and the API's relayer
+// sends it (and pays the gas); the relay answers once the transaction is mined.
+async function deliverBySignature(relay, deliverable) {
+  const wallet = await account();
+  const built = await api("GET", `${relay}/deliver?deliverable=${encodeURIComponent(deliverable)}`);
+  const signature = await walletCall("eth_signTypedData_v4", [
+    wallet,
+    JSON.stringify(built.typed_data),
+  ]);
+  const relayed = await api("POST", relay, {
+    action: "deliver",
+    deliverable,
+    deadline: built.deadline,
+    signature,
+  });
+  rememberPending(relayed.tx_hash);
+  await awaitIndexer();
+}
+
+// A wallet with no ETH cannot pay for the delivery transaction: the signature becomes the
+// form's default (first and primary, the one Enter submits); the transaction stays offered.
+async function preferSignedDelivery(form) {
+  if (!window.ethereum) return;
+  const [wallet] = await walletCall("eth_accounts");
+  if (!wallet) return;
+  const balance = BigInt(await walletCall("eth_getBalance", [wallet, "latest"]));
+  if (balance !== 0n) return;
+  const signed = form.querySelector("#deliver-signed");
+  const sent = form.querySelector("#deliver");
+  sent.classList.remove("primary");
+  signed.classList.add("primary");
+  signed.parentElement.prepend(signed);
+  form.querySelector("#no-eth").hidden = false;
 }
 
 async function sendRaw(tx) {
@@ -219,14 +259,16 @@ function wire() {
   }
   const deliver = document.getElementById("deliver-form");
   if (deliver) {
-    const button = deliver.querySelector("button");
-    deliver.addEventListener(
-      "submit",
-      busy(button, () => {
-        const link = new FormData(deliver).get("deliverable");
-        return sendAction(`${deliver.dataset.send}?deliverable=${encodeURIComponent(link)}`);
-      }),
-    );
+    deliver.addEventListener("submit", (event) => {
+      const button = event.submitter ?? deliver.querySelector("button[type=submit]");
+      const link = new FormData(deliver).get("deliverable");
+      const work =
+        button.id === "deliver-signed"
+          ? () => deliverBySignature(deliver.dataset.relay, link)
+          : () => sendAction(`${deliver.dataset.send}?deliverable=${encodeURIComponent(link)}`);
+      return busy(button, work)(event);
+    });
+    preferSignedDelivery(deliver).catch(() => {});
   }
   for (const button of document.querySelectorAll("button[data-copy]")) {
     button.addEventListener("click", async () => {
