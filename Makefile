@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-# Test processes (pytest-xdist): one per core by default; `make test TEST_WORKERS=0` runs in one.
+# Test processes (pytest-xdist): one per core by default, tests handed out one by one (a worker
+# that runs dry takes over queued ones); `make test TEST_WORKERS=0` runs in one.
 TEST_WORKERS ?= auto
 
 .PHONY: run test deps lint format contracts check-contracts bench clean
@@ -15,7 +16,7 @@ run: deps
 	$(BIN)/collab serve
 
 test: deps
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
