@@ -9,12 +9,13 @@ funded by anvil on first use; elsewhere RELAYER_PRIVATE_KEY names a funded key.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
 
 from eth_account import Account
 from eth_utils import keccak
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from api.chain.client import ChainClient
@@ -92,21 +93,32 @@ def deliver_typed_data(
     }
 
 
-def _require_budget(session: Session, settings: Settings, creator_id: str) -> None:
+def _spend_budget(session: Session, settings: Settings, row: RelayedAction) -> None:
+    """Record ``row`` against its creator's budget, or refuse it (429; the request's rollback
+    takes the row back). The row is written before the count, under a lock per creator, so
+    parallel relays of several deals of one creator cannot all pass the same last unit: on
+    PostgreSQL an advisory lock keyed by the creator; on SQLite the insert takes the database's
+    write lock, and the count after it sees every relay committed before."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"relay-budget:{row.creator_id}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    session.add(row)
+    session.flush()  # a parallel relay of the same action stops here (unique row): 409
     now = utcnow()
 
     def used_since(since) -> int:
         return session.exec(
             select(func.count())
             .select_from(RelayedAction)
-            .where(RelayedAction.creator_id == creator_id, RelayedAction.created_at >= since)
+            .where(RelayedAction.creator_id == row.creator_id, RelayedAction.created_at >= since)
         ).one()
 
-    if used_since(now - timedelta(minutes=1)) >= settings.relay_per_creator_per_minute:
+    if used_since(now - timedelta(minutes=1)) > settings.relay_per_creator_per_minute:
         raise RateLimited(
             f"at most {settings.relay_per_creator_per_minute} relayed transactions a minute"
         )
-    if used_since(now - timedelta(days=1)) >= settings.relay_per_creator_per_day:
+    if used_since(now - timedelta(days=1)) > settings.relay_per_creator_per_day:
         raise RateLimited(
             f"the relaying budget is {settings.relay_per_creator_per_day} transactions a day; "
             "send the transaction from the creator wallet instead"
@@ -139,7 +151,6 @@ def relay(
         detail="the signature is not the creator wallet's signature of this delivery; sign the "
         "typed data from GET /v1/collaborations/{id}/relay/deliver with the same deliverable",
     )
-    _require_budget(session, settings, collaboration.creator_id)
     key = relayer_key(settings, chain)
     relayer = Account.from_key(key).address
     row = RelayedAction(
@@ -148,8 +159,7 @@ def relay(
         action=body.action,
         relayer=relayer,
     )
-    session.add(row)
-    session.flush()  # a parallel relay of the same action stops here (unique row): 409
+    _spend_budget(session, settings, row)
     tx = escrow.build_mark_delivered_by_sig(
         collaboration.deal_id, deliverable_hash, body.deadline, signature
     )

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from api.core.settings import Settings
+from contracts import bindings
 from contracts.bindings import sign_typed_data
 from tests.api.deals import make_deal
 from tests.api.test_limits import served
@@ -144,26 +146,33 @@ def test_parallel_registrations_of_one_handle(http, database_url) -> None:
     assert _count(database_url, "SELECT count(*) FROM creator") == 1
 
 
-def test_parallel_relays_of_one_delivery_send_it_once(
-    deal_http, deal_settings, chain, wallets, database_url
-):
-    """Escrow v2 relaying: the same signed delivery posted many times at once is sent once."""
+def _indexer_of(settings: Settings, database_url: str) -> Callable[[object], None]:
+    """Catch the indexer up on the served API's database (its own engine and chain client)."""
     from api.chain.client import ChainClient
     from api.chain.indexer import Indexer
     from api.core.db import make_engine
-    from tests.api.test_relay import signed_delivery, zero_eth_deal
 
     def run_indexer(_client) -> None:
         engine = make_engine(database_url)
         try:
             Indexer(
                 engine=engine,
-                chain=ChainClient.from_settings(deal_settings),
-                start_block=deal_settings.indexer_start_block,
+                chain=ChainClient.from_settings(settings),
+                start_block=settings.indexer_start_block,
             ).catch_up()
         finally:
             engine.dispose()
 
+    return run_indexer
+
+
+def test_parallel_relays_of_one_delivery_send_it_once(
+    deal_http, deal_settings, chain, wallets, database_url
+):
+    """Escrow v2 relaying: the same signed delivery posted many times at once is sent once."""
+    from tests.api.test_relay import signed_delivery, zero_eth_deal
+
+    run_indexer = _indexer_of(deal_settings, database_url)
     deal, fresh, _ = zero_eth_deal(deal_http, chain, wallets, run_indexer)
     body = signed_delivery(deal, fresh.creator)
     url = f"{deal.collaboration_url}/relay"
@@ -171,3 +180,40 @@ def test_parallel_relays_of_one_delivery_send_it_once(
     assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
     sql = "SELECT count(*) FROM relayed_action WHERE collaboration_id = :id"
     assert _count(database_url, sql, id=deal.collaboration["id"]) == 1
+
+
+def test_parallel_relays_of_one_creator_stay_within_its_budget(
+    deal_settings, chain, wallets, database_url
+):
+    """Three deals of one creator, their deliveries relayed at once, a budget of one relay a
+    day: one is sent, two get 429, one row is spent."""
+    from tests.api.deals import Deal, address
+    from tests.api.test_relay import AMOUNT, signed_delivery, zero_eth_deal
+
+    _, w3, _ = chain
+    run_indexer = _indexer_of(deal_settings, database_url)
+    budget = deal_settings.model_copy(update={"relay_per_creator_per_day": 1})
+    with contextmanager(_http)(budget) as http:
+        deal, fresh, token = zero_eth_deal(http, chain, wallets, run_indexer)
+        deals = [deal]
+        for _ in range(2):
+            bindings.send(w3, token.build_mint(address(fresh.brand), AMOUNT), fresh.brand)
+            request = post_request(
+                deal.brand, budget={"amount": str(AMOUNT), "token": token.address}
+            )
+            body = offer_body(deal.creator.id, amount=str(AMOUNT), token=token.address)
+            offered = deal.brand.post(f"/v1/requests/{request['id']}/offers", json=body)
+            assert offered.status_code == 201, offered.text
+            more = Deal(http, w3, fresh, deal.brand, deal.creator, offered.json())
+            more.accept()
+            more.driver.fund_with_permit(more.collaboration["id"], more.brand.headers, fresh.brand)
+            deals.append(more)
+        run_indexer(http)
+        bodies = [signed_delivery(d, fresh.creator) for d in deals]
+        answers = race(
+            lambda i: deals[i].creator.post(f"{deals[i].collaboration_url}/relay", json=bodies[i]),
+            n=len(deals),
+        )
+    assert sorted(a.status_code for a in answers) == [200, 429, 429]
+    sql = "SELECT count(*) FROM relayed_action WHERE creator_id = :id"
+    assert _count(database_url, sql, id=deal.creator.id) == 1
