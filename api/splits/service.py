@@ -37,12 +37,12 @@ from api.splits.models import (
 from contracts import bindings
 
 CONSENT_DOMAIN_NAME = "Collab revenue split"
-CONSENT_TYPES = [
-    {"name": "splitter", "type": "address"},
-    {"name": "payees", "type": "address[]"},
-    {"name": "shares", "type": "uint16[]"},
-    {"name": "unverifiedCharities", "type": "address[]"},
-]
+CONSENT_FIELDS = (
+    ("splitter", "address"),
+    ("payees", "address[]"),
+    ("shares", "uint16[]"),
+    ("unverifiedCharities", "address[]"),
+)
 
 
 def factory_of(chain: ChainClient | None) -> bindings.SplitterFactoryContract:
@@ -118,15 +118,7 @@ def consent_typed_data(
     """What each creator of the split signs: the splitter, its payees and shares, and the
     charities it accepts unverified."""
     return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "SplitConsent": CONSENT_TYPES,
-        },
+        "types": bindings.eip712_types(SplitConsent=CONSENT_FIELDS),
         "primaryType": "SplitConsent",
         "domain": {
             "name": CONSENT_DOMAIN_NAME,

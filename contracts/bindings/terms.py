@@ -4,6 +4,7 @@ typed messages the escrow checks: a relayed delivery, a mutual settlement, a rel
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -71,6 +72,14 @@ EIP712_DOMAIN_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
+def eip712_types(**structs: Sequence[tuple[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """The ``types`` of EIP-712 typed data: the domain's, then each struct's (name, type) fields."""
+    return {
+        name: [{"name": n, "type": t} for n, t in fields]
+        for name, fields in {"EIP712Domain": EIP712_DOMAIN_FIELDS, **structs}.items()
+    }
+
+
 def new_salt() -> bytes:
     """A fresh random 32-byte salt: one per offer, so two identical offers make two deals."""
     return secrets.token_bytes(32)
@@ -94,10 +103,7 @@ def action_typed_data(
 ) -> dict[str, Any]:
     """EIP-712 typed data of a relayed action (``Deliver``, ``Settlement``, ``Withdraw``)."""
     return {
-        "types": {
-            "EIP712Domain": [{"name": n, "type": t} for n, t in EIP712_DOMAIN_FIELDS],
-            kind: [{"name": n, "type": t} for n, t in ACTION_FIELDS[kind]],
-        },
+        "types": eip712_types(**{kind: ACTION_FIELDS[kind]}),
         "primaryType": kind,
         "domain": escrow_domain(chain_id, escrow_address),
         "message": message,
@@ -248,11 +254,7 @@ class DealTerms:
     def typed_data(self, chain_id: int, escrow_address: str) -> dict[str, Any]:
         """Full EIP-712 typed data (types, primaryType, domain, message) for wallets."""
         return {
-            "types": {
-                "EIP712Domain": [{"name": n, "type": t} for n, t in EIP712_DOMAIN_FIELDS],
-                "DealTerms": [{"name": n, "type": t} for n, t in DEAL_TERMS_FIELDS],
-                "Milestone": [{"name": n, "type": t} for n, t in MILESTONE_FIELDS],
-            },
+            "types": eip712_types(DealTerms=DEAL_TERMS_FIELDS, Milestone=MILESTONE_FIELDS),
             "primaryType": "DealTerms",
             "domain": escrow_domain(chain_id, escrow_address),
             "message": self.message(),

@@ -14,7 +14,16 @@ from web3.exceptions import ContractLogicError
 from contracts import errors
 from contracts.bindings.artifacts import abi_of
 from contracts.bindings.encoding import bytes32, normalize_token, signature_bytes, to_hex
-from contracts.bindings.terms import DealTerms, action_typed_data
+from contracts.bindings.terms import DealTerms, action_typed_data, eip712_types
+
+# EIP-2612's Permit, as the token's own EIP-712 domain names it.
+PERMIT_FIELDS = (
+    ("owner", "address"),
+    ("spender", "address"),
+    ("value", "uint256"),
+    ("nonce", "uint256"),
+    ("deadline", "uint256"),
+)
 
 
 class UnsignedTx(TypedDict):
@@ -362,21 +371,7 @@ class Erc20(_Wrapper):
         name, version, chain_id, verifying_contract = self._read("eip712Domain")[1:5]
         owner = to_checksum_address(owner)
         return {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Permit": [
-                    {"name": "owner", "type": "address"},
-                    {"name": "spender", "type": "address"},
-                    {"name": "value", "type": "uint256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
+            "types": eip712_types(Permit=PERMIT_FIELDS),
             "primaryType": "Permit",
             "domain": {
                 "name": name,
