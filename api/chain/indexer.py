@@ -38,6 +38,7 @@ from api.collaborations.models import Collaboration
 from api.creators.models import Creator
 from api.events.models import Event
 from api.events.service import emit, wallet_accounts
+from api.kit.background import start_loop
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
@@ -805,21 +806,13 @@ def start_background(app) -> None:
         start_block=settings.indexer_start_block,
         match_index=app.state.match_index,
     )
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=indexer.run_forever,
-        args=(stop, settings.indexer_poll_seconds),
-        name="collab-indexer",
-        daemon=True,
-    )
     app.state.indexer = indexer
-    app.state.indexer_stop = stop
-    thread.start()
-    app.state.indexer_thread = thread
+    app.state.indexer_loop = start_loop(
+        indexer.run_forever, settings.indexer_poll_seconds, "collab-indexer"
+    )
 
 
 def stop_background(app) -> None:
-    stop = getattr(app.state, "indexer_stop", None)
-    if stop is not None:
-        stop.set()
-        app.state.indexer_thread.join(timeout=10)
+    loop = getattr(app.state, "indexer_loop", None)
+    if loop is not None:
+        loop.halt()

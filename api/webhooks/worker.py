@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from standardwebhooks import Webhook
 
 from api.core.settings import Settings
+from api.kit.background import start_loop
 from api.kit.time import utcnow
 from api.webhooks import wakeup
 from api.webhooks.models import EXCERPT_CHARS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -341,23 +342,16 @@ def start_background(app) -> None:
     if not settings.worker_enabled:
         return
     worker = WebhookWorker(engine=app.state.engine, settings=settings)
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=worker.run_forever,
-        args=(stop, settings.worker_poll_seconds),
-        name="collab-webhooks",
-        daemon=True,
-    )
     app.state.webhook_worker = worker
-    app.state.webhook_worker_stop = stop
-    thread.start()
-    app.state.webhook_worker_thread = thread
+    app.state.webhook_worker_loop = start_loop(
+        worker.run_forever, settings.worker_poll_seconds, "collab-webhooks"
+    )
 
 
 def stop_background(app) -> None:
-    stop = getattr(app.state, "webhook_worker_stop", None)
-    if stop is not None:
-        stop.set()
-        wakeup.notify()
-        app.state.webhook_worker_thread.join(timeout=10)
+    loop = getattr(app.state, "webhook_worker_loop", None)
+    if loop is not None:
+        loop.stop.set()
+        wakeup.notify()  # the worker sleeps until woken, not until its poll ends
+        loop.halt()
         app.state.webhook_worker.close()
