@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.core.settings import Settings
+from tests.api.receiver import Receiver
 
 OPERATOR_KEY = "operator-test-key-0123456789"
 
@@ -97,3 +98,13 @@ def operator(deal_client):
     from tests.factories import Actor
 
     return Actor(deal_client, {"id": "operator", "api_key": OPERATOR_KEY})
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback (see tests/api/receiver.py), closed after the test."""
+    receiver = Receiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()

@@ -15,7 +15,6 @@ from api.webhooks.models import WebhookEndpoint
 from api.webhooks.worker import WebhookWorker
 from tests.api.conftest import OPERATOR_KEY
 from tests.api.deals import address, make_deal
-from tests.api.receiver import Receiver
 from tests.factories import auth, offer_body, post_request, register_brand, register_creator
 
 LOOPBACK = {"webhook_allow_loopback": True, "webhook_retry_schedule": [0.0]}
@@ -29,15 +28,6 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 def deal_settings(deal_settings: Settings) -> Settings:
     return deal_settings.model_copy(update=LOOPBACK)
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    try:
-        yield receiver
-    finally:
-        receiver.close()
 
 
 def drain(client) -> None:

@@ -19,7 +19,6 @@ from api.core.settings import Settings
 from api.webhooks.models import WebhookEndpoint
 from api.webhooks.service import rotate_secret
 from api.webhooks.worker import WebhookWorker
-from tests.api.receiver import Receiver
 from tests.factories import register_brand, register_creator
 
 RETRIES = [0.0, 0.0]  # three attempts in all, no waiting: the schedule is a setting
@@ -30,15 +29,6 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={"webhook_allow_loopback": True, "webhook_retry_schedule": RETRIES}
     )
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    try:
-        yield receiver
-    finally:
-        receiver.close()
 
 
 def worker_of(client, **changes) -> WebhookWorker:
