@@ -585,7 +585,13 @@ class Indexer:
             kind, wallet_arg = PAYOUT_KIND[event.name]
             payout = self._payout(session, event, kind, event.args[wallet_arg], record.deal_id)
             if event.name in PAYOUT_EVENT:
-                self._emit_payout(session, collaboration, payout, PAYOUT_EVENT[event.name])
+                self._emit_payout(
+                    session,
+                    payout,
+                    PAYOUT_EVENT[event.name],
+                    about={"collaboration_id": collaboration.id},
+                    parties=[collaboration.brand_id, collaboration.creator_id],
+                )
             return
         record.status_before = collaboration.status
         apply_effects(collaboration, event.name, event.args, event.tx_hash)
@@ -612,24 +618,20 @@ class Indexer:
             audience=[collaboration.brand_id, collaboration.creator_id],
         )
 
-    def _emit_payout(self, session, collaboration: Collaboration, payout: Payout, type_: str):
-        """Seen by the deal's brand and creator (whose reads list the deal's payouts) and by
-        any account whose wallet got the money."""
+    def _emit_payout(
+        self, session, payout: Payout, type_: str, *, about: dict[str, str | None], parties
+    ) -> None:
+        """Seen by ``parties`` (a deal's brand and creator, whose reads list the deal's payouts;
+        a split's declarer) and by any account whose wallet got the money. ``about`` names the
+        deal or split it came from."""
         session.flush()
         emit(
             session,
             type=type_,
             resource_type="payout",
             resource_id=f"{payout.tx_hash}:{payout.log_index}",
-            data={
-                **PayoutPublic.of(payout).model_dump(mode="json"),
-                "collaboration_id": collaboration.id,
-            },
-            audience=[
-                collaboration.brand_id,
-                collaboration.creator_id,
-                *wallet_accounts(session, payout.wallet),
-            ],
+            data={**PayoutPublic.of(payout).model_dump(mode="json"), **about},
+            audience=[*parties, *wallet_accounts(session, payout.wallet)],
         )
 
     def _misfit(
@@ -690,17 +692,12 @@ class Indexer:
                 RevenueSplit.chain_id == self.chain_id, RevenueSplit.address == event.address
             )
         ).first()
-        session.flush()
-        emit(
+        self._emit_payout(
             session,
-            type=PAYOUT_EVENT[event.name],
-            resource_type="payout",
-            resource_id=f"{payout.tx_hash}:{payout.log_index}",
-            data={
-                **PayoutPublic.of(payout).model_dump(mode="json"),
-                "split_id": split.id if split else None,
-            },
-            audience=[_declarer(split), *wallet_accounts(session, payout.wallet)],
+            payout,
+            PAYOUT_EVENT[event.name],
+            about={"split_id": split.id if split else None},
+            parties=[_declarer(split)],
         )
         if split is not None:
             self._emit_distributed(session, split, payout)
