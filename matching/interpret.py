@@ -192,13 +192,14 @@ def _concept_vectors(taxonomy: Taxonomy, kind: str) -> _ConceptVectors:
 
 
 def _semantic(
-    core: str, taxonomy: Taxonomy, kind: str
+    core: np.ndarray, taxonomy: Taxonomy, kind: str
 ) -> tuple[list[tuple[str, float]], float, str | None]:
-    """Concepts of ``kind`` close to ``core``: (kept, best similarity, best slug)."""
+    """Concepts of ``kind`` close to ``core`` (a phrase's embedding): (kept, best similarity,
+    best slug)."""
     vectors = _concept_vectors(taxonomy, kind)
     if not vectors.slugs:
         return [], 0.0, None
-    sims = vectors.matrix @ embed([core])[0]
+    sims = vectors.matrix @ core
     best = np.full(len(vectors.slugs), -1.0, dtype=np.float32)
     np.maximum.at(best, vectors.owner, sims)
     order = np.argsort(-best)
@@ -481,12 +482,13 @@ def _by_meaning(text, language, role, pol, tax, note) -> Interpretation:
     # A negated value phrase names what the creator refuses ("sans huile de palme"): look for
     # it among practices, then carry it over to the cause that fights it.
     kind = "practice" if role == "practice" or pol.negated else "cause"
-    kept, best, best_slug = _semantic(pol.core, tax, kind)
+    core = embed([pol.core])[0]  # once: each kind below compares it with its concepts
+    kept, best, best_slug = _semantic(core, tax, kind)
     if kind == "cause" and kept:
         # "heritage leather", "fromages au lait cru": a value that names a practice it enjoys
         # sits nearer that practice than any cause, and the nearest cause is often the one
         # that fights it (veganism). As in the lexicon path, no cause follows from it.
-        _, near_practice, practice_slug = _semantic(pol.core, tax, "practice")
+        _, near_practice, practice_slug = _semantic(core, tax, "practice")
         if near_practice > best:
             return _result(
                 text,
@@ -496,7 +498,7 @@ def _by_meaning(text, language, role, pol, tax, note) -> Interpretation:
             )
     hits = [p for slug, c in kept for p in _project(_Hit(slug, c, pol.negated), role, tax)]
     if not hits and role == "value" and pol.negated:
-        kept, best, best_slug = _semantic(pol.core, tax, "cause")
+        kept, best, best_slug = _semantic(core, tax, "cause")
         hits = [_Hit(slug, c, True) for slug, c in kept]
     if hits:
         return _result(text, language, _merge(hits), f"close in meaning ({best:.2f})" + note)
