@@ -133,10 +133,23 @@ def relay(
     collaboration: Collaboration,
     body: RelayBody,
 ) -> RelayResult:
-    """Check the creator's signed delivery as the escrow will, claim the (collaboration,
-    action) row, then send `markDeliveredBySig` from the relayer."""
+    """Claim the (collaboration, action) row against the creator's budget, check the signed
+    delivery as the escrow will, then send `markDeliveredBySig` from the relayer."""
     chain = require_chain(chain)
     _require_deliverable(chain, collaboration)
+    key = relayer_key(settings, chain)
+    relayer = Account.from_key(key).address
+    row = RelayedAction(
+        collaboration_id=collaboration.id,
+        creator_id=collaboration.creator_id,
+        action=body.action,
+        relayer=relayer,
+    )
+    # The row is claimed before the signature is checked: the signed message holds the
+    # creator's nonce, which a relay sent a moment ago has already moved, so a second post of
+    # the same delivery must meet the first one's row (409), not a signature that no longer
+    # matches (422). A refused signature rolls the row back with the request.
+    _spend_budget(session, settings, row)
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
     deliverable_hash = keccak(text=body.deliverable)
     typed = chain.ask(
@@ -151,15 +164,6 @@ def relay(
         detail="the signature is not the creator wallet's signature of this delivery; sign the "
         "typed data from GET /v1/collaborations/{id}/relay/deliver with the same deliverable",
     )
-    key = relayer_key(settings, chain)
-    relayer = Account.from_key(key).address
-    row = RelayedAction(
-        collaboration_id=collaboration.id,
-        creator_id=collaboration.creator_id,
-        action=body.action,
-        relayer=relayer,
-    )
-    _spend_budget(session, settings, row)
     tx = escrow.build_mark_delivered_by_sig(
         collaboration.deal_id, deliverable_hash, body.deadline, signature
     )
