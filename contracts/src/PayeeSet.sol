@@ -34,9 +34,20 @@ library PayeeSet {
         for (uint256 i; i < count; ++i) {
             address payee = payeeAt(payees, i);
             if (payee == address(0)) revert ZeroPayee(i);
-            for (uint256 j; j < i; ++j) {
-                if (payeeAt(payees, j) == payee) revert DuplicatePayee(i, payee);
+            // Earlier words passed the dirty-bits check, so comparing raw words is exact.
+            bool duplicate;
+            assembly ("memory-safe") {
+                for {
+                    let at := payees.offset
+                    let end := add(at, shl(5, i))
+                } lt(at, end) { at := add(at, 0x20) } {
+                    if eq(calldataload(at), payee) {
+                        duplicate := 1
+                        break
+                    }
+                }
             }
+            if (duplicate) revert DuplicatePayee(i, payee);
             uint256 shareBps = shareAt(shares, i);
             if (shareBps == 0) revert ZeroShare(i);
             totalBps += shareBps;
