@@ -62,7 +62,6 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     mapping(bytes32 dealId => mapping(uint256 milestone => MilestoneState)) private _milestones;
 
     enum PayoutKind {
-        Payee,
         Fee,
         Refund
     }
@@ -448,8 +447,7 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
         bytes32 deliverableHash
     ) private {
         if (block.timestamp > state.deadline) revert DeliveryDeadlinePassed(state.deadline);
-        state.deliveredAt = uint40(block.timestamp);
-        _setStatus(slot, state, Status.Delivered);
+        _store(slot, state.creator, state.deadline, uint40(block.timestamp), Status.Delivered);
         emit Delivered(dealId, milestone, deliverableHash, uint64(block.timestamp));
     }
 
@@ -527,10 +525,10 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
             unchecked {
                 paidToOthers += payout;
             }
-            _pay(dealId, PayeeSet.payeeAt(payees, i), token, payout, PayoutKind.Payee);
+            _payPayee(dealId, PayeeSet.payeeAt(payees, i), token, payout);
         }
         unchecked {
-            _pay(dealId, PayeeSet.payeeAt(payees, 0), token, total - paidToOthers, PayoutKind.Payee);
+            _payPayee(dealId, PayeeSet.payeeAt(payees, 0), token, total - paidToOthers);
         }
     }
 
@@ -544,13 +542,18 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     }
 
     /// Push, or credit when the push fails. Zero amounts (tiny deals) move nothing and log nothing.
+    /// The payees' own path (the one every release takes four times): no kind to branch on.
+    function _payPayee(bytes32 dealId, address to, address token, uint256 amount) private {
+        if (amount == 0) return;
+        if (_pushOrCredit(to, token, amount)) emit PayoutPaid(dealId, to, token, amount);
+        else emit PayoutCredited(dealId, to, token, amount);
+    }
+
+    /// The treasury's fee or the brand's refund, same rules as `_payPayee`.
     function _pay(bytes32 dealId, address to, address token, uint256 amount, PayoutKind kind) private {
         if (amount == 0) return;
         bool pushed = _pushOrCredit(to, token, amount);
-        if (kind == PayoutKind.Payee) {
-            if (pushed) emit PayoutPaid(dealId, to, token, amount);
-            else emit PayoutCredited(dealId, to, token, amount);
-        } else if (kind == PayoutKind.Fee) {
+        if (kind == PayoutKind.Fee) {
             if (pushed) emit FeePaid(dealId, to, token, amount);
             else emit FeeCredited(dealId, to, token, amount);
         } else {
