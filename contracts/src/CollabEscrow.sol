@@ -17,7 +17,8 @@ import {PayeeSet} from "./PayeeSet.sol";
 
 /// @title Collab escrow v2 (see `ICollabEscrow` for the whole story and every function's NatSpec).
 /// @notice Release pays the platform fee, then every payee by share, dust to the creator; share
-/// arithmetic is full precision (`Math.mulDiv`), so any uint256 amount pays out exactly.
+/// arithmetic is full precision (`Math.mulDiv` when a product would not fit 256 bits), so any uint256
+/// amount pays out exactly.
 ///
 /// A deal's id IS the EIP-712 struct hash of the terms the creator signed: nobody can take it
 /// (other terms hash elsewhere; these terms only their brand may fund). Actions that move money
@@ -61,7 +62,6 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     mapping(bytes32 dealId => mapping(uint256 milestone => MilestoneState)) private _milestones;
 
     enum PayoutKind {
-        Payee,
         Fee,
         Refund
     }
@@ -111,9 +111,9 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     // ------------------------------------------------------------------ delivery
 
     function markDelivered(bytes32 dealId, uint256 milestone, bytes32 deliverableHash) external {
-        MilestoneState memory state = _fundedMilestone(dealId, milestone);
+        (MilestoneState storage slot, MilestoneState memory state) = _fundedMilestone(dealId, milestone);
         if (msg.sender != state.creator) revert NotCreator(msg.sender);
-        _deliver(dealId, milestone, state, deliverableHash);
+        _deliver(dealId, milestone, slot, state, deliverableHash);
     }
 
     function markDeliveredBySig(
@@ -124,44 +124,47 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
         bytes calldata signature
     ) external {
         if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        MilestoneState memory state = _fundedMilestone(dealId, milestone);
+        (MilestoneState storage slot, MilestoneState memory state) = _fundedMilestone(dealId, milestone);
         address creator = state.creator;
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(DELIVER_TYPEHASH, dealId, milestone, deliverableHash, _useNonce(creator), deadline))
         );
         _requireSignature(creator, digest, signature);
-        _deliver(dealId, milestone, state, deliverableHash);
+        _deliver(dealId, milestone, slot, state, deliverableHash);
     }
 
     // ------------------------------------------------------------------ payout or refund
 
     function approveDelivery(DealTerms calldata terms, uint256 milestone) external nonReentrant {
-        (bytes32 dealId, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Delivered);
+        (bytes32 dealId, MilestoneState storage slot, MilestoneState memory state) =
+            _requireMilestone(terms, milestone, Status.Delivered);
         if (msg.sender != terms.brand) revert NotBrand(msg.sender);
         uint256 amount = terms.milestones[milestone].amount;
-        uint256 feeAmount = Math.mulDiv(amount, terms.platformFeeBps, BPS);
-        _setStatus(dealId, milestone, state, Status.Released);
+        uint256 feeAmount = _bps(amount, terms.platformFeeBps);
+        _setStatus(slot, state, Status.Released);
         emit Approved(dealId, milestone, feeAmount);
         _payOut(terms, dealId, amount, feeAmount);
     }
 
     function release(DealTerms calldata terms, uint256 milestone) external nonReentrant {
-        (bytes32 dealId, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Delivered);
+        (bytes32 dealId, MilestoneState storage slot, MilestoneState memory state) =
+            _requireMilestone(terms, milestone, Status.Delivered);
         uint256 reviewEndsAt = uint256(state.deliveredAt) + terms.reviewPeriod;
         if (block.timestamp < reviewEndsAt) revert ReviewPeriodNotOver(reviewEndsAt);
         uint256 amount = terms.milestones[milestone].amount;
-        uint256 feeAmount = Math.mulDiv(amount, terms.platformFeeBps, BPS);
-        _setStatus(dealId, milestone, state, Status.Released);
+        uint256 feeAmount = _bps(amount, terms.platformFeeBps);
+        _setStatus(slot, state, Status.Released);
         emit Released(dealId, milestone, msg.sender, feeAmount);
         _payOut(terms, dealId, amount, feeAmount);
     }
 
     function refund(DealTerms calldata terms, uint256 milestone) external nonReentrant {
-        (bytes32 dealId, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Funded);
+        (bytes32 dealId, MilestoneState storage slot, MilestoneState memory state) =
+            _requireMilestone(terms, milestone, Status.Funded);
         if (msg.sender != terms.brand) revert NotBrand(msg.sender);
         if (block.timestamp <= state.deadline) revert DeliveryDeadlineNotPassed(state.deadline);
         uint256 amount = terms.milestones[milestone].amount;
-        _setStatus(dealId, milestone, state, Status.Refunded);
+        _setStatus(slot, state, Status.Refunded);
         emit Refunded(dealId, milestone, amount);
         _pay(dealId, terms.brand, terms.token, amount, PayoutKind.Refund);
     }
@@ -169,26 +172,27 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     // ------------------------------------------------------------------ disputes
 
     function dispute(DealTerms calldata terms, uint256 milestone) external nonReentrant {
-        (bytes32 dealId, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Delivered);
+        (bytes32 dealId, MilestoneState storage slot, MilestoneState memory state) =
+            _requireMilestone(terms, milestone, Status.Delivered);
         if (msg.sender != terms.brand) revert NotBrand(msg.sender);
         uint256 reviewEndsAt = uint256(state.deliveredAt) + terms.reviewPeriod;
         if (block.timestamp >= reviewEndsAt) revert ReviewPeriodOver(reviewEndsAt);
         // Validated at funding: disputeTimeout <= 365 days, so this fits 40 bits for 30,000 years.
         state.deadline = uint40(block.timestamp + terms.disputeTimeout);
-        _setStatus(dealId, milestone, state, Status.Disputed);
+        _setStatus(slot, state, Status.Disputed);
         emit Disputed(dealId, milestone, state.deadline);
     }
 
     function resolve(DealTerms calldata terms, uint256 milestone, uint16 payeeShareBps) external nonReentrant {
         if (msg.sender != arbiter) revert NotArbiter(msg.sender);
-        (bytes32 dealId, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Disputed);
+        (bytes32 dealId,, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Disputed);
         if (block.timestamp >= state.deadline) revert ArbiterDeadlinePassed(state.deadline);
         if (payeeShareBps > BPS) revert InvalidShareBps(payeeShareBps);
         _resolve(terms, dealId, milestone, state, Resolution.Arbiter, payeeShareBps);
     }
 
     function applyDisputeRule(DealTerms calldata terms, uint256 milestone) external nonReentrant {
-        (bytes32 dealId, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Disputed);
+        (bytes32 dealId,, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.Disputed);
         if (block.timestamp < state.deadline) revert DisputeRuleNotApplicable(state.deadline);
         _resolve(terms, dealId, milestone, state, Resolution.DisputeRule, terms.disputeRulePayeeBps);
     }
@@ -203,7 +207,7 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     ) external nonReentrant {
         if (block.timestamp > deadline) revert SignatureExpired(deadline);
         if (payeeShareBps > BPS) revert InvalidShareBps(payeeShareBps);
-        (bytes32 dealId, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.None);
+        (bytes32 dealId,, MilestoneState memory state) = _requireMilestone(terms, milestone, Status.None);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(SETTLEMENT_TYPEHASH, dealId, milestone, payeeShareBps, deadline))
         );
@@ -284,18 +288,16 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
         dealId = _termsStructHash(terms);
         mapping(uint256 => MilestoneState) storage milestones = _milestones[dealId];
         if (milestones[0].status != Status.None) revert DealAlreadyExists(dealId);
-        _validateTerms(terms);
-        _requireSignature(terms.creator, _hashTypedDataV4(dealId), creatorSignature);
-        uint256 count = terms.milestones.length;
+        address creator = terms.creator;
+        _validateTerms(terms, creator);
+        _requireSignature(creator, _hashTypedDataV4(dealId), creatorSignature);
+        Milestone[] calldata list = terms.milestones;
+        uint256 count = list.length;
         for (uint256 i; i < count; ++i) {
-            milestones[i] = MilestoneState({
-                creator: terms.creator,
-                deadline: uint40(terms.milestones[i].deliverBy),
-                deliveredAt: 0,
-                status: Status.Funded
-            });
+            _store(milestones[i], creator, uint40(list[i].deliverBy), 0, Status.Funded);
         }
-        emit DealCreated(dealId, terms.brand, terms.creator, terms.token, terms.amount, count);
+        // msg.sender is the brand (checked above).
+        emit DealCreated(dealId, msg.sender, creator, terms.token, terms.amount, count);
     }
 
     function _pullToken(DealTerms calldata terms) private {
@@ -306,14 +308,17 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
         if (received != terms.amount) revert FeeOnTransferToken(terms.amount, received);
     }
 
-    function _validateTerms(DealTerms calldata terms) private view {
-        PayeeSet.validate(terms.payees, terms.shares, MAX_PAYEES);
-        if (terms.payees[0] != terms.creator) revert CreatorNotFirstPayee(terms.payees[0]);
-        uint256 count = terms.milestones.length;
+    function _validateTerms(DealTerms calldata terms, address creator) private view {
+        address[] calldata payees = terms.payees;
+        PayeeSet.validate(payees, terms.shares, MAX_PAYEES);
+        address first = PayeeSet.payeeAt(payees, 0); // validate: at least one payee
+        if (first != creator) revert CreatorNotFirstPayee(first);
+        Milestone[] calldata milestones = terms.milestones;
+        uint256 count = milestones.length;
         if (count == 0 || count > MAX_MILESTONES) revert InvalidMilestoneCount(count);
         uint256 sum;
         for (uint256 i; i < count; ++i) {
-            Milestone calldata milestone = terms.milestones[i];
+            Milestone calldata milestone = milestones[i];
             if (milestone.amount == 0) revert ZeroMilestoneAmount(i);
             uint64 deliverBy = milestone.deliverBy;
             if (deliverBy <= block.timestamp || deliverBy > type(uint40).max) {
@@ -339,8 +344,10 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     /// are hashed: a non-canonical encoding (dirty high bits) hashes differently from what the
     /// creator signed, so it can neither pass the signature nor name a funded deal.
     function _termsStructHash(DealTerms calldata terms) private pure returns (bytes32 structHash) {
-        bytes32 payeesHash = _hashWords(terms.payees.length, _offsetOf(terms.payees));
-        bytes32 sharesHash = _hashWords(terms.shares.length, _offsetOf(terms.shares));
+        address[] calldata payees = terms.payees;
+        uint16[] calldata shares = terms.shares;
+        bytes32 payeesHash = _hashWords(payees.length, _offsetOf(payees));
+        bytes32 sharesHash = _hashWords(shares.length, _offsetOf(shares));
         bytes32 milestonesHash = _hashMilestones(terms.milestones);
         bytes32 typeHash = DEAL_TERMS_TYPEHASH;
         assembly ("memory-safe") {
@@ -398,11 +405,12 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     function _requireMilestone(DealTerms calldata terms, uint256 milestone, Status required)
         private
         view
-        returns (bytes32 dealId, MilestoneState memory state)
+        returns (bytes32 dealId, MilestoneState storage slot, MilestoneState memory state)
     {
         dealId = _termsStructHash(terms);
         if (milestone >= terms.milestones.length) revert UnknownMilestone(dealId, milestone);
-        state = _milestones[dealId][milestone];
+        slot = _milestones[dealId][milestone];
+        state = slot;
         Status current = state.status;
         if (current == Status.None) revert UnknownDeal(dealId);
         if (required == Status.None) {
@@ -415,8 +423,13 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
     }
 
     /// A funded milestone by deal id alone (deliveries read the creator and deadline from its slot).
-    function _fundedMilestone(bytes32 dealId, uint256 milestone) private view returns (MilestoneState memory state) {
-        state = _milestones[dealId][milestone];
+    function _fundedMilestone(bytes32 dealId, uint256 milestone)
+        private
+        view
+        returns (MilestoneState storage slot, MilestoneState memory state)
+    {
+        slot = _milestones[dealId][milestone];
+        state = slot;
         if (state.status != Status.Funded) {
             if (state.status == Status.None) {
                 if (milestone == 0 || _milestones[dealId][0].status == Status.None) revert UnknownDeal(dealId);
@@ -426,26 +439,53 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
         }
     }
 
-    function _deliver(bytes32 dealId, uint256 milestone, MilestoneState memory state, bytes32 deliverableHash)
-        private
-    {
+    function _deliver(
+        bytes32 dealId,
+        uint256 milestone,
+        MilestoneState storage slot,
+        MilestoneState memory state,
+        bytes32 deliverableHash
+    ) private {
         if (block.timestamp > state.deadline) revert DeliveryDeadlinePassed(state.deadline);
-        state.deliveredAt = uint40(block.timestamp);
-        _setStatus(dealId, milestone, state, Status.Delivered);
+        _store(slot, state.creator, state.deadline, uint40(block.timestamp), Status.Delivered);
         emit Delivered(dealId, milestone, deliverableHash, uint64(block.timestamp));
     }
 
     /// A slot never returns to `None`, so the same terms can never be funded twice.
-    function _setStatus(bytes32 dealId, uint256 milestone, MilestoneState memory state, Status status) private {
+    function _setStatus(MilestoneState storage slot, MilestoneState memory state, Status status) private {
         state.status = status;
-        _milestones[dealId][milestone] = state;
+        _store(slot, state.creator, state.deadline, state.deliveredAt, status);
+    }
+
+    /// One SSTORE of the whole word, laid out as `MilestoneState` (the compiler's struct copy
+    /// reads the slot back and writes it twice).
+    function _store(MilestoneState storage slot, address creator, uint40 deadline, uint40 deliveredAt, Status status)
+        private
+    {
+        uint256 word = uint256(uint160(creator)) | (uint256(deadline) << 160) | (uint256(deliveredAt) << 200)
+            | (uint256(uint8(status)) << 240);
+        assembly ("memory-safe") {
+            sstore(slot.slot, word)
+        }
     }
 
     /// ECDSA first (cheap, right for EOAs and EIP-7702 accounts), then ERC-1271 for contract
     /// wallets: a contract's address has no known private key, so recovery cannot match it.
+    /// A 65-byte signature is read from calldata in place (no copy to memory, as
+    /// `tryRecover(bytes32, bytes)` would make), then recovered with the same OpenZeppelin checks.
     function _requireSignature(address signer, bytes32 digest, bytes calldata signature) private view {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
+        if (signature.length == 65) {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            assembly ("memory-safe") {
+                r := calldataload(signature.offset)
+                s := calldataload(add(signature.offset, 0x20))
+                v := byte(0, calldataload(add(signature.offset, 0x40)))
+            }
+            (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, v, r, s);
+            if (err == ECDSA.RecoverError.NoError && recovered == signer) return;
+        }
         if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) revert InvalidSignature(signer);
     }
 
@@ -460,10 +500,10 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
         uint16 payeeShareBps
     ) private {
         uint256 amount = terms.milestones[milestone].amount;
-        uint256 awarded = Math.mulDiv(amount, payeeShareBps, BPS);
-        uint256 feeAmount = Math.mulDiv(awarded, terms.platformFeeBps, BPS);
+        uint256 awarded = _bps(amount, payeeShareBps);
+        uint256 feeAmount = _bps(awarded, terms.platformFeeBps);
         uint256 toBrand = amount - awarded;
-        _setStatus(dealId, milestone, state, Status.Resolved);
+        _setStatus(_milestones[dealId][milestone], state, Status.Resolved);
         emit Resolved(dealId, milestone, how, payeeShareBps, awarded - feeAmount, toBrand, feeAmount);
         _payOut(terms, dealId, awarded, feeAmount);
         if (toBrand != 0) _pay(dealId, terms.brand, terms.token, toBrand, PayoutKind.Refund);
@@ -477,23 +517,43 @@ contract CollabEscrow is ICollabEscrow, EIP712, Nonces, CreditLedger, Ownable2St
         uint256 total = amount - feeAmount;
         address[] calldata payees = terms.payees;
         uint16[] calldata shares = terms.shares;
+        uint256 count = payees.length;
         uint256 paidToOthers;
-        for (uint256 i = 1; i < payees.length; ++i) {
-            uint256 payout = Math.mulDiv(total, shares[i], BPS);
-            paidToOthers += payout;
-            _pay(dealId, payees[i], token, payout, PayoutKind.Payee);
+        for (uint256 i = 1; i < count; ++i) {
+            uint256 payout = _bps(total, PayeeSet.shareAt(shares, i));
+            // Shares sum to 10,000 (checked at funding), so the floors never add up past `total`.
+            unchecked {
+                paidToOthers += payout;
+            }
+            _payPayee(dealId, PayeeSet.payeeAt(payees, i), token, payout);
         }
-        _pay(dealId, payees[0], token, total - paidToOthers, PayoutKind.Payee);
+        unchecked {
+            _payPayee(dealId, PayeeSet.payeeAt(payees, 0), token, total - paidToOthers);
+        }
+    }
+
+    /// floor(amount * bps / 10,000) for any uint256 amount: one multiplication while the product
+    /// fits 256 bits (bps is a uint16, so any amount below 2**240), `Math.mulDiv` above.
+    function _bps(uint256 amount, uint256 bps) private pure returns (uint256) {
+        unchecked {
+            if (amount >> 240 == 0) return amount * bps / BPS;
+        }
+        return Math.mulDiv(amount, bps, BPS);
     }
 
     /// Push, or credit when the push fails. Zero amounts (tiny deals) move nothing and log nothing.
+    /// The payees' own path (the one every release takes four times): no kind to branch on.
+    function _payPayee(bytes32 dealId, address to, address token, uint256 amount) private {
+        if (amount == 0) return;
+        if (_pushOrCredit(to, token, amount)) emit PayoutPaid(dealId, to, token, amount);
+        else emit PayoutCredited(dealId, to, token, amount);
+    }
+
+    /// The treasury's fee or the brand's refund, same rules as `_payPayee`.
     function _pay(bytes32 dealId, address to, address token, uint256 amount, PayoutKind kind) private {
         if (amount == 0) return;
         bool pushed = _pushOrCredit(to, token, amount);
-        if (kind == PayoutKind.Payee) {
-            if (pushed) emit PayoutPaid(dealId, to, token, amount);
-            else emit PayoutCredited(dealId, to, token, amount);
-        } else if (kind == PayoutKind.Fee) {
+        if (kind == PayoutKind.Fee) {
             if (pushed) emit FeePaid(dealId, to, token, amount);
             else emit FeeCredited(dealId, to, token, amount);
         } else {

@@ -103,3 +103,29 @@ def test_actions_on_altered_terms_name_no_deal(env: Env) -> None:
         send(env.w3, env.escrow.build_approve_delivery(cheaper), env.brand.key)
     assert raised.value.named_args == {"dealId": "0x" + cheaper.deal_id.hex()}
     assert env.escrow.deal_state(terms.deal_id).status is DealStatus.DELIVERED
+
+
+@pytest.mark.parametrize("word", ["payee", "share"])
+def test_a_payee_or_share_word_with_dirty_high_bits_is_refused_before_the_signature(
+    env: Env, word: str
+) -> None:
+    """The escrow reads payees and shares straight from calldata (cheaper than the ABI decoder);
+    it refuses a non-canonical word as the decoder does (a revert without data), before it even
+    looks at the signature, so such terms can never be funded."""
+    terms = env.terms()
+    tx = env.escrow.build_create_deal(terms, env.sign(terms))
+    data = bytes.fromhex(tx["data"][2:])
+    clean = (
+        bytes(12) + bytes.fromhex(env.designer1.address[2:])
+        if word == "payee"
+        else terms.shares_bps[1].to_bytes(32, "big")
+    )
+    # The second payee (or share) word: a designer's, not the creator's that is also a field.
+    at = data.index(clean, data.index(bytes(12) + bytes.fromhex(env.creator.address[2:])) + 32)
+    dirty = bytes([0x01]) + clean[1:]
+    tx["data"] = "0x" + (data[:at] + dirty + data[at + 32 :]).hex()
+
+    with pytest.raises(errors.UnknownRevert) as raised:
+        send(env.w3, tx, env.brand.key)
+    assert raised.value.data in ("0x", "")
+    assert env.escrow.deal_state(terms.deal_id).status is DealStatus.NONE

@@ -1,4 +1,5 @@
-"""Any uint256 amount pays out exactly: full-precision fee and share arithmetic (``Math.mulDiv``).
+"""Any uint256 amount pays out exactly: full-precision fee and share arithmetic (``Math.mulDiv``
+when a product would not fit 256 bits).
 
 Issue 10, finding 10: amounts near 2^250 overflowed ``amount * bps`` at release and resolution,
 after which the deal could be neither released, resolved nor refunded: the funds were locked.
@@ -14,7 +15,10 @@ from contracts import bindings
 from contracts.bindings import DealStatus, send
 from tests.contracts.env import Env, advance
 
-AMOUNTS = [2**250 + 12_345, 2**256 - 1]
+# 2^240 - 1 is the largest amount paid with one multiplication, 2^245 the smallest here that
+# would overflow it (above 2^256 / 10,000), so it must take the full-precision path.
+AMOUNTS = [2**240 - 1, 2**245 + 12_345, 2**250 + 12_345, 2**256 - 1]
+AMOUNT_IDS = ["2^240-1", "2^245", "2^250", "2^256-1"]
 SHARES_BPS = (5001, 3333, 1333, 333)  # floors leave dust for the creator
 
 
@@ -35,7 +39,7 @@ def _balances(env: Env, terms: bindings.DealTerms) -> dict[str, int]:
     return {account: env.stablecoin.balance_of(account) for account in watched}
 
 
-@pytest.mark.parametrize("amount", AMOUNTS, ids=["2^250", "2^256-1"])
+@pytest.mark.parametrize("amount", AMOUNTS, ids=AMOUNT_IDS)
 def test_release_of_a_huge_amount_pays_exactly(env: Env, amount: int) -> None:
     terms = _delivered_token_deal(env, amount)
     assert _balances(env, terms)[env.escrow.address] == amount
@@ -58,7 +62,7 @@ def test_release_of_a_huge_amount_pays_exactly(env: Env, amount: int) -> None:
     assert env.escrow.deal_state(terms.deal_id).status is DealStatus.RELEASED
 
 
-@pytest.mark.parametrize("amount", AMOUNTS, ids=["2^250", "2^256-1"])
+@pytest.mark.parametrize("amount", AMOUNTS, ids=AMOUNT_IDS)
 @pytest.mark.parametrize("ending", ["resolve", "settle"])
 def test_a_dispute_over_a_huge_amount_ends_with_exact_payouts(
     env: Env, amount: int, ending: str
