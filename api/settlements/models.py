@@ -30,7 +30,7 @@ class Settlement(SQLModel, table=True):
     collaboration_id: str = DBField(max_length=40, foreign_key="collaboration.id")
     milestone: int = DBField(default=0)
     # The Settlement's deadline both parties sign: when the dispute rule starts to apply.
-    deadline: int = DBField(sa_type=BigInteger)
+    deadline: int | None = DBField(default=None, sa_type=BigInteger)
     brand_share_bps: int | None = None
     brand_signature: str | None = DBField(default=None, max_length=132)
     brand_signed_at: datetime | None = None

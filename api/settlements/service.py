@@ -73,14 +73,13 @@ def _current(session: Session, collaboration: Collaboration, milestone: int) -> 
     ).first()
 
 
-def _claim(
-    session: Session, collaboration: Collaboration, milestone: int, deadline: int
-) -> Settlement:
+def _claim(session: Session, collaboration: Collaboration, milestone: int) -> Settlement:
     """The milestone's row, created if absent and held by this unit of work until it ends.
 
     The insert comes first: on SQLite it takes the database's write lock (reads before it ran
     outside any transaction), so what is read after it is the latest; on PostgreSQL a parallel
-    insert waits for this one, and the row lock makes the next request wait for this commit."""
+    insert waits for this one, and the row lock makes the next request wait for this commit.
+    A request refused later rolls back the insert with everything else."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(Settlement)
     now = utcnow()
@@ -88,7 +87,6 @@ def _claim(
         insert.values(
             collaboration_id=collaboration.id,
             milestone=milestone,
-            deadline=deadline,
             created_at=now,
             updated_at=now,
         ).on_conflict_do_nothing(index_elements=["collaboration_id", "milestone"])
@@ -172,10 +170,11 @@ def propose(
     party = _party(principal)
     chain = require_chain(chain)
     milestone = body.milestone
-    existing = _current(session, collaboration, milestone)
-    if existing is not None and existing.tx_hash:
-        signature = _normalised(body.signature)
-        return _ended(existing, repeat=_is_repeat(existing, party, body, signature))
+    # The row first: a parallel request that is ending the dispute has moved the chain on, and
+    # this one must find its transaction, not a milestone that is no longer disputed.
+    row = _claim(session, collaboration, milestone)
+    if row.tx_hash:
+        return _ended(row, repeat=_is_repeat(row, party, body, _normalised(body.signature)))
     terms, state, now = _disputed(chain, session, collaboration, milestone)
     if now >= state.deadline:
         raise Conflict(
@@ -199,10 +198,6 @@ def propose(
             "payee_share_bps",
         ).hex()
     )
-
-    row = _claim(session, collaboration, milestone, state.deadline)
-    if row.tx_hash:  # a parallel request ended it while this one waited for the row
-        return _ended(row, repeat=_is_repeat(row, party, body, signature))
     repeat = _is_repeat(row, party, body, signature)
     setattr(row, f"{party}_share_bps", body.payee_share_bps)
     setattr(row, f"{party}_signature", signature)
@@ -250,9 +245,9 @@ def apply_dispute_rule(
     if principal.role not in ("brand", "creator", "operator"):
         raise Forbidden(f"a {principal.role} may not end this dispute")
     chain = require_chain(chain)
-    existing = _current(session, collaboration, milestone)
-    if existing is not None and existing.tx_hash:
-        return _ended(existing, repeat=existing.ended_by == "dispute_rule")
+    row = _claim(session, collaboration, milestone)
+    if row.tx_hash:
+        return _ended(row, repeat=row.ended_by == "dispute_rule")
     terms, state, now = _disputed(chain, session, collaboration, milestone)
     if now < state.deadline:
         raise Conflict(
@@ -261,9 +256,7 @@ def apply_dispute_rule(
             applies_at=state.deadline,
             applies_at_iso=_when(state.deadline),
         )
-    row = _claim(session, collaboration, milestone, state.deadline)
-    if row.tx_hash:
-        return _ended(row, repeat=row.ended_by == "dispute_rule")
+    row.deadline = state.deadline
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
     tx = escrow.build_apply_dispute_rule(terms, milestone)
     _end(chain, settings, row, tx, ended_by="dispute_rule")

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("collaboration_id", text(length=40), nullable=False),
         sa.Column("milestone", sa.Integer(), nullable=False),
-        sa.Column("deadline", sa.BigInteger(), nullable=False),
+        sa.Column("deadline", sa.BigInteger(), nullable=True),
         sa.Column("brand_share_bps", sa.Integer(), nullable=True),
         sa.Column("brand_signature", text(length=132), nullable=True),
         sa.Column("brand_signed_at", moment(), nullable=True),
