@@ -61,6 +61,21 @@ def _disputed(
     return terms, state, now
 
 
+def _settleable(
+    chain: ChainClient, session: Session, collaboration: Collaboration, milestone: int
+) -> tuple[bindings.DealTerms, DealState, bindings.EscrowContract]:
+    """A disputed milestone whose dispute rule does not apply yet (409 after: a settlement
+    signed now could be overtaken by it), with the escrow to build its `Settlement`."""
+    terms, state, now = _disputed(chain, session, collaboration, milestone)
+    if now >= state.deadline:
+        raise Conflict(
+            f"the dispute rule applies since {_when(state.deadline)}: a settlement signed now "
+            "could be overtaken by it; POST /v1/collaborations/{id}/dispute-rule",
+            applies_at=state.deadline,
+        )
+    return terms, state, bindings.EscrowContract(chain.w3, chain.escrow_address)
+
+
 def _when(moment: int) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat()
 
@@ -139,14 +154,7 @@ def settlement_view(
     chain = require_chain(chain)
     if row is not None and row.tx_hash:
         _ended(row, repeat=False)
-    terms, state, now = _disputed(chain, session, collaboration, milestone)
-    if now >= state.deadline:
-        raise Conflict(
-            f"the dispute rule applies since {_when(state.deadline)}; POST "
-            "/v1/collaborations/{id}/dispute-rule ends the dispute",
-            applies_at=state.deadline,
-        )
-    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    terms, state, escrow = _settleable(chain, session, collaboration, milestone)
     typed = escrow.settlement_typed_data(terms, milestone, payee_share_bps, state.deadline)
     public.deadline = state.deadline
     public.typed_data = {
@@ -175,14 +183,7 @@ def propose(
     row = _claim(session, collaboration, milestone)
     if row.tx_hash:
         return _ended(row, repeat=_is_repeat(row, party, body, _normalised(body.signature)))
-    terms, state, now = _disputed(chain, session, collaboration, milestone)
-    if now >= state.deadline:
-        raise Conflict(
-            f"the dispute rule applies since {_when(state.deadline)}: a settlement signed now "
-            "could be overtaken by it; POST /v1/collaborations/{id}/dispute-rule",
-            applies_at=state.deadline,
-        )
-    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    terms, state, escrow = _settleable(chain, session, collaboration, milestone)
     typed = escrow.settlement_typed_data(terms, milestone, body.payee_share_bps, state.deadline)
     wallet = terms.brand if party == "brand" else terms.creator
     signature = (

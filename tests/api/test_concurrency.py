@@ -272,3 +272,25 @@ def test_parallel_requests_for_the_dispute_rule_apply_it_once(
     assert _relayer_nonce(w3) == sent_before + 1
     run_indexer(deal_http)
     assert deal.state()["resolution"]["by"] == "dispute_rule"
+
+
+def test_parallel_relays_of_one_withdrawal_send_it_once(
+    deal_client, deal_http, chain, wallets, database_url
+):
+    """A credited payee's signed Withdraw posted four times at once: one relay, one ledger row
+    against the creator's budget, and the credit arrives once."""
+    from eth_account import Account
+
+    from tests.api.deals import address
+    from tests.api.test_relayed_withdrawals import credited_payee, signed_withdrawal
+
+    _, w3, _ = chain
+    deal, key, credit = credited_payee(deal_client, chain, wallets)  # set up in-process
+    to = Account.create().address
+    body = signed_withdrawal(deal_client, key, to)
+    url = f"/v1/wallets/{address(key)}/credits/withdrawal"
+    answers = race(lambda _: deal_http.post(url, json=body), n=4)
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    assert w3.eth.get_balance(to) == credit
+    sql = "SELECT count(*) FROM relayed_action WHERE creator_id = :id AND action LIKE 'withdraw:%'"
+    assert _count(database_url, sql, id=deal.creator.id) == 1
