@@ -36,6 +36,7 @@ from api.offers.router import router as offers_router
 from api.payouts.router import router as payouts_router
 from api.relay.router import router as relay_router
 from api.requests.router import router as requests_router
+from api.settlements.router import router as settlements_router
 from api.splits.router import router as splits_router
 from api.values import router as values
 from api.web.router import install as install_web
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         collaborations_router,
         payouts_router,
         relay_router,
+        settlements_router,
         events_router,
         webhooks_router,
         splits_router,

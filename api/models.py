@@ -12,6 +12,7 @@ from api.offers.models import Offer, OfferVersion  # noqa: F401
 from api.payouts.models import Payout  # noqa: F401
 from api.relay.models import RelayedAction  # noqa: F401
 from api.requests.models import CollabRequest  # noqa: F401
+from api.settlements.models import Settlement  # noqa: F401
 from api.splits.models import RevenueSplit  # noqa: F401
 from api.web.models import WebSession  # noqa: F401
 from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401

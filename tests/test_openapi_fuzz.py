@@ -38,6 +38,7 @@ from api.app import create_app
 from api.collaborations.models import Action
 from api.core.settings import Settings
 from contracts import bindings
+from tests.contracts.env import revert, snapshot
 from tests.factories import (
     auth,
     brand_body,
@@ -103,6 +104,8 @@ class World:
     counter_signature: str = ""  # the creator's valid signature of its unsigned counter
     brand_signature: str = ""  # the brand's valid signature of the creator's signed counter
     relay_body: dict = field(default_factory=dict)  # the creator's signed delivery, to relay
+    settlement_body: dict = field(default_factory=dict)  # the brand's signed split, to post
+    withdrawal_body: dict = field(default_factory=dict)  # the creator's signed Withdraw, to relay
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +122,9 @@ def _sign(typed_data: dict, key: str) -> str:
 # Operations that need escrow v2's stablecoin deals seeded (one drafted, one funded with a
 # permit): only their worlds pay for the extra chain transactions.
 V2_DEAL_PATHS = ("/permit", "/relay")
+# Operations that need a disputed deal (past its dispute deadline for the rule) or a credit.
+DISPUTE_PATHS = ("/settlement", "/dispute-rule", "/credits/withdrawal")
+WITHDRAW_TO = Account.create().address
 
 
 def _stablecoin_deals(client, w3, deployment, brand, brand_signer, creator, signer) -> tuple:
@@ -168,9 +174,67 @@ def _stablecoin_deals(client, w3, deployment, brand, brand_signer, creator, sign
     return [drafted["id"], funded["id"]], relay_body
 
 
+def _ended_deals(client, w3, deployment, path, brand, brand_signer, creator, signer) -> tuple:
+    """For a dispute's or a credit's operation: a disputed ETH deal (with the brand's signed
+    split, or past its dispute deadline for /dispute-rule) and a released one whose creator
+    wallet refuses ETH (anvil code), so its payout is credited (with the signed Withdraw)."""
+    from api.chain.indexer import Indexer
+    from api.collaborations.service import DISPUTE_TIMEOUT_SECONDS
+    from api.dev.driver import DealDriver
+    from tests.contracts.env import advance
+
+    driver = DealDriver(client, w3)
+    brand_key, creator_key = ("0x" + bytes(a.key).hex() for a in (brand_signer, signer))
+    w3.provider.make_request("anvil_setBalance", [brand_signer.address, hex(10**20)])
+    state = client.app.state
+
+    def index() -> None:
+        Indexer(
+            engine=state.engine, chain=state.chain, start_block=deployment.start_block
+        ).catch_up()
+
+    def delivered() -> str:
+        request = post_request(brand)
+        offered = brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id))
+        assert offered.status_code == 201, offered.text
+        collaboration = driver.accept(offered.json()["id"], auth(creator.key), creator_key)
+        collaboration_id = collaboration["collaboration"]["id"]
+        driver.act(collaboration_id, "fund", auth(brand.key), brand_key)
+        index()
+        work = "https://example.org/reel"
+        driver.relay_delivery(collaboration_id, auth(creator.key), creator_key, work)
+        index()
+        return collaboration_id
+
+    disputed, released = delivered(), delivered()
+    driver.act(disputed, "dispute", auth(brand.key), brand_key)
+    refusing = bindings.deploy(w3, "RevertingPayee", private_key=brand_key)
+    w3.provider.make_request("anvil_setCode", [signer.address, w3.eth.get_code(refusing).hex()])
+    driver.act(released, "approve", auth(brand.key), brand_key)
+    index()
+    settlement = {}
+    if "/dispute-rule" in path:
+        advance(w3, DISPUTE_TIMEOUT_SECONDS)
+    else:
+        settlement = driver.signed_settlement(disputed, auth(brand.key), brand_key, 5_000)
+    url = f"/v1/wallets/{signer.address}/credits/withdrawal"
+    typed = client.get(url, params={"token": "ETH", "to": WITHDRAW_TO})
+    assert typed.status_code == 200, typed.text
+    withdrawal = {
+        "token": "ETH",
+        "to": WITHDRAW_TO,
+        "nonce": int(typed.json()["nonce"]),
+        "deadline": typed.json()["deadline"],
+        "signature": _sign(typed.json()["typed_data"], signer.key),
+    }
+    return [disputed, released], settlement, withdrawal
+
+
 @pytest.fixture
 def world(request, database_url: str, anvil, w3, fuzz_deployment) -> Iterator[World]:
-    seeds_v2_deals = any(part in request.node.callspec.params["path"] for part in V2_DEAL_PATHS)
+    path = request.node.callspec.params["path"]
+    seeds_v2_deals = any(part in path for part in V2_DEAL_PATHS)
+    seeds_disputes = any(part in path for part in DISPUTE_PATHS)
     settings_ = Settings(
         database_url=database_url,
         chain_rpc_url=anvil.rpc_url,
@@ -243,6 +307,15 @@ def world(request, database_url: str, anvil, w3, fuzz_deployment) -> Iterator[Wo
                 client, w3, fuzz_deployment, brand, brand_signer, creator, signer
             )
 
+        settlement_body, withdrawal_body, before = {}, {}, None
+        if seeds_disputes:
+            # The dispute rule's world moves the chain's clock 30 days: put back after the test.
+            before = snapshot(w3)
+            ended_ids, settlement_body, withdrawal_body = _ended_deals(
+                client, w3, fuzz_deployment, path, brand, brand_signer, creator, signer
+            )
+            v2_ids = [*v2_ids, *ended_ids]
+
         yield World(
             client=client,
             keys={
@@ -276,7 +349,11 @@ def world(request, database_url: str, anvil, w3, fuzz_deployment) -> Iterator[Wo
             counter_signature=_sign(counter_typed[unsigned["id"]], signer.key),
             brand_signature=_sign(counter_typed[countered["id"]], brand_signer.key),
             relay_body=relay_body,
+            settlement_body=settlement_body,
+            withdrawal_body=withdrawal_body,
         )
+        if before is not None:
+            revert(w3, before)
 
 
 def _split_body(creator_id: str) -> dict:
@@ -373,6 +450,16 @@ def _valid_input(world: World) -> dict[tuple[str, str], dict]:
             "query": {"deliverable": "https://example.org/reel"}
         },
         ("POST", "/v1/collaborations/{collaboration_id}/relay"): {"body": world.relay_body},
+        ("GET", "/v1/collaborations/{collaboration_id}/settlement"): {
+            "query": {"payee_share_bps": 5_000}
+        },
+        ("POST", "/v1/collaborations/{collaboration_id}/settlement"): {
+            "body": world.settlement_body
+        },
+        ("GET", "/v1/wallets/{address}/credits/withdrawal"): {
+            "query": {"token": "ETH", "to": WITHDRAW_TO}
+        },
+        ("POST", "/v1/wallets/{address}/credits/withdrawal"): {"body": world.withdrawal_body},
     }
 
 

@@ -88,3 +88,21 @@ class DealDriver:
         if body["requires"]:
             body = self.transaction(collaboration_id, action, headers, **params)
         return send_unsigned(self.w3, body["transaction"], key)
+
+    def signed_settlement(
+        self, collaboration_id: str, headers: dict, key: str, payee_share_bps: int, milestone=0
+    ) -> dict:
+        """The body of a party's settlement: its key's signature of the split's `Settlement`."""
+        url = f"/v1/collaborations/{collaboration_id}/settlement"
+        params = {"payee_share_bps": payee_share_bps, "milestone": milestone}
+        typed = self.call("GET", url, headers, params=params)["typed_data"]
+        signature = bindings.sign_typed_data(typed, key)
+        return {"payee_share_bps": payee_share_bps, "signature": signature, "milestone": milestone}
+
+    def settle(
+        self, collaboration_id: str, headers: dict, key: str, payee_share_bps: int, milestone=0
+    ) -> dict:
+        """Sign a split as one party and post it; the second party's post settles the deal."""
+        body = self.signed_settlement(collaboration_id, headers, key, payee_share_bps, milestone)
+        url = f"/v1/collaborations/{collaboration_id}/settlement"
+        return self.call("POST", url, headers, json=body)

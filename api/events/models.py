@@ -25,6 +25,7 @@ EventType = Literal[
     "collaboration.released",
     "collaboration.refunded",
     "collaboration.disputed",
+    "collaboration.settlement_proposed",
     "collaboration.resolved",
     "payout.paid",
     "payout.credited",

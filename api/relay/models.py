@@ -45,3 +45,24 @@ class RelayResult(BaseModel):
     relayer: str
     tx_hash: str
     gas_used: int
+
+
+class WithdrawBody(BaseModel):
+    """A credited wallet's signed `Withdraw` (GET .../credits/withdrawal gives what to sign)."""
+
+    token: str = Field(min_length=1, max_length=42, description='"ETH" or the token address')
+    to: str = Field(min_length=1, max_length=42, description="where the credit goes")
+    nonce: int = Field(ge=0, lt=2**256, description="the signed message's nonce")
+    deadline: int = Field(ge=0, lt=2**64, description="the signed message's deadline")
+    signature: str = Field(min_length=1, max_length=300, description="the wallet's signature")
+
+
+class WithdrawResult(BaseModel):
+    wallet: str
+    token: str
+    to: str
+    amount: str = Field(description="the credit withdrawn, in the token's smallest unit")
+    collaboration_id: str = Field(description="the deal whose creator's relay budget paid it")
+    relayer: str
+    tx_hash: str
+    gas_used: int

@@ -25,7 +25,15 @@ from api.collaborations.service import require_chain, require_typed_signer
 from api.core.errors import ChainUnavailable, Conflict, RateLimited
 from api.core.settings import Settings
 from api.kit.time import utcnow
-from api.relay.models import RelayBody, RelayedAction, RelayResult
+from api.kit.types import ETH
+from api.payouts.models import Payout
+from api.relay.models import (
+    RelayBody,
+    RelayedAction,
+    RelayResult,
+    WithdrawBody,
+    WithdrawResult,
+)
 from contracts import bindings
 from contracts.errors import ContractRevert
 
@@ -178,6 +186,139 @@ def relay(
     return RelayResult(
         collaboration_id=collaboration.id,
         action=body.action,
+        relayer=relayer,
+        tx_hash=row.tx_hash,
+        gas_used=int(receipt["gasUsed"]),
+    )
+
+
+def send_as_relayer(*, chain: ChainClient, settings: Settings, tx: dict) -> tuple[str, dict]:
+    """Send a transaction that carries no value from the relayer (which pays its gas only):
+    the relayer's address and the receipt. A revert raises `ContractRevert`."""
+    key = relayer_key(settings, chain)
+    relayer = Account.from_key(key).address
+    _fund_local_relayer(chain, relayer)
+    with _send_lock:
+        return relayer, chain.ask(bindings.send, chain.w3, tx, key)
+
+
+# ------------------------------------------------------------ relayed withdrawal of credits
+
+
+def _credit(chain: ChainClient, wallet: str, token: str) -> int:
+    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    return chain.ask(escrow.credit_of, wallet, None if token == ETH else token)
+
+
+def _require_credit(chain: ChainClient, wallet: str, token: str) -> int:
+    amount = _credit(chain, wallet, token)
+    if not amount:
+        raise Conflict(f"the escrow holds no {token} credit for {wallet}", state="no_credit")
+    return amount
+
+
+def withdraw_typed_data(*, chain: ChainClient | None, wallet: str, token: str, to: str) -> dict:
+    """The credited wallet's EIP-712 `Withdraw` of its whole credit in `token` to `to`, for the
+    relayer to send (POST the signature with the same token, to, nonce and deadline)."""
+    chain = require_chain(chain)
+    amount = _require_credit(chain, wallet, token)
+    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
+    deadline = now + SIGNATURE_TTL_SECONDS
+    typed = chain.ask(
+        escrow.withdraw_typed_data, wallet, None if token == ETH else token, to, deadline
+    )
+    return {
+        "wallet": wallet,
+        "token": token,
+        "amount": str(amount),
+        "typed_data": {
+            **typed,
+            "message": bindings.json_safe(typed["message"], ints_as_strings=True),
+        },
+        "nonce": typed["message"]["nonce"],
+        "deadline": deadline,
+        "note": "sign with the credited wallet (eth_signTypedData_v4), then POST it with the "
+        "same token, to, nonce and deadline: a relayer pays the gas",
+    }
+
+
+def _crediting_collaboration(session: Session, wallet: str, token: str) -> Collaboration:
+    """The latest deal that credited this wallet in this token: its creator's relay budget
+    pays for the withdrawal (a designer or a charity has no account of its own)."""
+    collaboration = session.exec(
+        select(Collaboration)
+        .join(Payout, Payout.deal_id == Collaboration.deal_id)
+        .where(Payout.wallet == wallet, Payout.token == token, Payout.kind == "credited")
+        .order_by(Payout.id.desc())
+    ).first()
+    if collaboration is None:
+        raise Conflict(
+            f"no deal credited {wallet} in {token}: the platform relays withdrawals of deal "
+            "credits only; GET .../credits gives the transaction to send from the wallet",
+            state="no_credit",
+        )
+    return collaboration
+
+
+def relay_withdrawal(
+    *,
+    session: Session,
+    chain: ChainClient | None,
+    settings: Settings,
+    wallet: str,
+    body: WithdrawBody,
+    token: str,
+    to: str,
+) -> WithdrawResult:
+    """Claim the withdrawal's row against the crediting deal's creator budget, check the
+    signature as the escrow will, then send `withdrawBySig` from the relayer."""
+    chain = require_chain(chain)
+    collaboration = _crediting_collaboration(session, wallet, token)
+    key = relayer_key(settings, chain)
+    relayer = Account.from_key(key).address
+    # One row per signed nonce of the wallet (the ledger's action names it by a digest: the
+    # column is short): the same withdrawal posted twice meets its own row (409).
+    digest = keccak(text=f"{wallet}:{token}:{body.nonce}").hex()[:10]
+    row = RelayedAction(
+        collaboration_id=collaboration.id,
+        creator_id=collaboration.creator_id,
+        action=f"withdraw:{digest}",
+        relayer=relayer,
+    )
+    _spend_budget(session, settings, row)
+    escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
+    erc20 = None if token == ETH else token
+    current = chain.ask(escrow.nonce_of, wallet)
+    if body.nonce != current:
+        raise Conflict(
+            f"the wallet's escrow nonce is {current}, not {body.nonce}: that withdrawal was "
+            "sent already or is stale; sign a new one",
+        )
+    amount = _require_credit(chain, wallet, token)
+    typed = escrow.withdraw_typed_data(wallet, erc20, to, body.deadline, nonce=body.nonce)
+    signature = require_typed_signer(
+        typed,
+        body.signature,
+        signer=wallet,
+        field="signature",
+        mismatch="does not match the withdrawal",
+        detail="the signature is not the wallet's signature of this withdrawal; sign the typed "
+        "data from GET /v1/wallets/{address}/credits/withdrawal with the same token and to",
+    )
+    tx = escrow.build_withdraw_by_sig(wallet, erc20, to, body.deadline, signature)
+    try:
+        relayer, receipt = send_as_relayer(chain=chain, settings=settings, tx=tx)
+    except ContractRevert as exc:
+        raise Conflict(f"the escrow refused the relayed withdrawal: {exc}") from None
+    row.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+    session.add(row)
+    return WithdrawResult(
+        wallet=wallet,
+        token=token,
+        to=to,
+        amount=str(amount),
+        collaboration_id=collaboration.id,
         relayer=relayer,
         tx_hash=row.tx_hash,
         gas_used=int(receipt["gasUsed"]),

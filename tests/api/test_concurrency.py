@@ -217,3 +217,80 @@ def test_parallel_relays_of_one_creator_stay_within_its_budget(
     assert sorted(a.status_code for a in answers) == [200, 429, 429]
     sql = "SELECT count(*) FROM relayed_action WHERE creator_id = :id"
     assert _count(database_url, sql, id=deal.creator.id) == 1
+
+
+def _relayer_nonce(w3) -> int:
+    from eth_account import Account
+
+    from api.relay.service import LOCAL_RELAYER_KEY
+
+    return w3.eth.get_transaction_count(Account.from_key(LOCAL_RELAYER_KEY).address)
+
+
+def test_parallel_posts_of_the_last_settlement_signature_settle_once(
+    deal_http, deal_settings, chain, wallets, database_url
+):
+    """Both parties' signatures of one split: the creator's, posted four times at once, has the
+    relayer send `settle` once, and every post answers with that one transaction."""
+    from tests.api.test_settlements import disputed_deal, signed
+
+    _, w3, _ = chain
+    run_indexer = _indexer_of(deal_settings, database_url)
+    deal, fresh, _ = disputed_deal(deal_http, chain, wallets, run_indexer)
+    url = f"{deal.collaboration_url}/settlement"
+    brand = deal.brand.post(url, json=signed(deal, deal.brand, fresh.brand, 6_500))
+    assert brand.status_code == 200, brand.text
+    body = signed(deal, deal.creator, fresh.creator, 6_500)
+    sent_before = _relayer_nonce(w3)
+    answers = race(lambda _: deal.creator.post(url, json=body), n=4)
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert len({a.json()["tx_hash"] for a in answers}) == 1
+    assert _relayer_nonce(w3) == sent_before + 1
+    sql = "SELECT count(*) FROM settlement WHERE collaboration_id = :id AND tx_hash IS NOT NULL"
+    assert _count(database_url, sql, id=deal.collaboration["id"]) == 1
+    events = "SELECT count(*) FROM event WHERE type = 'collaboration.settlement_proposed'"
+    assert _count(database_url, events) == 2  # the brand's and the creator's, once each
+
+
+def test_parallel_requests_for_the_dispute_rule_apply_it_once(
+    deal_http, deal_settings, chain, wallets, database_url
+):
+    from api.collaborations.service import DISPUTE_TIMEOUT_SECONDS
+    from tests.api.deals import advance
+    from tests.api.test_settlements import disputed_deal
+
+    _, w3, _ = chain
+    run_indexer = _indexer_of(deal_settings, database_url)
+    deal, _, _ = disputed_deal(deal_http, chain, wallets, run_indexer)
+    advance(w3, DISPUTE_TIMEOUT_SECONDS)
+    url = f"{deal.collaboration_url}/dispute-rule"
+    parties = [deal.brand, deal.creator] * 2
+    sent_before = _relayer_nonce(w3)
+    answers = race(lambda i: parties[i].post(url), n=len(parties))
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert len({a.json()["tx_hash"] for a in answers}) == 1
+    assert _relayer_nonce(w3) == sent_before + 1
+    run_indexer(deal_http)
+    assert deal.state()["resolution"]["by"] == "dispute_rule"
+
+
+def test_parallel_relays_of_one_withdrawal_send_it_once(
+    deal_client, deal_http, chain, wallets, database_url
+):
+    """A credited payee's signed Withdraw posted four times at once: one relay, one ledger row
+    against the creator's budget, and the credit arrives once."""
+    from eth_account import Account
+
+    from tests.api.deals import address
+    from tests.api.test_relayed_withdrawals import credited_payee, signed_withdrawal
+
+    _, w3, _ = chain
+    deal, key, credit = credited_payee(deal_client, chain, wallets)  # set up in-process
+    to = Account.create().address
+    body = signed_withdrawal(deal_client, key, to)
+    url = f"/v1/wallets/{address(key)}/credits/withdrawal"
+    answers = race(lambda _: deal_http.post(url, json=body), n=4)
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    assert w3.eth.get_balance(to) == credit
+    sql = "SELECT count(*) FROM relayed_action WHERE creator_id = :id AND action LIKE 'withdraw:%'"
+    assert _count(database_url, sql, id=deal.creator.id) == 1
