@@ -274,7 +274,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing(client, receiver, database_u
 
     first = _worker_process(database_url)
     try:
-        receiver.wait_for(1)
+        # A process that imports the whole app: slow to start on a busy machine.
+        receiver.wait_for(1, timeout=120)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)
