@@ -15,7 +15,7 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.settings import Settings
 from api.creators.models import Creator
 from api.events.service import emit
-from api.kit.pagination import Page, PageParams, page_of, paginate
+from api.kit.pagination import Page, PageParams, page_of_all, paginate
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
@@ -83,9 +83,13 @@ def _with_collaboration(statement):
     return statement.outerjoin(Collaboration, Collaboration.offer_id == Offer.id)
 
 
+# Statuses of an offer that was never accepted, so has no deal to look up.
+NEVER_ACCEPTED = ("sent", "countered", "screened_out", "declined")
+
+
 def collaboration_of(*, session: Session, offer: Offer) -> Collaboration | None:
-    if offer.status in ("sent", "countered", "screened_out", "declined"):
-        return None  # never accepted: no deal
+    if offer.status in NEVER_ACCEPTED:
+        return None
     return session.exec(select(Collaboration).where(Collaboration.offer_id == offer.id)).first()
 
 
@@ -191,16 +195,6 @@ def transition(
         )
 
 
-def versions_of(*, session: Session, offer: Offer) -> list[OfferVersion]:
-    return list(
-        session.exec(
-            select(OfferVersion)
-            .where(OfferVersion.offer_id == offer.id)
-            .order_by(OfferVersion.number)
-        )
-    )
-
-
 def current_version(*, session: Session, offer: Offer) -> OfferVersion:
     return session.exec(
         select(OfferVersion).where(
@@ -233,7 +227,34 @@ def version_public(version: OfferVersion) -> OfferVersionPublic:
 
 
 def to_public(offer: Offer, *, session: Session) -> OfferPublic:
-    versions = versions_of(session=session, offer=offer)
+    return to_publics([offer], session=session)[0]
+
+
+def to_publics(offers: list[Offer], *, session: Session) -> list[OfferPublic]:
+    """Offers as the API shows them, in two queries however many they are: their versions,
+    and the deals of those ever accepted (the status a deal shows)."""
+    if not offers:
+        return []
+    versions: dict[str, list[OfferVersion]] = {offer.id: [] for offer in offers}
+    for version in session.exec(
+        select(OfferVersion)
+        .where(OfferVersion.offer_id.in_(list(versions)))
+        .order_by(OfferVersion.offer_id, OfferVersion.number)
+    ):
+        versions[version.offer_id].append(version)
+    accepted = [offer.id for offer in offers if offer.status not in NEVER_ACCEPTED]
+    deals = {}
+    if accepted:
+        statement = select(Collaboration).where(Collaboration.offer_id.in_(accepted))
+        deals = {deal.offer_id: deal for deal in session.exec(statement)}
+    now = utcnow()
+    return [
+        _public(offer, versions[offer.id], effective_status(offer, deals.get(offer.id), now))
+        for offer in offers
+    ]
+
+
+def _public(offer: Offer, versions: list[OfferVersion], status: str) -> OfferPublic:
     current = versions[-1]
     return OfferPublic(
         id=offer.id,
@@ -249,7 +270,7 @@ def to_public(offer: Offer, *, session: Session) -> OfferPublic:
         deliverables=current.deliverables,
         usage_rights=current.usage_rights,
         revenue_share=current.revenue_share,
-        status=current_status(session=session, offer=offer),
+        status=status,
         screening=Screening(**offer.screening),
         decline_reason=offer.decline_reason,
         expires_at=offer.expires_at,
@@ -500,7 +521,7 @@ def list_offers(
                 effective_status_sql(utcnow()) == status
             )
     rows = list(session.exec(paginate(statement, Offer.id, params)))
-    return page_of(rows, params, lambda offer: to_public(offer, session=session))
+    return page_of_all(rows, params, lambda offers: to_publics(offers, session=session))
 
 
 def get_visible_offer(*, session: Session, principal: Principal, offer_id: str) -> Offer:
