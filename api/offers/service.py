@@ -145,17 +145,19 @@ def expire_stale_offers(
     return len(expired)
 
 
-def emit_offer_event(*, session: Session, offer: Offer, kind: str) -> None:
+def emit_offer_event(*, session: Session, offer: Offer, kind: str) -> OfferPublic:
     """`offer.<kind>`, seen by the offer's brand and creator (a creator lists its screened-out
-    offers too), with the offer as `GET /v1/offers/{id}` shows it."""
+    offers too), with the offer as `GET /v1/offers/{id}` shows it (returned)."""
+    public = to_public(offer, session=session)
     emit(
         session,
         type=f"offer.{kind}",
         resource_type="offer",
         resource_id=offer.id,
-        data=to_public(offer, session=session),
+        data=public,
         audience=[offer.brand_id, offer.creator_id],
     )
+    return public
 
 
 def transition(
@@ -351,7 +353,9 @@ def create_offer(
     deployment.check(tokens=[("token", token)])
     _require_min_fee(creator=creator, amount=data.amount, token=token)
     _require_within_a_year(data.deliver_by)
-    _require_no_open_offer(session=session, request_id=collab_request.id, creator_id=creator.id)
+    stale = _require_no_open_offer(
+        session=session, request_id=collab_request.id, creator_id=creator.id
+    )
     status, screening = screen(
         session=session,
         index=index,
@@ -360,7 +364,8 @@ def create_offer(
         amount=data.amount,
         token=token,
     )
-    expire_stale_offers(session=session, request_id=collab_request.id, creator_id=creator.id)
+    if stale:  # else the pair has nothing to expire: three UPDATEs saved on most offers
+        expire_stale_offers(session=session, request_id=collab_request.id, creator_id=creator.id)
     now = utcnow()
     deliverables = collab_request.deliverables
     usage_rights = data.usage_rights.model_dump() if data.usage_rights else None
@@ -422,8 +427,7 @@ def create_offer(
         )
     )
     session.flush()
-    emit_offer_event(session=session, offer=offer, kind=status)
-    return to_public(offer, session=session)
+    return emit_offer_event(session=session, offer=offer, kind=status)
 
 
 def _version(
@@ -483,17 +487,19 @@ def _require_within_a_year(deliver_by: datetime) -> None:
         )
 
 
-def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str) -> None:
-    """The early, friendly answer (it names the open offer); the schema has the last word."""
-    pending = session.exec(
-        _with_collaboration(select(Offer.id)).where(
-            Offer.request_id == request_id,
-            Offer.creator_id == creator_id,
-            effective_status_sql(utcnow()).in_(OPEN_OFFER_STATUSES),
+def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str) -> bool:
+    """The early, friendly answer (it names the open offer); the schema has the last word.
+    True when a stale offer (open as stored, expired in effect) still holds the pair's slot
+    in the unique index: it must be written down as expired before a new offer goes in."""
+    pair = session.exec(
+        _with_collaboration(select(Offer.id, Offer.status, effective_status_sql(utcnow()))).where(
+            Offer.request_id == request_id, Offer.creator_id == creator_id
         )
-    ).first()
+    ).all()
+    pending = [offer_id for offer_id, _, status in pair if status in OPEN_OFFER_STATUSES]
     if pending:
-        raise Conflict(f"offer {pending} to this creator for this request is still open")
+        raise Conflict(f"offer {pending[0]} to this creator for this request is still open")
+    return any(stored in OPEN_OFFER_STATUSES for _, stored, _ in pair)
 
 
 def _visible(principal: Principal):
