@@ -405,11 +405,13 @@ def create_offer(
         screening=screening.model_dump(),
         expires_at=min(now + timedelta(seconds=settings.offer_ttl_seconds), data.deliver_by),
     )
-    # The partial unique index decides between racing offers: the loser's insert fails here.
+    # The partial unique index decides between racing offers: the loser's insert fails here,
+    # and the whole unit of work rolls back. No savepoint: on SQLite, a SAVEPOINT before the
+    # transaction's first write opens a transaction of its own, which its RELEASE commits (the
+    # offer was then visible, and kept, without its version and event).
     try:
-        with session.begin_nested():
-            session.add(offer)
-            session.flush()
+        session.add(offer)
+        session.flush()
     except IntegrityError:
         raise Conflict(
             "another offer to this creator for this request is open (sent at the same time)"
