@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from api.creators.models import Creator
 from api.me.personal import is_erased
 from matching import Audience, CreatorProfile, MatchIndex, load_taxonomy
+from matching.interpret import embed
 from matching.semantic import creator_meaning, from_stored, to_stored
 
 log = logging.getLogger("collab.index")
@@ -149,6 +150,9 @@ def one_blas_thread() -> None:
 
 def build_index(session: Session) -> SharedIndex:
     one_blas_thread()
+    # The sentence encoder takes a second or two of CPU to load: at start-up, rather than in
+    # the first request that reads a phrase, holding up every other request meanwhile.
+    embed(["."])
     index = MatchIndex()
     creators = list(session.exec(select(Creator)))
     index.upsert_many(creator_profile(c) for c in creators if not is_erased(c))
