@@ -247,7 +247,8 @@ def start_server(argv: list[str], env: dict, port: int, log: Path, path: str) ->
         argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle
     )
     server = Server(process, port, log)
-    deadline = time.monotonic() + 60
+    # Start-up builds the index and loads the sentence encoder: slow under the profiler.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()[-2000:]}")
