@@ -19,6 +19,7 @@ from api.chain.client import install_handler as install_chain_handler
 from api.chain.indexer import start_background, stop_background
 from api.charities.router import router as charities_router
 from api.collaborations.router import router as collaborations_router
+from api.core import principals
 from api.core.db import make_engine
 from api.core.deployment import deployment_at_start
 from api.core.errors import install_handlers
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.startup_hooks = [start_background, start_refresh, webhook_worker.start_background]
     app.state.shutdown_hooks = [stop_background, stop_refresh, webhook_worker.stop_background]
+    principals.install(app)
     install_handlers(app)
     install_chain_handler(app)
     for router in (

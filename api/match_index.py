@@ -13,10 +13,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session, select
+from threadpoolctl import threadpool_limits
 
 from api.creators.models import Creator
 from api.me.personal import is_erased
 from matching import Audience, CreatorProfile, MatchIndex, load_taxonomy
+from matching.interpret import embed
 from matching.semantic import creator_meaning, from_stored, to_stored
 
 log = logging.getLogger("collab.index")
@@ -138,7 +140,19 @@ class SharedIndex:
         return self._index.score_one(brief, creator)
 
 
+def one_blas_thread() -> None:
+    """Every BLAS call of this process on one thread. The server's parallelism is its requests:
+    a search's product of the brief with every creator's meaning (64 x n) is a few hundred
+    microseconds on one core, but split over OpenBLAS's threads while other requests hold the
+    cores it spins and waits, about 20 times slower (measured at 10k creators, 2 cores)."""
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def build_index(session: Session) -> SharedIndex:
+    one_blas_thread()
+    # The sentence encoder takes a second or two of CPU to load: at start-up, rather than in
+    # the first request that reads a phrase, holding up every other request meanwhile.
+    embed(["."])
     index = MatchIndex()
     creators = list(session.exec(select(Creator)))
     index.upsert_many(creator_profile(c) for c in creators if not is_erased(c))

@@ -13,6 +13,7 @@ from api.brands.models import (
 from api.core.auth import hash_api_key, new_api_key
 from api.core.deployment import Deployment
 from api.core.errors import NotFound
+from api.core.principals import forget_principal
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.legal.models import IDENTITY_FIELDS
@@ -90,4 +91,6 @@ def update_brand(
     brand.updated_at = utcnow()
     session.add(brand)
     session.flush()
+    if "wallet" in changes:  # the cached principal carries it
+        forget_principal(session, brand.id)
     return brand

@@ -49,11 +49,10 @@ class Principal:
         return f"{self.role}:{self.id}"
 
 
-def _lookup(session: Session, api_key: str) -> Principal | None:
+def _lookup(session: Session, api_key: str, digest: str) -> Principal | None:
     from api.brands.models import Brand
     from api.creators.models import Creator
 
-    digest = hash_api_key(api_key)
     model = Brand if api_key.startswith(KEY_PREFIX["brand"]) else None
     model = Creator if api_key.startswith(KEY_PREFIX["creator"]) else model
     if model is None:
@@ -71,7 +70,17 @@ def _resolve(request: Request, session: Session, api_key: str) -> Principal | No
     operator_key = request.app.state.settings.operator_api_key
     if operator_key and hmac.compare_digest(api_key.encode(), operator_key.encode()):
         return Principal(role="operator", id="operator")
-    return _lookup(session, api_key)
+    cache = request.app.state.principals
+    digest = hash_api_key(api_key)
+    principal = cache.get(digest)
+    if principal is None:
+        # Read before the query: this is the session's first, so it sees what committed
+        # by then, and a change committed since makes `put` drop the answer.
+        generation = cache.generation
+        principal = _lookup(session, api_key, digest)
+        if principal is not None:
+            cache.put(digest, principal, generation)
+    return principal
 
 
 def get_optional_principal(

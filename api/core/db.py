@@ -53,6 +53,9 @@ def get_session(request: Request) -> Iterator[Session]:
     never sees a 201 for a row that is not committed yet (or that failed to commit).
     """
     with Session(request.app.state.engine, expire_on_commit=False) as session:
+        # For a change of API key or wallet to clear the cached principals once it commits
+        # (api.core.principals.forget_principal).
+        session.info["principals"] = request.app.state.principals
         try:
             yield session
             session.commit()

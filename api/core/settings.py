@@ -123,6 +123,13 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Redis for rate limits shared by every worker; unset = in memory"
     )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="how long an API key's principal is cached; 0 = ask the database every time "
+        "(another worker without REDIS_URL may accept a rotated key this long)",
+    )
     rate_limits_enabled: bool = True
     rate_limit_per_address: str = Field(
         "60000/minute", description="requests per client address (all /v1 routes)"

@@ -8,6 +8,7 @@ from api.core.auth import hash_api_key, new_api_key
 from api.core.db import on_commit
 from api.core.deployment import Deployment
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.principals import forget_principal
 from api.creators.models import (
     Creator,
     CreatorCreate,
@@ -154,5 +155,7 @@ def update_creator(
     creator.updated_at = utcnow()
     session.add(creator)
     session.flush()
+    if "wallet" in changes:  # the cached principal carries it
+        forget_principal(session, creator.id)
     _sync_index(session, index, creator)
     return creator

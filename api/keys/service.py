@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from api.brands.models import Brand
 from api.core.auth import hash_api_key, new_api_key
 from api.core.errors import Conflict, InvalidInput, SignInRejected
+from api.core.principals import forget_principal
 from api.creators.models import Creator
 from api.keys.models import (
     ACCOUNT_URN,
@@ -212,4 +213,5 @@ def rotate_key(
     account.updated_at = utcnow()
     session.add(account)
     session.flush()
+    forget_principal(session, account.id)
     return KeyRotated(id=account.id, role=role, api_key=api_key, api_key_note=KEY_SHOWN_ONCE)

@@ -41,8 +41,12 @@ def paginate(statement, id_column, params: PageParams):
 
 
 def page_of(rows: list, params: PageParams, to_public) -> Page:
+    return page_of_all(rows, params, lambda page: [to_public(row) for row in page])
+
+
+def page_of_all(rows: list, params: PageParams, to_publics) -> Page:
+    """`page_of` with one call for the whole page (``to_publics``: rows -> items), so what the
+    items need beyond their rows is read in one query, not one per row."""
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
-    return Page(
-        items=[to_public(row) for row in rows], next_cursor=rows[-1].id if has_more else None
-    )
+    return Page(items=to_publics(rows), next_cursor=rows[-1].id if has_more else None)

@@ -22,6 +22,7 @@ from api.collaborations.models import UNFUNDED, Collaboration
 from api.core.auth import KEY_PREFIX, Principal, Role, hash_api_key
 from api.core.db import on_commit
 from api.core.errors import Conflict
+from api.core.principals import forget_principal
 from api.creators import service as creators
 from api.creators.models import Creator
 from api.kit.time import utcnow
@@ -197,6 +198,7 @@ def erase_account(*, session: Session, index: SharedIndex, principal: Principal)
                 session.execute(update(table).where(*where).values(**changes))
                 anonymised[table.name] = anonymised.get(table.name, 0) + 1
     session.expire_all()  # ORM objects loaded earlier (by auth, say) would show the old values
+    forget_principal(session, account_id)
     if role == "creator":
         on_commit(session, lambda: index.delete(account_id))
     return ErasureReport(

@@ -39,6 +39,9 @@ class Offer(SQLModel, table=True):
             sqlite_where=OPEN_OFFER_WHERE,
             postgresql_where=OPEN_OFFER_WHERE,
         ),
+        # GET /v1/offers: one account's offers in id order, a page without sorting them all.
+        Index("ix_offer_brand_id_id", "brand_id", "id"),
+        Index("ix_offer_creator_id_id", "creator_id", "id"),
     )
 
     id: str = DBField(primary_key=True, max_length=40)

@@ -15,7 +15,7 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.settings import Settings
 from api.creators.models import Creator
 from api.events.service import emit
-from api.kit.pagination import Page, PageParams, page_of, paginate
+from api.kit.pagination import Page, PageParams, page_of_all, paginate
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
@@ -83,9 +83,13 @@ def _with_collaboration(statement):
     return statement.outerjoin(Collaboration, Collaboration.offer_id == Offer.id)
 
 
+# Statuses of an offer that was never accepted, so has no deal to look up.
+NEVER_ACCEPTED = ("sent", "countered", "screened_out", "declined")
+
+
 def collaboration_of(*, session: Session, offer: Offer) -> Collaboration | None:
-    if offer.status in ("sent", "countered", "screened_out", "declined"):
-        return None  # never accepted: no deal
+    if offer.status in NEVER_ACCEPTED:
+        return None
     return session.exec(select(Collaboration).where(Collaboration.offer_id == offer.id)).first()
 
 
@@ -141,17 +145,19 @@ def expire_stale_offers(
     return len(expired)
 
 
-def emit_offer_event(*, session: Session, offer: Offer, kind: str) -> None:
+def emit_offer_event(*, session: Session, offer: Offer, kind: str) -> OfferPublic:
     """`offer.<kind>`, seen by the offer's brand and creator (a creator lists its screened-out
-    offers too), with the offer as `GET /v1/offers/{id}` shows it."""
+    offers too), with the offer as `GET /v1/offers/{id}` shows it (returned)."""
+    public = to_public(offer, session=session)
     emit(
         session,
         type=f"offer.{kind}",
         resource_type="offer",
         resource_id=offer.id,
-        data=to_public(offer, session=session),
+        data=public,
         audience=[offer.brand_id, offer.creator_id],
     )
+    return public
 
 
 def transition(
@@ -191,16 +197,6 @@ def transition(
         )
 
 
-def versions_of(*, session: Session, offer: Offer) -> list[OfferVersion]:
-    return list(
-        session.exec(
-            select(OfferVersion)
-            .where(OfferVersion.offer_id == offer.id)
-            .order_by(OfferVersion.number)
-        )
-    )
-
-
 def current_version(*, session: Session, offer: Offer) -> OfferVersion:
     return session.exec(
         select(OfferVersion).where(
@@ -233,7 +229,34 @@ def version_public(version: OfferVersion) -> OfferVersionPublic:
 
 
 def to_public(offer: Offer, *, session: Session) -> OfferPublic:
-    versions = versions_of(session=session, offer=offer)
+    return to_publics([offer], session=session)[0]
+
+
+def to_publics(offers: list[Offer], *, session: Session) -> list[OfferPublic]:
+    """Offers as the API shows them, in two queries however many they are: their versions,
+    and the deals of those ever accepted (the status a deal shows)."""
+    if not offers:
+        return []
+    versions: dict[str, list[OfferVersion]] = {offer.id: [] for offer in offers}
+    for version in session.exec(
+        select(OfferVersion)
+        .where(OfferVersion.offer_id.in_(list(versions)))
+        .order_by(OfferVersion.offer_id, OfferVersion.number)
+    ):
+        versions[version.offer_id].append(version)
+    accepted = [offer.id for offer in offers if offer.status not in NEVER_ACCEPTED]
+    deals = {}
+    if accepted:
+        statement = select(Collaboration).where(Collaboration.offer_id.in_(accepted))
+        deals = {deal.offer_id: deal for deal in session.exec(statement)}
+    now = utcnow()
+    return [
+        _public(offer, versions[offer.id], effective_status(offer, deals.get(offer.id), now))
+        for offer in offers
+    ]
+
+
+def _public(offer: Offer, versions: list[OfferVersion], status: str) -> OfferPublic:
     current = versions[-1]
     return OfferPublic(
         id=offer.id,
@@ -249,7 +272,7 @@ def to_public(offer: Offer, *, session: Session) -> OfferPublic:
         deliverables=current.deliverables,
         usage_rights=current.usage_rights,
         revenue_share=current.revenue_share,
-        status=current_status(session=session, offer=offer),
+        status=status,
         screening=Screening(**offer.screening),
         decline_reason=offer.decline_reason,
         expires_at=offer.expires_at,
@@ -330,7 +353,9 @@ def create_offer(
     deployment.check(tokens=[("token", token)])
     _require_min_fee(creator=creator, amount=data.amount, token=token)
     _require_within_a_year(data.deliver_by)
-    _require_no_open_offer(session=session, request_id=collab_request.id, creator_id=creator.id)
+    stale = _require_no_open_offer(
+        session=session, request_id=collab_request.id, creator_id=creator.id
+    )
     status, screening = screen(
         session=session,
         index=index,
@@ -339,7 +364,8 @@ def create_offer(
         amount=data.amount,
         token=token,
     )
-    expire_stale_offers(session=session, request_id=collab_request.id, creator_id=creator.id)
+    if stale:  # else the pair has nothing to expire: three UPDATEs saved on most offers
+        expire_stale_offers(session=session, request_id=collab_request.id, creator_id=creator.id)
     now = utcnow()
     deliverables = collab_request.deliverables
     usage_rights = data.usage_rights.model_dump() if data.usage_rights else None
@@ -379,11 +405,13 @@ def create_offer(
         screening=screening.model_dump(),
         expires_at=min(now + timedelta(seconds=settings.offer_ttl_seconds), data.deliver_by),
     )
-    # The partial unique index decides between racing offers: the loser's insert fails here.
+    # The partial unique index decides between racing offers: the loser's insert fails here,
+    # and the whole unit of work rolls back. No savepoint: on SQLite, a SAVEPOINT before the
+    # transaction's first write opens a transaction of its own, which its RELEASE commits (the
+    # offer was then visible, and kept, without its version and event).
     try:
-        with session.begin_nested():
-            session.add(offer)
-            session.flush()
+        session.add(offer)
+        session.flush()
     except IntegrityError:
         raise Conflict(
             "another offer to this creator for this request is open (sent at the same time)"
@@ -401,8 +429,7 @@ def create_offer(
         )
     )
     session.flush()
-    emit_offer_event(session=session, offer=offer, kind=status)
-    return to_public(offer, session=session)
+    return emit_offer_event(session=session, offer=offer, kind=status)
 
 
 def _version(
@@ -462,17 +489,19 @@ def _require_within_a_year(deliver_by: datetime) -> None:
         )
 
 
-def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str) -> None:
-    """The early, friendly answer (it names the open offer); the schema has the last word."""
-    pending = session.exec(
-        _with_collaboration(select(Offer.id)).where(
-            Offer.request_id == request_id,
-            Offer.creator_id == creator_id,
-            effective_status_sql(utcnow()).in_(OPEN_OFFER_STATUSES),
+def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str) -> bool:
+    """The early, friendly answer (it names the open offer); the schema has the last word.
+    True when a stale offer (open as stored, expired in effect) still holds the pair's slot
+    in the unique index: it must be written down as expired before a new offer goes in."""
+    pair = session.exec(
+        _with_collaboration(select(Offer.id, Offer.status, effective_status_sql(utcnow()))).where(
+            Offer.request_id == request_id, Offer.creator_id == creator_id
         )
-    ).first()
+    ).all()
+    pending = [offer_id for offer_id, _, status in pair if status in OPEN_OFFER_STATUSES]
     if pending:
-        raise Conflict(f"offer {pending} to this creator for this request is still open")
+        raise Conflict(f"offer {pending[0]} to this creator for this request is still open")
+    return any(stored in OPEN_OFFER_STATUSES for _, stored, _ in pair)
 
 
 def _visible(principal: Principal):
@@ -500,7 +529,7 @@ def list_offers(
                 effective_status_sql(utcnow()) == status
             )
     rows = list(session.exec(paginate(statement, Offer.id, params)))
-    return page_of(rows, params, lambda offer: to_public(offer, session=session))
+    return page_of_all(rows, params, lambda offers: to_publics(offers, session=session))
 
 
 def get_visible_offer(*, session: Session, principal: Principal, offer_id: str) -> Offer:

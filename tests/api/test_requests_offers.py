@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
+
+from api.offers import service as offers_service
 from tests.factories import (
     ONE_ETH,
     future,
@@ -245,3 +249,19 @@ def test_the_brand_sees_why_a_creator_is_not_a_match(client) -> None:
     assert brand.get(f"{url}/cre_{'0' * 32}").status_code == 404
     assert tester.get(f"{url}/{aligned.id}").status_code == 404  # another brand's request
     assert aligned.get(f"{url}/{aligned.id}").status_code == 403
+
+
+def test_an_offer_whose_unit_of_work_fails_is_not_kept(client, engine, monkeypatch) -> None:
+    """An offer, its first version and its event commit together or not at all (on SQLite a
+    savepoint opened before the first write committed the offer on its own)."""
+    brand, creator = register_brand(client), register_creator(client)
+    request = post_request(brand)
+
+    def fail(**_):
+        raise RuntimeError("the event could not be written")
+
+    monkeypatch.setattr(offers_service, "emit_offer_event", fail)
+    with pytest.raises(RuntimeError):
+        brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id))
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM offer")).scalar_one() == 0
