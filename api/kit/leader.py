@@ -5,8 +5,11 @@ On PostgreSQL the leader holds a session-level advisory lock (`pg_try_advisory_l
 connection of its own for as long as its loop runs; the others try again every few seconds.
 When the leader's process dies its connection closes, PostgreSQL frees the lock and the next
 contender takes over. A leader that loses its connection steps down (its loop stops) and
-contends again. On SQLite (one process: `collab serve --workers` refuses more) the loop runs as
-it always did: the indexer's step and the webhook leases keep a second process harmless.
+contends again; it notices within RETRY_SECONDS, and meanwhile another may already lead: the
+indexer's per-step transaction lock and the webhook delivery leases keep that overlap harmless.
+
+On SQLite (one process: `collab serve --workers` refuses more) the loop runs as it always did:
+the indexer's step and the webhook leases keep a second process harmless.
 """
 
 from __future__ import annotations
