@@ -220,3 +220,44 @@ def test_collab_worker_waits_while_an_api_process_runs_the_webhook_worker(
     finally:
         if worker is not None:
             worker.stop()
+
+
+def test_collab_serve_with_two_workers_runs_one_indexer_and_one_webhook_worker(
+    pg_url: str, chain
+) -> None:
+    import httpx
+
+    from api.chain.indexer import LEADER_ROLE as INDEXER_ROLE
+    from contracts.localchain import free_port
+
+    node, _, deployment = chain
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CHAIN_"))}
+    env |= {
+        "DATABASE_URL": pg_url,
+        "CHAIN_RPC_URL": node.rpc_url,
+        "ESCROW_ADDRESS": deployment.escrow_address,
+        "SPLITTER_FACTORY_ADDRESS": deployment.splitter_factory_address,
+        "STABLECOIN_ADDRESS": deployment.stablecoin_address,
+        "INDEXER_START_BLOCK": str(deployment.start_block),
+        "PORT": str(port),
+        "LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+    }
+    server = Process([sys.executable, "-m", "api.cli", "serve", "--workers", "2"], env)
+    try:
+        started = lambda: sum("Application startup complete" in line for line in server.lines)  # noqa: E731
+        wait_until(lambda: started() == 2, "two workers started")
+        wait_until(
+            lambda: holders(pg_url, INDEXER_ROLE) and holders(pg_url, WEBHOOK_ROLE),
+            "an indexer and a webhook worker",
+        )
+        time.sleep(1.0)  # the other worker has tried meanwhile
+        for role in (INDEXER_ROLE, WEBHOOK_ROLE):
+            assert sum(f"now runs the {role}" in line for line in server.lines) == 1
+            assert len(holders(pg_url, role)) == 1
+        health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).json()
+        assert health["status"] == "ok"
+        assert health["database"]["dialect"] == "postgresql"
+    finally:
+        server.stop(signal.SIGINT)
