@@ -164,27 +164,32 @@ def refresh_index(engine, index: SharedIndex) -> int:
     """Upsert creators changed since the last look, by anyone: another API process, or the
     `collab indexer` process counting a completed deal. Returns how many were seen.
 
-    It reads again every row stamped within LOOKBACK of the newest stamp seen (a row may be
-    committed after a newer one) and applies those whose stamp it has not applied yet."""
+    It looks again at every row stamped within LOOKBACK of the newest stamp seen (a row may be
+    committed after a newer one), by id and stamp only, and loads and applies those whose stamp
+    it has not applied yet."""
     with Session(engine) as session:
-        statement = select(Creator)
+        stamps = select(Creator.id, Creator.updated_at)
         if index.watermark is not None:
-            statement = statement.where(Creator.updated_at >= index.watermark - LOOKBACK)
-        changed = list(session.exec(statement))
+            stamps = stamps.where(Creator.updated_at >= index.watermark - LOOKBACK)
+        seen = session.exec(stamps).all()
+        fresh = [key for key, at in seen if index.applied.get(key) != at]
+        changed = []
+        for start in range(0, len(fresh), 500):
+            batch = fresh[start : start + 500]
+            changed += session.exec(select(Creator).where(Creator.id.in_(batch))).all()
     for creator in changed:
-        if index.applied.get(creator.id) == creator.updated_at:
-            continue  # seen at an earlier refresh
         if is_erased(creator):  # erased by another process: out of the matches
             index.delete(creator.id)
         else:
             index.upsert(creator_profile(creator))
         index.applied[creator.id] = creator.updated_at
-        if index.watermark is None or creator.updated_at > index.watermark:
-            index.watermark = creator.updated_at
+    for _, at in seen:
+        if index.watermark is None or at > index.watermark:
+            index.watermark = at
     if index.watermark is not None:
         horizon = index.watermark - LOOKBACK
         index.applied = {key: at for key, at in index.applied.items() if at >= horizon}
-    return len(changed)
+    return len(seen)
 
 
 def start_refresh(app) -> None:
