@@ -284,7 +284,7 @@ def start_server(argv: list[str], env: dict, port: int, log: Path, path: str) ->
         argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle
     )
     server = Server(process, port, log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a 10k-creator index builds slowly on a busy machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()[-2000:]}")
