@@ -247,7 +247,7 @@ def test_collab_serve_with_two_workers_runs_one_indexer_and_one_webhook_worker(
     server = Process([sys.executable, "-m", "api.cli", "serve", "--workers", "2"], env)
     try:
         started = lambda: sum("Application startup complete" in line for line in server.lines)  # noqa: E731
-        wait_until(lambda: started() == 2, "two workers started")
+        wait_until(lambda: started() == 2, "two workers started", seconds=180)
         wait_until(
             lambda: holders(pg_url, INDEXER_ROLE) and holders(pg_url, WEBHOOK_ROLE),
             "an indexer and a webhook worker",
