@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import typer
 
-from api.core.runtime import StartupError, load_settings, local_stack
+from api.core.runtime import (
+    StartupError,
+    check_workers,
+    load_settings,
+    local_stack,
+    settings_environment,
+)
 
 app = typer.Typer(help="Collab: ethical brand-creator collaborations.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -36,6 +43,9 @@ def _logging(level: str) -> None:
 def serve(
     host: str = typer.Option(None, help="default: HOST or 127.0.0.1"),
     port: int = typer.Option(None, help="default: PORT or 8000"),
+    workers: int = typer.Option(
+        None, min=1, max=64, help="API processes; default: WEB_WORKERS or 1"
+    ),
 ) -> None:
     """Start the chain (unless CHAIN_RPC_URL is set), deploy, migrate and serve the API."""
     import uvicorn
@@ -46,23 +56,42 @@ def serve(
 
     die_with_parent()  # if `make run` itself is killed, the server (and so anvil) goes too
     try:
-        settings = load_settings()
+        settings = load_settings(**({"web_workers": workers} if workers else {}))
         _logging(settings.log_level)
+        check_workers(settings)
         check_start(settings)
         with local_stack(settings) as ready:
             base_url = f"http://{host or ready.host}:{port or ready.port}"
             if ready.dev_signer or ready.seed_demo:
                 typer.echo(_seed(ready, base_url))
-            application = create_app(ready)
+            where = {"host": host or ready.host, "port": port or ready.port}
+            log_level = ready.log_level.lower()
             typer.echo(f"Collab API on {base_url} (web app: {base_url}/, docs: {base_url}/docs)")
-            uvicorn.run(
-                application,
-                host=host or ready.host,
-                port=port or ready.port,
-                log_level=ready.log_level.lower(),
-            )
+            if ready.web_workers == 1:
+                uvicorn.run(create_app(ready), **where, log_level=log_level)
+            else:
+                # Each worker process builds its app from the environment: hand it what the
+                # start-up decided (the local chain, the deployed addresses).
+                os.environ.update(settings_environment(settings, ready))
+                uvicorn.run(
+                    "api.cli:worker_app",
+                    factory=True,
+                    workers=ready.web_workers,
+                    **where,
+                    log_level=log_level,
+                )
     except StartupError as exc:
         _fail(exc)
+
+
+def worker_app():
+    """The app of one `collab serve --workers N` process, from the settings its parent left in
+    the environment."""
+    from api.app import create_app
+
+    settings = load_settings()
+    _logging(settings.log_level)
+    return create_app(settings)
 
 
 def _seed(settings, base_url: str) -> str:
@@ -106,14 +135,16 @@ def demo(
 def indexer(
     once: bool = typer.Option(False, help="catch up to the chain head, then exit"),
 ) -> None:
-    """Run the chain indexer as its own process (the API runs one in the background too)."""
+    """Run the chain indexer as its own process. On PostgreSQL one process indexes at a time
+    (this one or an API's background indexer): the others wait and take over when it stops."""
     import signal
     import threading
 
     from api.chain.client import ChainClient
-    from api.chain.indexer import Indexer
+    from api.chain.indexer import LEADER_ROLE, Indexer
     from api.core.db import make_engine
     from api.core.runtime import check_chain, check_database
+    from api.kit.leader import as_leader
 
     try:
         settings = load_settings()
@@ -124,8 +155,9 @@ def indexer(
         check_chain(settings)
     except StartupError as exc:
         _fail(exc)
+    engine = make_engine(settings.database_url)
     worker = Indexer(
-        engine=make_engine(settings.database_url),
+        engine=engine,
         chain=ChainClient.from_settings(settings),
         confirmations=settings.confirmations,
         start_block=settings.indexer_start_block,
@@ -137,23 +169,29 @@ def indexer(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     typer.echo(f"indexing {settings.escrow_address} from block {settings.indexer_start_block}")
-    worker.run_forever(stop, settings.indexer_poll_seconds)
+    # One indexer across processes: this one waits while an API process (or another
+    # `collab indexer`) leads, and takes over when that one goes.
+    as_leader(worker.run_forever, engine=engine, role=LEADER_ROLE)(
+        stop, settings.indexer_poll_seconds
+    )
 
 
 @app.command()
 def worker(
     once: bool = typer.Option(False, help="send what is due now, then exit"),
 ) -> None:
-    """Run the webhook worker as its own process (the API runs one in the background too).
-    Deliveries are leased: several workers share the work, and one that dies leaves nothing
-    lost (its deliveries are sent again, same webhook-id, once their lease expires)."""
+    """Run the webhook worker as its own process. On PostgreSQL one process delivers at a time
+    (this one or an API's background worker): the others wait and take over when it stops.
+    Deliveries are leased, so one that dies leaves nothing lost (its deliveries are sent again,
+    same webhook-id, once their lease expires)."""
     import signal
     import threading
 
     from api.core.db import make_engine
     from api.core.runtime import check_database
+    from api.kit.leader import as_leader
     from api.webhooks import wakeup
-    from api.webhooks.worker import WebhookWorker
+    from api.webhooks.worker import LEADER_ROLE, WebhookWorker
 
     try:
         settings = load_settings()
@@ -161,7 +199,8 @@ def worker(
         check_database(settings)
     except StartupError as exc:
         _fail(exc)
-    webhooks = WebhookWorker(engine=make_engine(settings.database_url), settings=settings)
+    engine = make_engine(settings.database_url)
+    webhooks = WebhookWorker(engine=engine, settings=settings)
     if once:
         sent = 0
         while tried := webhooks.run_once():
@@ -177,7 +216,9 @@ def worker(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     typer.echo("delivering webhooks")
-    webhooks.run_forever(stop, settings.worker_poll_seconds)
+    as_leader(webhooks.run_forever, engine=engine, role=LEADER_ROLE)(
+        stop, settings.worker_poll_seconds
+    )
     webhooks.close()
 
 

@@ -1,7 +1,8 @@
 """The in-memory matching index, kept in step with the creators table.
 
 Changes reach the index only after their transaction commits, so a rolled-back update never
-shows in matches. The index is per process: run one API process per index, or rebuild.
+shows in matches. The index is per process; each one picks up the others' changes by polling
+the creators table (refresh_index).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,6 +24,11 @@ from matching.interpret import embed
 from matching.semantic import creator_meaning, from_stored, to_stored
 
 log = logging.getLogger("collab.index")
+# How far behind its newest stamp a refresh looks again. A change is stamped before its
+# transaction commits: a worker that commits a moment after another, with an earlier stamp,
+# would otherwise fall behind the watermark and never be seen. It also covers clock skew
+# between hosts. A transaction longer than this (or hosts further apart) could still be missed.
+LOOKBACK = timedelta(seconds=60)
 
 
 def _known(slugs: list[str]) -> list[str]:
@@ -113,7 +120,9 @@ class SharedIndex:
     def __init__(self, index: MatchIndex | None = None) -> None:
         self._index = index or MatchIndex()
         self._lock = _ReadWriteLock()
-        self.watermark = None  # newest creators.updated_at seen: see refresh_index
+        self.watermark: datetime | None = None  # newest creators.updated_at seen
+        # creator id -> the stamp applied, for rows within LOOKBACK: see refresh_index
+        self.applied: dict[str, datetime] = {}
 
     def __len__(self) -> int:
         with self._lock.reading():
@@ -158,26 +167,43 @@ def build_index(session: Session) -> SharedIndex:
     index.upsert_many(creator_profile(c) for c in creators if not is_erased(c))
     shared = SharedIndex(index)
     shared.watermark = max((c.updated_at for c in creators), default=None)
+    if shared.watermark is not None:
+        shared.applied = {
+            c.id: c.updated_at for c in creators if c.updated_at >= shared.watermark - LOOKBACK
+        }
     return shared
 
 
 def refresh_index(engine, index: SharedIndex) -> int:
     """Upsert creators changed since the last look, by anyone: another API process, or the
-    `collab indexer` process counting a completed deal. Returns how many were seen."""
+    `collab indexer` process counting a completed deal. Returns how many were seen.
+
+    It looks again at every row stamped within LOOKBACK of the newest stamp seen (a row may be
+    committed after a newer one), by id and stamp only, and loads and applies those whose stamp
+    it has not applied yet."""
     with Session(engine) as session:
-        statement = select(Creator)
+        stamps = select(Creator.id, Creator.updated_at)
         if index.watermark is not None:
-            # >= rather than >: rows committed with the same timestamp are not missed.
-            statement = statement.where(Creator.updated_at >= index.watermark)
-        changed = list(session.exec(statement))
+            stamps = stamps.where(Creator.updated_at >= index.watermark - LOOKBACK)
+        seen = session.exec(stamps).all()
+        fresh = [key for key, at in seen if index.applied.get(key) != at]
+        changed = []
+        for start in range(0, len(fresh), 500):
+            batch = fresh[start : start + 500]
+            changed += session.exec(select(Creator).where(Creator.id.in_(batch))).all()
     for creator in changed:
         if is_erased(creator):  # erased by another process: out of the matches
             index.delete(creator.id)
         else:
             index.upsert(creator_profile(creator))
-        if index.watermark is None or creator.updated_at > index.watermark:
-            index.watermark = creator.updated_at
-    return len(changed)
+        index.applied[creator.id] = creator.updated_at
+    for _, at in seen:
+        if index.watermark is None or at > index.watermark:
+            index.watermark = at
+    if index.watermark is not None:
+        horizon = index.watermark - LOOKBACK
+        index.applied = {key: at for key, at in index.applied.items() if at >= horizon}
+    return len(seen)
 
 
 def start_refresh(app) -> None:

@@ -1,16 +1,23 @@
 """API load: a mixed marketplace workload against Collab served by uvicorn, on loopback.
 
-Run: ``python bench/load.py`` (``--creators 10000 --seconds 20 --concurrency 32``).
+Run: ``python bench/load.py`` (``--creators 10000 --seconds 20 --concurrency 32``);
+``--db postgresql`` for PostgreSQL, ``--workers 2`` for two API processes.
 
 Everything is started here and stopped at the end: a local anvil with the contracts deployed, a
-fresh SQLite database migrated by Alembic and seeded in-process (creators, brands, requests),
-then two uvicorn servers one after the other, each in its own process with one worker:
-- the baseline, a bare FastAPI endpoint (``@app.get("/bare") def bare(): return {"ok": True}``);
-- Collab itself (``python -m api.cli serve``), whose matching index is built from the seeded DB.
-The same client (asyncio, one keep-alive HTTP/1.1 connection per concurrent user) drives both for
-the same time at the same concurrency, so the ratio compares the app with the floor the stack
-itself imposes on this machine. ``--profile`` adds a third, profiled run of Collab and prints
-where its CPU time goes (every thread, endpoint code in the threadpool included).
+fresh database migrated by Alembic and seeded in-process (creators, brands, requests) — a SQLite
+file, or with ``--db postgresql`` a scratch database made on ``--postgres-url`` (or
+BENCH_POSTGRES_URL) and dropped at the end — then uvicorn servers one after the other:
+- the baseline, a bare FastAPI endpoint (``@app.get("/bare") def bare(): return {"ok": True}``),
+  with one worker and, when ``--workers N`` > 1, with N;
+- Collab itself (``collab serve --workers N``), whose matching index is built from the seeded
+  DB; with N > 1 Collab with one worker runs too, so the run prints the scaling ratio.
+Rate limits stay on, shared through Redis (``--redis-url``, DB 3 by default) under a key prefix
+of the run's own, with limits high enough never to refuse: the bench pays what counting costs.
+The same client (asyncio, one keep-alive HTTP/1.1 connection per concurrent user) drives every
+server for the same time at the same concurrency, so the ratio compares the app with the floor
+the stack itself imposes on this machine. ``--profile`` adds profiled runs of Collab (one
+worker): the mixed workload, then each operation of the mix alone, and prints where the CPU
+goes for each (every thread, endpoint code in the threadpool included).
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GOAL_RATIO, GOAL_P99_MS = 0.40, 250.0
+GOAL_SCALING = 1.7  # N workers against one, on PostgreSQL (issue 18: two workers, two cores)
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
+NEVER_REFUSE = "100000000/minute"  # rate limits counted (in Redis) but never reached
 ONE_ETH = 10**18
 # Share of each operation in the mixed workload (weights).
 MIX = {"matches": 30, "inbox": 20, "outbox": 20, "offer": 25, "health": 5}
@@ -54,16 +65,20 @@ class Seeded:
     creators: list[tuple[str, str]] = field(default_factory=list)  # (creator id, creator key)
 
 
-def _identity(name: str) -> dict:
-    """What a written contract names (loi 2023-451 art. 8): French audiences need it."""
-    return {"legal_name": f"{name} SAS", "postal_address": "1 rue de la Paix, 75002 Paris",
-            "email": "legal@collab.example", "tax_country": "FR"}  # fmt: skip
-
-
 def _wallet(rng: random.Random) -> str:
     from eth_utils import to_checksum_address
 
     return to_checksum_address(rng.randbytes(20))
+
+
+def legal_identity(name: str) -> dict:
+    """What a written contract names (loi 2023-451 art. 8): offers to French audiences need it."""
+    return {
+        "legal_name": f"{name} SAS",
+        "postal_address": "12 rue de la Paix, 75002 Paris",
+        "email": f"legal@{name.lower().replace(' ', '-')}.example",
+        "tax_country": "FR",
+    }
 
 
 def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int = 3) -> Seeded:
@@ -117,7 +132,7 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
                 wallet=_wallet(rng),
                 split={"creator_share_bps": 10_000, "designers": [], "charities": []},
                 screening={"min_alignment": rng.choice([0.0, 0.1, 0.2, 0.3])},
-                **_identity(f"Creator {i}"),
+                **legal_identity(f"Creator {i}"),
             )
             api_key = new_api_key("creator")
             creator = Creator(
@@ -137,7 +152,7 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
                     wallet=_wallet(rng),
                     values=causes[2 * b : 2 * b + 2],
                     practices=[],
-                    **_identity(f"Brand {b}"),
+                    **legal_identity(f"Brand {b}"),
                 ),
             )
             seeded.brand_keys.append(brand.api_key)
@@ -166,9 +181,8 @@ def seed(database_url: str, n_creators: int, *, brands: int = 4, per_brand: int 
 # ------------------------------------------------------------------------------ servers
 
 
-def serve_bare(port: int) -> None:
-    """The baseline: the smallest FastAPI app, served the way `collab serve` serves Collab."""
-    import uvicorn
+def bare_app():
+    """The baseline: the smallest FastAPI app."""
     from fastapi import FastAPI
 
     app = FastAPI()
@@ -177,7 +191,19 @@ def serve_bare(port: int) -> None:
     def bare():
         return {"ok": True}
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return app
+
+
+def serve_bare(port: int, workers: int) -> None:
+    """The baseline, served the way `collab serve --workers N` serves Collab."""
+    import uvicorn
+
+    where = {"host": "127.0.0.1", "port": port, "log_level": "warning"}
+    if workers == 1:
+        uvicorn.run(bare_app(), **where)
+    else:
+        here = str(Path(__file__).resolve().parent)
+        uvicorn.run("load:bare_app", factory=True, app_dir=here, workers=workers, **where)
 
 
 def serve_profiled(out: str) -> None:
@@ -202,7 +228,7 @@ def serve_profiled(out: str) -> None:
     try:
         from api.cli import serve
 
-        serve(host=None, port=None)
+        serve(host=None, port=None, workers=1)
     finally:
         import pstats
 
@@ -222,12 +248,23 @@ class Server:
     log: Path
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the server process (all its threads), from /proc."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        """User + system CPU of the server's processes (the parent and its uvicorn workers, all
+        their threads; not the database's), from /proc."""
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+        if self.process.pid not in stats:
             return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = defaultdict(list)
+        for pid, (parent, _) in stats.items():
+            children[parent].append(pid)
+        tree = [self.process.pid]
+        for pid in tree:  # grows as it goes: children, then theirs
+            tree.extend(children[pid])
+        return sum(stats[pid][1] for pid in tree) / os.sysconf("SC_CLK_TCK")
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process.poll() is None:
@@ -247,8 +284,7 @@ def start_server(argv: list[str], env: dict, port: int, log: Path, path: str) ->
         argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=handle, stderr=handle
     )
     server = Server(process, port, log)
-    # Start-up builds the index and loads the sentence encoder: slow under the profiler.
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300  # a 10k-creator index builds slowly on a busy machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()[-2000:]}")
@@ -330,6 +366,16 @@ class MixedWorkload:
         )
         self.offered: list[tuple[str, str]] = []  # creators with something in their inbox
         self.deliver_by = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+    @contextlib.contextmanager
+    def only(self, name: str):
+        """This operation alone for a while (offers still go to new pairs)."""
+        mix = self.names, self.weights
+        self.names, self.weights = [name], [1]
+        try:
+            yield self
+        finally:
+            self.names, self.weights = mix
 
     def next(self) -> tuple[str, bytes]:
         name = self.rng.choices(self.names, self.weights)[0]
@@ -496,14 +542,16 @@ BUCKETS = [
 IDLE = ("acquire", "wait", "run", "poll", "select", "get", "sleep", "_worker", "_bootstrap")
 
 
-def print_profile(path: Path, requests: int, limit: int = 20) -> None:
+def print_profile(
+    path: Path, requests: int, limit: int = 20, what: str = "the mixed workload"
+) -> None:
     import pstats
 
     stats = pstats.Stats(str(path))
     total = sum(row[2] for row in stats.stats.values())  # all CPU the server's threads used
     print(
-        f"\n--- where the Collab server's CPU goes: {requests} requests, {total:.2f} s of thread "
-        f"CPU under the profiler, {total / max(requests, 1) * 1000:.2f} ms per request ---"
+        f"\n--- where the Collab server's CPU goes, {what}: {requests} requests, {total:.2f} s of "
+        f"thread CPU under the profiler, {total / max(requests, 1) * 1000:.2f} ms per request ---"
     )
     print(f"  {'(cumulative CPU: a row includes the rows indented under it)':<62}"
           f"{'calls':>7}{'ms/call':>9}{'share':>7}")  # fmt: skip
@@ -514,6 +562,8 @@ def print_profile(path: Path, requests: int, limit: int = 20) -> None:
             if function == name and filename.endswith(suffix)
         ]
         calls, cumulative = sum(row[0] for row in rows), sum(row[3] for row in rows)
+        if not calls and what != "the mixed workload":
+            continue  # another operation's row
         per_call = cumulative / calls * 1000 if calls else 0.0
         print(f"  {label:<62}{calls:7d}{per_call:9.3f}{cumulative / total:7.1%}")
     busy = {
@@ -531,18 +581,149 @@ def print_profile(path: Path, requests: int, limit: int = 20) -> None:
 # ------------------------------------------------------------------------------ main
 
 
-def main() -> int:
+@dataclass
+class Measured:
+    label: str
+    workers: int
+    result: Result
+    bare: Result | None = None  # the bare endpoint with as many workers
+
+
+def summary(rows: list[Measured]) -> None:
+    print(
+        f"\n  {'configuration':<38}{'req/s':>9}{'vs bare':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}"
+    )
+    for row in rows:
+        values = row.result.all_latencies()
+        ratio = f"{row.result.throughput / row.bare.throughput:9.1%}" if row.bare else f"{'':>9}"
+        print(
+            f"  {row.label:<38}{row.result.throughput:9.1f}{ratio}"
+            f"{ms(percentile(values, 0.5)):>9}{ms(percentile(values, 0.99)):>9}"
+            f"{row.result.error_count:8d}"
+        )
+
+
+def print_results(rows: list[Measured], single: Result, workers: int) -> None:
+    print()
+    for row in rows:
+        report(row.label, row.result)
+    report("Collab, one client, one worker (service time per endpoint)", single)
+    summary(rows)
+    one = next(row for row in rows if row.label.startswith("Collab") and row.workers == 1)
+    ratio = one.result.throughput / rows[0].result.throughput
+    p99 = percentile(one.result.all_latencies(), 0.99) * 1000
+    met = ratio >= GOAL_RATIO and one.result.error_count == 0 and p99 < GOAL_P99_MS
+    print(
+        f"\none worker: ratio to bare {ratio:.1%} (goal >= {GOAL_RATIO:.0%}); errors "
+        f"{one.result.error_count} (goal 0); p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f} ms): "
+        f"{'goal met' if met else 'goal MISSED'}"
+    )
+    if workers > 1:
+        many = rows[-1]
+        scaling = many.result.throughput / one.result.throughput
+        bare_scaling = many.bare.throughput / rows[0].result.throughput
+        print(
+            f"{workers} workers / 1 worker: Collab {scaling:.2f}x (goal >= "
+            f"{GOAL_SCALING}x: {'met' if scaling >= GOAL_SCALING else 'MISSED'}), "
+            f"bare endpoint {bare_scaling:.2f}x"
+        )
+
+
+def scratch_postgres(base_url: str, stack: contextlib.ExitStack) -> str:
+    """A database of this run's own on ``base_url``'s server, dropped when the run ends."""
+    import sqlalchemy as sa
+
+    base = sa.make_url(base_url)
+    name = f"collab_load_{os.getpid()}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(statement))
+
+    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run(f'CREATE DATABASE "{name}"')
+    stack.callback(admin.dispose)
+    stack.callback(run, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def rate_limits(redis_url: str) -> tuple[str, dict[str, str]]:
+    """How the servers count rate limits (said in the header), as environment variables:
+    limits stay on, high enough never to refuse, in Redis when one answers."""
+    import redis
+
+    env = {
+        "RATE_LIMIT_PER_ADDRESS": NEVER_REFUSE,
+        "RATE_LIMIT_PER_KEY": NEVER_REFUSE,
+        "RATE_LIMIT_PREFIX": f"collab-load-{os.getpid()}",
+    }
+    try:
+        with redis.Redis.from_url(redis_url, socket_timeout=2) as client:
+            client.ping()
+    except (redis.RedisError, ValueError):  # ValueError: no URL
+        return "counted by each process alone (no Redis)", env
+    return f"shared in Redis ({redis_url})", env | {"REDIS_URL": redis_url}
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--creators", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--profile", action="store_true", help="add a profiled run of Collab")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="server where --db postgresql makes (and drops) its scratch database; "
+        "default: BENCH_POSTGRES_URL or " + DEFAULT_POSTGRES_URL,
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="API processes (collab serve --workers N)"
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="Redis for the rate limits; '' (or none answering) = each process counts alone",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="add profiled runs of Collab: the mix, then each operation alone",
+    )
+    parser.add_argument("--profile-seconds", type=float, default=5.0, help="per operation")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-profiled", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.workers > 1 and args.db == "sqlite" and not args.serve_bare:
+        parser.error("--workers > 1 needs --db postgresql (collab serve refuses it on SQLite)")
+    return args
+
+
+def profile_each(start, workload: MixedWorkload, args: argparse.Namespace, out: Path) -> None:
+    """Profiled runs of Collab (one worker, a fresh server each): the mix, then each operation
+    alone, so each operation's CPU shows apart from the others'."""
+    runs = [("the mixed workload", contextlib.nullcontext(), 10.0)] + [
+        (f"{name} alone", workload.only(name), args.profile_seconds) for name in MIX
+    ]
+    for what, focus, seconds in runs:
+        server = start("profiled")
+        with focus:
+            # A few requests first load what loads on first use (the embedding model): then
+            # forget them, so start-up stays out of the figures.
+            run_load(server, workload, 1.0, 2, 0.0)
+            server.process.send_signal(signal.SIGUSR1)
+            profiled = run_load(server, workload, seconds, args.concurrency, 0.0)
+        server.stop(timeout=60)
+        print_profile(out, profiled.count, 20 if focus is runs[0][1] else 10, what)
+
+
+def main() -> int:
+    args = parse_args()
     if args.serve_bare:
-        serve_bare(args.serve_bare)
+        serve_bare(args.serve_bare, args.workers)
         return 0
     if args.serve_profiled:
         serve_profiled(args.serve_profiled)
@@ -558,23 +739,28 @@ def main() -> int:
         anvil = stack.enter_context(Anvil())
         w3 = Web3(Web3.HTTPProvider(anvil.rpc_url, request_kwargs={"timeout": 30}))
         deployment = deploy_local(w3, DEV_PRIVATE_KEYS[0])
-        database_url = f"sqlite:///{tmp / 'collab.db'}"
+        if args.db == "sqlite":
+            database_url = f"sqlite:///{tmp / 'collab.db'}"
+        else:
+            database_url = scratch_postgres(args.postgres_url, stack)
         from api.core.migrate import upgrade
 
         upgrade(database_url)
         t0 = time.perf_counter()
         seeded = seed(database_url, args.creators)
+        limits, limits_env = rate_limits(args.redis_url)
         print(
             f"seeded {len(seeded.creators)} creators, {len(seeded.brand_keys)} brands, "
-            f"{len(seeded.requests)} requests in {time.perf_counter() - t0:.1f} s; "
+            f"{len(seeded.requests)} requests in {time.perf_counter() - t0:.1f} s on {args.db}; "
             f"{args.concurrency} concurrent clients, {args.seconds:.0f} s per run "
-            f"(+{args.warmup:.0f} s warm-up), one uvicorn worker, {os.cpu_count()} CPUs"
+            f"(+{args.warmup:.0f} s warm-up), {os.cpu_count()} CPUs; rate limits {limits}"
         )
 
         base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORT")}
         base_env.update({"PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"})
+        base_env.update(limits_env)
 
-        def start(kind: str) -> Server:
+        def start(kind: str, workers: int = 1) -> Server:
             port = free_port()
             env = base_env | {
                 "DATABASE_URL": database_url,
@@ -585,50 +771,49 @@ def main() -> int:
                 "INDEXER_START_BLOCK": str(deployment.start_block),
                 "HOST": "127.0.0.1",
                 "PORT": str(port),
+                "WEB_WORKERS": str(workers),
             }
             script = str(Path(__file__).resolve())
             argv, probe = {
-                "bare": ([sys.executable, script, "--serve-bare", str(port)], "/bare"),
+                "bare": (
+                    [sys.executable, script, "--serve-bare", str(port), "--workers", str(workers)],
+                    "/bare",
+                ),
                 "collab": ([sys.executable, "-m", "api.cli", "serve"], "/health"),
                 "profiled": (
                     [sys.executable, script, "--serve-profiled", str(tmp / "collab.prof")],
                     "/health",
                 ),
             }[kind]
-            server = start_server(argv, env, port, tmp / f"{kind}.log", probe)
+            server = start_server(argv, env, port, tmp / f"{kind}-{workers}.log", probe)
             stack.callback(server.stop)
             return server
 
-        bare_server = start("bare")
-        bare = run_load(bare_server, BareWorkload(), args.seconds, args.concurrency, args.warmup)
-        bare_server.stop()
+        def measure(kind: str, workers: int, workload) -> tuple[Server, Result]:
+            server = start(kind, workers)
+            return server, run_load(server, workload, args.seconds, args.concurrency, args.warmup)
 
-        collab_server = start("collab")
+        worker_counts = sorted({1, args.workers})
+        bare = {}
+        for workers in worker_counts:
+            server, bare[workers] = measure("bare", workers, BareWorkload())
+            server.stop()
         workload = MixedWorkload(seeded)
-        mixed = run_load(collab_server, workload, args.seconds, args.concurrency, args.warmup)
-        # One client alone: each endpoint's service time, without queueing behind the others.
-        single = run_load(collab_server, workload, min(args.seconds, 8.0), 1, 0.5)
-        collab_server.stop()
+        rows = [Measured(f"bare FastAPI endpoint, {n} worker(s)", n, bare[n]) for n in bare]
+        single = None
+        for workers in worker_counts:
+            server, mixed = measure("collab", workers, workload)
+            if workers == 1:
+                # One client alone: each endpoint's service time, without queueing.
+                single = run_load(server, workload, min(args.seconds, 8.0), 1, 0.5)
+            server.stop()
+            label = f"Collab {args.db}, {workers} worker(s)"
+            rows.append(Measured(label, workers, mixed, bare[workers]))
 
-        print()
-        report("bare FastAPI endpoint", bare)
-        report("Collab mixed workload", mixed)
-        report("Collab, one client (service time per endpoint)", single)
-        ratio = mixed.throughput / bare.throughput
-        p99 = percentile(mixed.all_latencies(), 0.99) * 1000
-        met = ratio >= GOAL_RATIO and mixed.error_count == 0 and p99 < GOAL_P99_MS
-        print(
-            f"\nratio to bare: {ratio:.1%} (goal >= {GOAL_RATIO:.0%}); errors "
-            f"{mixed.error_count} (goal 0); p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f} ms): "
-            f"{'goal met' if met else 'goal MISSED'}"
-        )
+        print_results(rows, single, args.workers)
 
         if args.profile:
-            profiled_server = start("profiled")
-            profiled_server.process.send_signal(signal.SIGUSR1)  # forget start-up
-            profiled = run_load(profiled_server, workload, 10, args.concurrency, 0.0)
-            profiled_server.stop(timeout=60)
-            print_profile(tmp / "collab.prof", profiled.count)
+            profile_each(start, workload, args, tmp / "collab.prof")
     return 0
 
 

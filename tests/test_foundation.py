@@ -85,6 +85,8 @@ def test_schema_matches_models(database_url: str) -> None:
         ({"DATABASE_URL": "mysql://nope"}, "DATABASE_URL"),
         ({"ESCROW_ADDRESS": "0x1234"}, "ESCROW_ADDRESS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"WEB_WORKERS": "0"}, "WEB_WORKERS"),
+        ({"WEB_WORKERS": "2"}, "WEB_WORKERS"),  # several processes need PostgreSQL
     ],
 )
 def test_bad_setting_stops_start_with_one_line(tmp_path, env, setting) -> None:
@@ -94,6 +96,33 @@ def test_bad_setting_stops_start_with_one_line(tmp_path, env, setting) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert setting in lines[0]
+
+
+def test_settings_decided_at_start_reach_worker_processes(monkeypatch, tmp_path) -> None:
+    """`collab serve --workers N` hands its workers, through the environment, what its start-up
+    decided: they rebuild the same settings."""
+    from api.core.runtime import settings_environment
+
+    loaded = Settings(database_url=f"sqlite:///{tmp_path}/x.db", _env_file=None)
+    ready = loaded.model_copy(
+        update={
+            "chain_rpc_url": "http://127.0.0.1:9545",
+            "dev_signer": True,
+            "escrow_address": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            "token_addresses": [
+                "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+                "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+            ],
+            "indexer_start_block": 7,
+        }
+    )
+    env = settings_environment(loaded, ready)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("DATABASE_URL", loaded.database_url)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None) == ready
 
 
 def test_wrong_chain_id_names_chain_id(tmp_path, anvil) -> None:

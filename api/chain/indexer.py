@@ -39,6 +39,7 @@ from api.creators.models import Creator
 from api.events.models import Event
 from api.events.service import emit, wallet_accounts
 from api.kit.background import start_loop
+from api.kit.leader import as_leader
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
@@ -47,6 +48,7 @@ from api.splits.models import RevenueSplit
 from contracts import bindings
 
 log = logging.getLogger("collab.indexer")
+LEADER_ROLE = "indexer"  # one process runs it: see api.kit.leader
 
 LOCAL_CHAIN_ID = 31337  # anvil: blocks are final the moment they are mined
 PUBLIC_CONFIRMATIONS = 12
@@ -805,7 +807,9 @@ def start_background(app) -> None:
     )
     app.state.indexer = indexer
     app.state.indexer_loop = start_loop(
-        indexer.run_forever, settings.indexer_poll_seconds, "collab-indexer"
+        as_leader(indexer.run_forever, engine=app.state.engine, role=LEADER_ROLE),
+        settings.indexer_poll_seconds,
+        "collab-indexer",
     )
 
 

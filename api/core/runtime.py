@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from web3 import Web3
 
-from api.core.settings import ROOT, Settings
+from api.core.settings import ROOT, Settings, env_name
 
 log = logging.getLogger("collab")
 
@@ -33,6 +33,36 @@ def load_settings(**overrides) -> Settings:
         error = exc.errors()[0]
         setting = str(error["loc"][0]).upper() if error["loc"] else "settings"
         raise StartupError(setting, error["msg"]) from None
+
+
+def check_workers(settings: Settings) -> None:
+    """Several API processes need PostgreSQL: SQLite has one writer for the whole file, and the
+    leader locks that keep one indexer and one webhook worker across processes are PostgreSQL's."""
+    if settings.web_workers > 1 and settings.is_sqlite:
+        raise StartupError(
+            "WEB_WORKERS", f"{settings.web_workers} workers need DATABASE_URL on PostgreSQL"
+        )
+    if settings.web_workers > 1 and settings.rate_limits_enabled and not settings.redis_url:
+        log.warning(
+            "no REDIS_URL: each of the %d workers counts rate limits on its own",
+            settings.web_workers,
+        )
+
+
+def settings_environment(loaded: Settings, ready: Settings) -> dict[str, str]:
+    """The environment variables that turn ``loaded`` into ``ready`` (settings the start-up
+    decided), for processes that read their settings from the environment."""
+    changed = {}
+    for name in type(ready).model_fields:
+        value = getattr(ready, name)
+        if value == getattr(loaded, name) or value is None:
+            continue
+        if isinstance(value, list):
+            value = ",".join(str(item) for item in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        changed[env_name(name)] = str(value)
+    return changed
 
 
 def check_database(settings: Settings) -> None:

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     chain_timeout_seconds: float = Field(5.0, gt=0, le=120)
     seed_demo: bool = False
     worker_threads: int = Field(40, ge=1, le=400, description="threads serving sync routes")
+    web_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="API processes `collab serve` starts (more than one needs PostgreSQL); "
+        "one of them runs the indexer and one the webhook worker",
+    )
     index_refresh_seconds: float = Field(
         2.0, ge=0, le=3600, description="how often the matching index picks up others' changes"
     )

@@ -29,12 +29,14 @@ from standardwebhooks import Webhook
 
 from api.core.settings import Settings
 from api.kit.background import start_loop
+from api.kit.leader import as_leader
 from api.kit.time import utcnow
 from api.webhooks import wakeup
 from api.webhooks.models import EXCERPT_CHARS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from api.webhooks.safety import UnsafeTarget, resolve
 
 log = logging.getLogger("collab.webhooks")
+LEADER_ROLE = "webhook worker"  # one process runs it: see api.kit.leader
 
 USER_AGENT = "Collab-Webhooks/1"
 CANDIDATES = 500  # due deliveries looked at per round
@@ -344,7 +346,9 @@ def start_background(app) -> None:
     worker = WebhookWorker(engine=app.state.engine, settings=settings)
     app.state.webhook_worker = worker
     app.state.webhook_worker_loop = start_loop(
-        worker.run_forever, settings.worker_poll_seconds, "collab-webhooks"
+        as_leader(worker.run_forever, engine=app.state.engine, role=LEADER_ROLE),
+        settings.worker_poll_seconds,
+        "collab-webhooks",
     )
 
 

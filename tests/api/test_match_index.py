@@ -90,3 +90,80 @@ def test_a_second_process_picks_up_profile_changes(settings) -> None:
         creator.patch("/v1/creators/me", json={"values": ["sport-wellbeing"]})
         refresh_index(state.engine, state.match_index)
         assert creator.id not in matched()
+
+
+def _two_processes(settings):
+    """Two API apps on one database, as two `collab serve` workers; each refreshes on demand."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    quiet = settings.model_copy(update={"index_refresh_seconds": 0})
+    return TestClient(create_app(quiet)), TestClient(create_app(quiet))
+
+
+def _matched(brand, request: dict) -> list[str]:
+    url = f"/v1/requests/{request['id']}/matches?limit=100"
+    return [m["creator"]["id"] for m in brand.get(url).json()["items"]]
+
+
+def test_registered_changed_and_erased_through_one_worker_shows_in_the_other(settings) -> None:
+    from api.match_index import refresh_index
+    from tests.factories import post_request, register_brand, register_creator
+
+    first, second = _two_processes(settings)
+    with first, second:
+        refresh = lambda: refresh_index(second.app.state.engine, second.app.state.match_index)  # noqa: E731
+        brand = register_brand(second)
+        request = post_request(brand, target_values=["lgbtq-rights"])
+        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
+        assert creator.id not in _matched(brand, request)
+        refresh()
+        assert creator.id in _matched(brand, request)  # registered
+
+        creator.patch("/v1/creators/me", json={"languages": ["de"]})  # the brief wants fr
+        refresh()
+        assert creator.id not in _matched(brand, request)  # changed
+        creator.patch("/v1/creators/me", json={"languages": ["fr"]})
+        refresh()
+        assert creator.id in _matched(brand, request)
+
+        assert creator.client.delete("/v1/me", headers=creator.headers).status_code == 200
+        refresh()
+        assert creator.id not in _matched(brand, request)  # erased
+        assert len(second.app.state.match_index) == len(first.app.state.match_index) == 0
+
+
+def test_a_change_stamped_first_but_committed_last_still_reaches_the_other_worker(
+    settings,
+) -> None:
+    """Two workers write at once: one stamps `updated_at` first but commits after the other.
+    The other worker's refresh has moved past the later stamp meanwhile; it must not skip the
+    earlier one that commits afterwards."""
+    from sqlmodel import Session
+
+    from api.creators.models import Creator
+    from api.kit.time import utcnow
+    from api.match_index import refresh_index
+    from tests.factories import post_request, register_brand, register_creator
+
+    first, second = _two_processes(settings)
+    with first, second:
+        refresh = lambda: refresh_index(second.app.state.engine, second.app.state.match_index)  # noqa: E731
+        brand = register_brand(second)
+        request = post_request(brand, target_values=["lgbtq-rights"])
+        slow = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
+        fast = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
+        refresh()
+        assert {slow.id, fast.id} <= set(_matched(brand, request))
+
+        with Session(first.app.state.engine) as late:
+            row = late.get(Creator, slow.id)
+            row.languages = ["de"]  # no longer fits the brief
+            row.updated_at = utcnow()  # stamped now, committed below
+            fast.patch("/v1/creators/me", json={"display_name": "Fast"})  # stamped and committed
+            refresh()  # sees the fast change, not the slow one (not committed yet)
+            late.commit()
+        refresh()
+        assert slow.id not in _matched(brand, request)
+        assert fast.id in _matched(brand, request)
