@@ -116,8 +116,8 @@ def test_an_event_that_does_not_fit_its_collaboration_is_recorded_not_applied(
     not_ours = "the deal on chain under this id is not the collaboration's"
     assert _events(engine, deal_id) == [
         ("DealCreated", False, "terms differ from the collaboration's: brand, creator, amount"),
-        ("Delivered", False, "Delivered cannot follow status drafted"),
-        ("Approved", False, "Approved cannot follow status drafted"),
+        ("Delivered", False, "Delivered cannot follow milestone 0's status drafted"),
+        ("Approved", False, "Approved cannot follow milestone 0's status drafted"),
         ("PayoutPaid", False, not_ours),  # the fee on 1 wei rounds to nothing: no FeePaid
     ]
     assert _payouts(engine) == []
