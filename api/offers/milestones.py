@@ -85,14 +85,14 @@ def first_deadline(deliver_by: datetime, milestones: list[dict] | None) -> datet
 
 
 def public(*, amount: str, deliver_by: datetime, milestones: list[dict] | None):
+    if not milestones:  # the offer's own deadline, as it shows it
+        return [MilestonePublic(index=0, label=None, amount=amount, deliver_by=deliver_by)]
     return [
         MilestonePublic(
             index=index,
             label=m["label"],
-            amount=str(m["amount"]),
+            amount=m["amount"],
             deliver_by=datetime.fromtimestamp(m["deliver_by"], UTC),
         )
-        for index, m in enumerate(
-            parts(amount=amount, deliver_by=deliver_by, milestones=milestones)
-        )
+        for index, m in enumerate(milestones)
     ]
