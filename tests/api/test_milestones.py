@@ -11,7 +11,7 @@ from eth_utils import keccak
 from api.dev.driver import token_balance
 from contracts import bindings
 from tests.api.deals import address, expected_split, index, make_deal, send
-from tests.contracts.env import advance, gas_cost
+from tests.contracts.env import advance, gas_cost, mine, snapshot
 from tests.factories import future, offer_body, post_request, register_brand, register_creator
 
 REELS, STORY = 1_000_000_003, 500_000_004  # 6-decimal stablecoin units, odd: dust goes somewhere
@@ -299,3 +299,39 @@ def test_an_offer_without_milestones_is_one_milestone(deal_client, chain, wallet
     assert state["status"] == "released"
     assert [m["status"] for m in state["milestones"]] == ["released"]
     assert {p["milestone"] for p in state["payouts"]} == {0}
+
+
+def test_a_reorg_takes_back_one_milestone_and_leaves_the_other(deal_client, chain, wallets):
+    """Milestone 0 paid, then milestone 1 approved in blocks a reorg replaces: milestone 1 is
+    delivered again (its approval and payouts gone), milestone 0 stays paid, and approving on
+    the new chain pays milestone 1 exactly once."""
+    _, w3, _ = chain
+    deal = _milestone_deal(deal_client, chain, wallets)
+    deal.accept()
+    deal.fund()
+    deal.act(deal.creator, "deliver", wallets.creator, deliverable=WORK, milestone=0)
+    deal.act(deal.brand, "approve", wallets.brand, milestone=0)
+    deal.act(deal.creator, "deliver", wallets.creator, deliverable=WORK, milestone=1)
+    delivered = deal.state()
+    fork = snapshot(w3)
+    deal.act(deal.brand, "approve", wallets.brand, milestone=1)
+    assert deal.state()["status"] == "released"
+    orphaned_head = w3.eth.block_number
+
+    w3.provider.make_request("evm_revert", [fork])
+    while w3.eth.block_number <= orphaned_head:  # the new chain is longer than the old one
+        mine(w3)
+    index(deal_client)
+
+    state = deal.state()
+    assert state["status"] == "delivered"
+    assert state["milestones"] == delivered["milestones"]
+    assert {p["milestone"] for p in state["payouts"]} == {0}
+
+    deal.act(deal.brand, "approve", wallets.brand, milestone=1)
+    state = deal.state()
+    assert [m["status"] for m in state["milestones"]] == ["released", "released"]
+    shares = [p["share_bps"] for p in state["payees"]]
+    _, amounts = expected_split(STORY, shares)
+    payees = [p["wallet"] for p in state["payees"]]
+    assert _paid(state, 1) == dict(zip(payees, amounts, strict=True))
