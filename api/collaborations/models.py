@@ -27,17 +27,8 @@ CollaborationStatus = Literal[
 # Nothing escrowed yet. `expired` (the creator's signature expired before funding) and
 # `cancelled` (by the brand) are off-chain decisions; a DealCreated from the chain still wins.
 UNFUNDED = ("drafted", "expired", "cancelled")
-MilestoneStatus = Literal[
-    "drafted",
-    "expired",
-    "cancelled",
-    "funded",
-    "delivered",
-    "released",
-    "refunded",
-    "disputed",
-    "resolved",
-]
+# A milestone moves as a one-milestone deal does; before funding it shows the deal's status.
+MilestoneStatus = CollaborationStatus
 # A milestone still waiting for someone, in the order the overall status reports them: a
 # dispute first (it needs the arbiter or the rule), then a delivery to review, then work due.
 OPEN_MILESTONE_STATUSES = ("disputed", "delivered", "funded")

@@ -11,7 +11,7 @@ from eth_utils import keccak
 from api.dev.driver import token_balance
 from contracts import bindings
 from tests.api.deals import address, expected_split, index, make_deal, send
-from tests.contracts.env import advance, gas_cost, mine, snapshot
+from tests.contracts.env import advance, gas_cost, reorg_to, snapshot
 from tests.factories import future, offer_body, post_request, register_brand, register_creator
 
 REELS, STORY = 1_000_000_003, 500_000_004  # 6-decimal stablecoin units, odd: dust goes somewhere
@@ -316,11 +316,8 @@ def test_a_reorg_takes_back_one_milestone_and_leaves_the_other(deal_client, chai
     fork = snapshot(w3)
     deal.act(deal.brand, "approve", wallets.brand, milestone=1)
     assert deal.state()["status"] == "released"
-    orphaned_head = w3.eth.block_number
 
-    w3.provider.make_request("evm_revert", [fork])
-    while w3.eth.block_number <= orphaned_head:  # the new chain is longer than the old one
-        mine(w3)
+    reorg_to(w3, fork)
     index(deal_client)
 
     state = deal.state()
