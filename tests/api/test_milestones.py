@@ -332,3 +332,18 @@ def test_a_reorg_takes_back_one_milestone_and_leaves_the_other(deal_client, chai
     _, amounts = expected_split(STORY, shares)
     payees = [p["wallet"] for p in state["payees"]]
     assert _paid(state, 1) == dict(zip(payees, amounts, strict=True))
+
+
+def test_the_collaboration_page_lists_the_milestones(deal_client, chain, wallets) -> None:
+    from tests.api.test_web_sessions import _signed_in
+
+    deal = _milestone_deal(deal_client, chain, wallets)
+    deal.accept()
+    assert _signed_in(deal_client, wallets.brand).status_code == 200
+    page = deal_client.get(f"/collaborations/{deal.collaboration['id']}")
+    assert page.status_code == 200, page.text[:300]
+    table = page.text.split('<table id="milestones">', 1)[1].split("</table>", 1)[0]
+    assert [row.split("</td>")[1].removeprefix("<td>") for row in table.split("<tr>")[2:]] == [
+        "2 reels",
+        "1 story",
+    ]
