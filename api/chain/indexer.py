@@ -824,7 +824,7 @@ def _status_misfit(collaboration: Collaboration, event: bindings.ContractEvent) 
         if differ:
             return "terms differ from the collaboration's: " + ", ".join(differ)
         if int(event.args["milestoneCount"]) != count:
-            return f"{event.args['milestoneCount']} milestones, the terms signed have {count}"
+            return f"{event.args['milestoneCount']} milestones, the collaboration has {count}"
         if collaboration.status not in after:
             return f"{event.name} cannot follow status {collaboration.status}"
         return None

@@ -347,3 +347,26 @@ def test_the_collaboration_page_lists_the_milestones(deal_client, chain, wallets
         "2 reels",
         "1 story",
     ]
+
+
+def test_a_deal_funded_with_other_milestones_than_recorded_is_not_applied(
+    deal_client, chain, wallets
+) -> None:
+    from sqlmodel import Session
+
+    from api.collaborations.models import Collaboration
+    from tests.api.test_indexer import _events
+
+    engine = deal_client.app.state.engine
+    deal = _milestone_deal(deal_client, chain, wallets)
+    deal.accept()
+    with Session(engine) as session:  # a collaboration that recorded one milestone only
+        row = session.get(Collaboration, deal.collaboration["id"])
+        row.milestones = row.milestones[:1]
+        session.add(row)
+        session.commit()
+    deal.fund()  # the signed terms: two milestones
+    assert deal.state()["status"] == "drafted"
+    assert _events(engine, deal.collaboration["deal_id"]) == [
+        ("DealCreated", False, "2 milestones, the collaboration has 1")
+    ]
