@@ -8,8 +8,11 @@ second indexer from applying the same batch at the same time; on SQLite the step
 database's write lock first, so a second indexer waits and then finds the work done.
 
 Every event is checked against the collaboration it names (same chain and escrow, the signed
-terms for `DealCreated`, a status it can follow); one that does not fit is recorded with the
-reason and changes nothing. Each step first checks that the last scanned block is still on the
+terms for `DealCreated`, as many milestones as the terms, a status it can follow); one that does
+not fit is recorded with the reason and changes nothing. `DealCreated` funds every milestone;
+each later status event moves its own milestone, and the collaboration's status is derived
+from them (`overall_status`). A payout belongs to the milestone whose event precedes it in its
+transaction. Each step first checks that the last scanned block is still on the
 chain; when it is not, the indexer walks back to the fork point, deletes what the orphaned
 blocks brought, rebuilds the collaborations they touched from the events that remain, and scans
 the new canonical blocks.
@@ -34,7 +37,7 @@ from web3.exceptions import BlockNotFound
 
 from api.chain.client import NODE_DOWN_ERRORS, ChainClient, ChainError
 from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor
-from api.collaborations.models import Collaboration
+from api.collaborations.models import Collaboration, new_milestone, overall_status
 from api.creators.models import Creator
 from api.events.models import Event
 from api.events.service import emit, wallet_accounts
@@ -87,9 +90,7 @@ TRANSITIONS = {
 # Escrow v2's Resolved.how: the arbiter, a settlement both parties signed, the rule in the terms.
 RESOLUTION_KINDS = ("arbiter", "settlement", "dispute_rule")
 RESOLUTION_ACTIONS = {"arbiter": "resolve", "settlement": "settle", "dispute_rule": "apply_rule"}
-# Collaborations are one-milestone deals; a status event of another milestone does not fit.
-COLLABORATION_MILESTONE = 0
-ACTIONS = {t.action for t in TRANSITIONS.values() if t.action}
+ACTIONS = {t.action for t in TRANSITIONS.values() if t.action} | set(RESOLUTION_ACTIONS.values())
 # Payouts that make an event: what a payee (or a refunded brand) got, or had credited.
 PAYOUT_EVENT = {
     "PayoutPaid": "payout.paid",
@@ -149,25 +150,39 @@ class ChainMoved(Exception):
 
 
 def apply_effects(collaboration: Collaboration, name: str, args: dict, tx_hash: str) -> None:
-    """A fitting status event's effect on its collaboration; args as decoded or as stored."""
+    """A fitting status event's effect on its collaboration: `DealCreated` funds every
+    milestone, any other event moves its milestone, and the collaboration's status follows
+    from theirs. The collaboration's own delivery, resolution and transaction columns keep the
+    latest event's. Args as decoded or as stored."""
     transition = TRANSITIONS[name]
     action = transition.action
     if name == "Resolved":  # the API action that ends a dispute each way
         action = RESOLUTION_ACTIONS[RESOLUTION_KINDS[int(args["how"])]]
-    if action:
-        collaboration.transactions = {**collaboration.transactions, action: tx_hash}
-    if transition.status:
-        collaboration.status = transition.status
+    changes: dict = {"status": transition.status, "transactions": {action: tx_hash}}
     if name == "Delivered":
-        collaboration.deliverable_hash = args["deliverableHash"]
-        collaboration.delivered_at = int(args["deliveredAt"])
+        changes["deliverable_hash"] = args["deliverableHash"]
+        changes["delivered_at"] = int(args["deliveredAt"])
     if name == "Resolved":
-        collaboration.resolution = {
+        changes["resolution"] = {
             "by": RESOLUTION_KINDS[int(args["how"])],
             "payee_share_bps": int(args["payeeShareBps"]),
             "to_payees": str(args["toPayees"]),
             "to_brand": str(args["toBrand"]),
         }
+    moved = range(len(collaboration.milestones))
+    if name != "DealCreated":
+        moved = [int(args["milestone"])]
+    milestones = [dict(m) for m in collaboration.milestones]  # a new list: the JSON is written
+    for index in moved:
+        milestones[index].update(
+            changes, transactions={**milestones[index]["transactions"], action: tx_hash}
+        )
+    collaboration.milestones = milestones
+    collaboration.transactions = {**collaboration.transactions, action: tx_hash}
+    collaboration.status = overall_status(milestones)
+    for column in ("deliverable_hash", "delivered_at", "resolution"):
+        if column in changes:
+            setattr(collaboration, column, changes[column])
 
 
 @dataclass
@@ -503,6 +518,10 @@ class Indexer:
         collaboration.transactions = {
             action: tx for action, tx in collaboration.transactions.items() if action not in ACTIONS
         }
+        collaboration.milestones = [
+            new_milestone(label=m["label"], amount=int(m["amount"]), deliver_by=m["deliver_by"])
+            for m in collaboration.milestones
+        ]
         remaining = session.exec(
             select(ChainEvent)
             .where(
@@ -558,14 +577,33 @@ class Indexer:
         session.flush()  # a later event of this batch (a payout) looks for this one
         return 1
 
+    def _deal_payout(self, session: Session, event: bindings.ContractEvent, deal_id: str):
+        """A deal's payout, with the milestone of the status event before it in its
+        transaction (the escrow emits the event, then pays)."""
+        kind, wallet_arg = PAYOUT_KIND[event.name]
+        milestone = session.exec(
+            select(ChainEvent.args)
+            .where(
+                ChainEvent.chain_id == self.chain_id,
+                ChainEvent.tx_hash == event.tx_hash,
+                ChainEvent.deal_id == deal_id,
+                ChainEvent.log_index < event.log_index,
+                ChainEvent.name.in_(TRANSITIONS),
+            )
+            .order_by(ChainEvent.log_index.desc())
+        ).first()
+        payout = self._payout(session, event, kind, event.args[wallet_arg], deal_id)
+        if milestone is not None and "milestone" in milestone:
+            payout.milestone = int(milestone["milestone"])
+        return payout
+
     def _apply_deal_event(
         self, session: Session, record: ChainEvent, event: bindings.ContractEvent
     ) -> None:
         collaboration = self._collaboration(session, record.deal_id)
         if collaboration is None:
             if event.name in PAYOUT_KIND:  # money that moved all the same, for the wallet
-                kind, wallet_arg = PAYOUT_KIND[event.name]
-                self._payout(session, event, kind, event.args[wallet_arg], record.deal_id)
+                self._deal_payout(session, event, record.deal_id)
                 record.note = "deal made outside Collab"
             else:
                 record.applied = False
@@ -584,14 +622,13 @@ class Indexer:
             )
             return
         if event.name in PAYOUT_KIND:
-            kind, wallet_arg = PAYOUT_KIND[event.name]
-            payout = self._payout(session, event, kind, event.args[wallet_arg], record.deal_id)
+            payout = self._deal_payout(session, event, record.deal_id)
             if event.name in PAYOUT_EVENT:
                 self._emit_payout(
                     session,
                     payout,
                     PAYOUT_EVENT[event.name],
-                    about={"collaboration_id": collaboration.id},
+                    about={"collaboration_id": collaboration.id, "milestone": payout.milestone},
                     parties=[collaboration.brand_id, collaboration.creator_id],
                 )
             return
@@ -602,21 +639,26 @@ class Indexer:
         if collaboration.status == "released":
             session.flush()
             self._recount_completed(session, collaboration.creator_id)
+        milestone = int(event.args["milestone"]) if "milestone" in event.args else None
         for kind in TRANSITIONS[event.name].events:
-            self._emit_collaboration(session, collaboration, kind)
+            self._emit_collaboration(session, collaboration, kind, milestone)
 
-    def _emit_collaboration(self, session: Session, collaboration: Collaboration, kind: str):
+    def _emit_collaboration(
+        self, session: Session, collaboration: Collaboration, kind: str, milestone: int | None
+    ):
         """`collaboration.<kind>` for its brand and creator, with the collaboration as
-        `GET /v1/collaborations/{id}` shows it."""
+        `GET /v1/collaborations/{id}` shows it and `milestone`, the index of the milestone
+        that moved (None for `funded`: all of them)."""
         from api.collaborations.service import to_public
 
         session.flush()
+        data = to_public(session=session, collaboration=collaboration).model_dump(mode="json")
         emit(
             session,
             type=f"collaboration.{kind}",
             resource_type="collaboration",
             resource_id=collaboration.id,
-            data=to_public(session=session, collaboration=collaboration),
+            data={**data, "milestone": milestone},
             audience=[collaboration.brand_id, collaboration.creator_id],
         )
 
@@ -645,24 +687,8 @@ class Indexer:
         escrow = collaboration.escrow_address
         if event.address.lower() != escrow.lower():
             return f"from escrow {event.address}, the collaboration's is {escrow}"
-        if event.name == "DealCreated":
-            differ = [
-                arg
-                for arg, column in DEAL_CREATED_FIELDS
-                if not _same(event.args.get(arg), getattr(collaboration, column))
-            ]
-            if differ:
-                return "terms differ from the collaboration's: " + ", ".join(differ)
-            if int(event.args["milestoneCount"]) != 1:
-                return "a collaboration is a one-milestone deal"
-        milestone = event.args.get("milestone", COLLABORATION_MILESTONE)
-        if int(milestone) != COLLABORATION_MILESTONE:
-            return f"milestone {milestone}: a collaboration is a one-milestone deal"
         if event.name in TRANSITIONS:
-            transition = TRANSITIONS[event.name]
-            if collaboration.status not in transition.after:
-                return f"{event.name} cannot follow status {collaboration.status}"
-            return None
+            return _status_misfit(collaboration, event)
         funded = session.exec(
             select(ChainEvent.id).where(
                 ChainEvent.chain_id == collaboration.chain_id,
@@ -783,6 +809,34 @@ class Indexer:
             except Exception:
                 log.exception("indexer batch failed; retrying")
                 stop.wait(poll_seconds * 2)
+
+
+def _status_misfit(collaboration: Collaboration, event: bindings.ContractEvent) -> str | None:
+    """Why a status event cannot move this collaboration (or its milestone), or None. A deal's
+    id is the hash of all its signed terms, so a `DealCreated` under it has the signed
+    milestones; their count and the headline terms are cross-checked all the same."""
+    after = TRANSITIONS[event.name].after
+    count = len(collaboration.milestones)
+    if event.name == "DealCreated":
+        differ = [
+            arg
+            for arg, column in DEAL_CREATED_FIELDS
+            if not _same(event.args.get(arg), getattr(collaboration, column))
+        ]
+        if differ:
+            return "terms differ from the collaboration's: " + ", ".join(differ)
+        if int(event.args["milestoneCount"]) != count:
+            return f"{event.args['milestoneCount']} milestones, the collaboration has {count}"
+        if collaboration.status not in after:
+            return f"{event.name} cannot follow status {collaboration.status}"
+        return None
+    milestone = int(event.args["milestone"])
+    if not 0 <= milestone < count:
+        return f"milestone {milestone}: the collaboration has {count}"
+    status = collaboration.milestones[milestone]["status"]
+    if status not in after:
+        return f"{event.name} cannot follow milestone {milestone}'s status {status}"
+    return None
 
 
 def _declarer(split: RevenueSplit | None) -> str | None:

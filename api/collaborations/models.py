@@ -27,6 +27,11 @@ CollaborationStatus = Literal[
 # Nothing escrowed yet. `expired` (the creator's signature expired before funding) and
 # `cancelled` (by the brand) are off-chain decisions; a DealCreated from the chain still wins.
 UNFUNDED = ("drafted", "expired", "cancelled")
+# A milestone moves as a one-milestone deal does; before funding it shows the deal's status.
+MilestoneStatus = CollaborationStatus
+# A milestone still waiting for someone, in the order the overall status reports them: a
+# dispute first (it needs the arbiter or the rule), then a delivery to review, then work due.
+OPEN_MILESTONE_STATUSES = ("disputed", "delivered", "funded")
 Action = Literal[
     "fund", "deliver", "approve", "release", "refund", "dispute", "resolve", "apply_rule"
 ]
@@ -60,8 +65,40 @@ class Collaboration(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     resolution: dict[str, Any] | None = DBField(default=None, sa_column=Column(JSON, nullable=True))
+    # One entry per milestone of the signed terms, in order: {label, amount, deliver_by, status,
+    # deliverable_hash, delivered_at, transactions, resolution}; the indexer moves them. The
+    # columns above (status aside, which `overall_status` derives) are the latest event's.
+    milestones: list[dict[str, Any]] = DBField(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = DBField(default_factory=utcnow)
     updated_at: datetime = DBField(default_factory=utcnow)
+
+
+def new_milestone(*, label: str | None, amount: int, deliver_by: int) -> dict[str, Any]:
+    """A milestone of a collaboration not funded yet."""
+    return {
+        "label": label,
+        "amount": str(amount),
+        "deliver_by": deliver_by,
+        "status": "drafted",
+        "deliverable_hash": None,
+        "delivered_at": None,
+        "transactions": {},
+        "resolution": None,
+    }
+
+
+def overall_status(milestones: list[dict[str, Any]]) -> str:
+    """A funded collaboration's status from its milestones': the first open one in
+    OPEN_MILESTONE_STATUSES order (disputed, then delivered, then funded); once every milestone
+    is closed, `released` if any was paid on delivery, else `resolved` if any was split, else
+    `refunded`. One milestone: its own status, as a deal was before milestones."""
+    statuses = {m["status"] for m in milestones}
+    for status in (*OPEN_MILESTONE_STATUSES, "released", "resolved"):
+        if status in statuses:
+            return status
+    return "refunded"
 
 
 def deal_expired(collaboration: Collaboration, now: datetime) -> bool:
@@ -112,19 +149,41 @@ class PayeePublic(BaseModel):
     )
 
 
+class MilestoneStatePublic(BaseModel):
+    index: int
+    label: str | None = Field(description="None for a deal offered without milestones")
+    amount: str = Field(description="its part of the price, in the token's smallest unit")
+    deliver_by: datetime
+    status: MilestoneStatus
+    deliverable_hash: str | None
+    delivered_at: datetime | None
+    review_ends_at: datetime | None = Field(
+        description="delivered: until then the brand may approve or dispute; after, anyone "
+        "may release"
+    )
+    transactions: dict[str, str] = Field(description="action -> the transaction that took it")
+    resolution: dict[str, Any] | None
+
+
 class CollaborationPublic(BaseModel):
     id: str
     offer_id: str
     request_id: str
     brand_id: str
     creator_id: str
-    status: CollaborationStatus
+    status: CollaborationStatus = Field(
+        description="before funding, drafted, expired or cancelled; after, derived from the "
+        "milestones': the first of disputed, delivered, funded that one of them is in; when "
+        "all are closed, released if any was released, else resolved if any was resolved, "
+        "else refunded (with one milestone, its status)"
+    )
     chain_id: int
     escrow_address: str
     deal_id: str
     price: Money
     platform_fee_bps: int
-    deliver_by: datetime
+    deliver_by: datetime = Field(description="the last milestone's deliver-by")
+    milestones: list[MilestoneStatePublic]
     review_period_seconds: int
     terms_hash: str
     terms_text: str

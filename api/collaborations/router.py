@@ -21,7 +21,7 @@ from api.core.openapi import errors
 from api.kit.idempotency import IdempotencyDep
 from api.kit.pagination import Page, PageDep
 from api.legal.service import collaboration_contract
-from api.offers.models import OfferPublic, SignatureBody
+from api.offers.models import MAX_MILESTONES, OfferPublic, SignatureBody
 from api.offers.service import get_inbox_offer, get_own_offer, get_visible_offer
 
 router = APIRouter(tags=["collaborations"])
@@ -165,7 +165,7 @@ def cancel_collaboration(
 @router.get(
     "/v1/collaborations/{collaboration_id}/transactions/{action}",
     response_model=TransactionPublic,
-    responses=errors(403, 404, 409, 503),
+    responses=errors(403, 404, 409, 422, 503),
 )
 def get_transaction(
     collaboration_id: str,
@@ -188,10 +188,20 @@ def get_transaction(
             description="fund: the brand's signature of GET /permit, to fund in one transaction",
         ),
     ] = None,
+    milestone: Annotated[
+        int,
+        Query(
+            ge=0,
+            lt=MAX_MILESTONES,
+            description="the milestone acted on (its index in `milestones`); fund ignores it",
+        ),
+    ] = 0,
 ) -> TransactionPublic:
-    """The unsigned transaction for one action, for the party allowed to take it. A stablecoin
-    deal is funded either after the ERC-20 approval listed in `requires`, or in one
-    transaction with `permit_signature` (the brand's signature of GET .../permit)."""
+    """The unsigned transaction for one action, for the party allowed to take it. Funding
+    escrows the whole deal; every other action acts on one milestone (`milestone`, 0 by
+    default), by that milestone's status and deadlines. A stablecoin deal is funded either
+    after the ERC-20 approval listed in `requires`, or in one transaction with
+    `permit_signature` (the brand's signature of GET .../permit)."""
     row = service.get_collaboration(
         session=session, principal=principal, collaboration_id=collaboration_id
     )
@@ -204,6 +214,7 @@ def get_transaction(
         deliverable=deliverable,
         payee_share_bps=payee_share_bps,
         permit_signature=permit_signature,
+        milestone=milestone,
     )
 
 

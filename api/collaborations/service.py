@@ -17,15 +17,18 @@ from api.brands.models import Brand
 from api.chain.client import ChainClient
 from api.charities.service import verified_wallets
 from api.collaborations.models import (
+    UNFUNDED,
     AcceptResult,
     Action,
     Collaboration,
     CollaborationPublic,
+    MilestoneStatePublic,
     PayeePublic,
     TransactionPublic,
     UnsignedTransaction,
     effective_status,
     effective_status_sql,
+    new_milestone,
 )
 from api.core.auth import Principal
 from api.core.errors import ChainUnavailable, Conflict, Forbidden, InvalidInput, NotFound
@@ -33,6 +36,7 @@ from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.time import utcnow
 from api.kit.types import ETH, new_id
+from api.offers import milestones as schedules
 from api.offers.models import Offer, OfferPublic, OfferVersion
 from api.offers.service import current_status as offer_status
 from api.offers.service import current_version, emit_offer_event, transition
@@ -110,7 +114,12 @@ def _terms(
         amount=int(offer.amount),
         payees=tuple(p["wallet"] for p in payees),
         shares_bps=tuple(p["share_bps"] for p in payees),
-        milestones=((int(offer.amount), int(offer.deliver_by.timestamp())),),
+        milestones=tuple(
+            (m["amount"], m["deliver_by"])
+            for m in schedules.parts(
+                amount=offer.amount, deliver_by=offer.deliver_by, milestones=offer.milestones
+            )
+        ),
         platform_fee_bps=offer.platform_fee_bps,
         review_period=offer.review_period_seconds,
         dispute_timeout=DISPUTE_TIMEOUT_SECONDS,
@@ -377,6 +386,12 @@ def _draft_collaboration(
     payees: list[dict],
     creator_signature: str,
 ) -> AcceptResult:
+    labels = [
+        m["label"]
+        for m in schedules.parts(
+            amount=offer.amount, deliver_by=offer.deliver_by, milestones=offer.milestones
+        )
+    ]
     collaboration = Collaboration(
         id=new_id("col"),
         offer_id=offer.id,
@@ -398,6 +413,10 @@ def _draft_collaboration(
         signature_expiry=terms.signature_expiry,
         creator_signature=creator_signature,
         payees=payees,
+        milestones=[
+            new_milestone(label=label, amount=m.amount, deliver_by=m.deliver_by)
+            for label, m in zip(labels, terms.milestones, strict=True)
+        ],
     )
     session.add(collaboration)
     session.flush()
@@ -506,6 +525,35 @@ def _signed_version(session: Session, collaboration: Collaboration) -> OfferVers
     ).first()
 
 
+def _at(timestamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, UTC) if timestamp else None
+
+
+def milestone_status(collaboration: Collaboration, milestone: dict) -> str:
+    """A milestone's status; before funding, the collaboration's (drafted, expired, cancelled)."""
+    status = effective_status(collaboration)
+    return status if status in UNFUNDED else milestone["status"]
+
+
+def milestones_public(collaboration: Collaboration) -> list[MilestoneStatePublic]:
+    review = collaboration.review_period_seconds
+    return [
+        MilestoneStatePublic(
+            index=index,
+            label=m["label"],
+            amount=m["amount"],
+            deliver_by=_at(m["deliver_by"]),
+            status=milestone_status(collaboration, m),
+            deliverable_hash=m["deliverable_hash"],
+            delivered_at=_at(m["delivered_at"]),
+            review_ends_at=_at(m["delivered_at"] + review) if m["delivered_at"] else None,
+            transactions=m["transactions"],
+            resolution=m["resolution"],
+        )
+        for index, m in enumerate(collaboration.milestones)
+    ]
+
+
 def to_public(*, session: Session, collaboration: Collaboration) -> CollaborationPublic:
     offer = session.get(Offer, collaboration.offer_id)
     signed = _signed_version(session, collaboration)
@@ -522,6 +570,7 @@ def to_public(*, session: Session, collaboration: Collaboration) -> Collaboratio
         price={"amount": collaboration.amount, "token": collaboration.token},
         platform_fee_bps=collaboration.platform_fee_bps,
         deliver_by=datetime.fromtimestamp(collaboration.deliver_by, UTC),
+        milestones=milestones_public(collaboration),
         review_period_seconds=collaboration.review_period_seconds,
         terms_hash=collaboration.terms_hash,
         terms_text=offer.terms_text,
@@ -529,11 +578,7 @@ def to_public(*, session: Session, collaboration: Collaboration) -> Collaboratio
         payees=payees_public(session, collaboration.payees),
         revenue_share=signed.revenue_share if signed else None,
         deliverable_hash=collaboration.deliverable_hash,
-        delivered_at=(
-            datetime.fromtimestamp(collaboration.delivered_at, UTC)
-            if collaboration.delivered_at
-            else None
-        ),
+        delivered_at=_at(collaboration.delivered_at),
         transactions=collaboration.transactions,
         resolution=collaboration.resolution,
         payouts=_payouts(session, collaboration.deal_id),
@@ -599,22 +644,42 @@ def unsigned_transaction(
     return UnsignedTransaction.of(tx, sender, gas)
 
 
-def _require_timing(chain: ChainClient, collaboration: Collaboration, action: Action) -> None:
+def require_milestone(collaboration: Collaboration, milestone: int) -> dict:
+    """The collaboration's milestone ``milestone``, or a 422 naming how many it has."""
+    count = len(collaboration.milestones)
+    if not 0 <= milestone < count:
+        raise InvalidInput(
+            f"milestone {milestone} does not exist: this collaboration has {count} "
+            f"(0 to {count - 1})",
+            errors=[{"field": "milestone", "message": f"not in 0..{count - 1}"}],
+        )
+    return collaboration.milestones[milestone]
+
+
+def chain_time(chain: ChainClient) -> int:
+    return chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
+
+
+def _require_timing(
+    chain: ChainClient, collaboration: Collaboration, action: Action, milestone: int
+) -> None:
     """409 when the chain's clock says the escrow would refuse the action now."""
-    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
-    review_ends = (collaboration.delivered_at or 0) + collaboration.review_period_seconds
+    now = chain_time(chain)
+    part = collaboration.milestones[milestone]
+    review_ends = (part["delivered_at"] or 0) + collaboration.review_period_seconds
+    due = part["deliver_by"]
     timing = {
         "fund": (now <= collaboration.signature_expiry, "the creator's signature has expired"),
-        "deliver": (now <= collaboration.deliver_by, "the delivery deadline has passed"),
-        "refund": (now > collaboration.deliver_by, "the delivery deadline has not passed yet"),
-        "dispute": (now < review_ends, "the review period is over"),
-        "release": (now >= review_ends, "the review period is not over yet"),
+        "deliver": (now <= due, f"milestone {milestone}'s delivery deadline has passed"),
+        "refund": (now > due, f"milestone {milestone}'s delivery deadline has not passed yet"),
+        "dispute": (now < review_ends, f"milestone {milestone}'s review period is over"),
+        "release": (now >= review_ends, f"milestone {milestone}'s review period is not over yet"),
     }
     if action in timing and not timing[action][0]:
         raise Conflict(timing[action][1])
     if action in ("resolve", "apply_rule"):
         escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
-        rule_applies_at = chain.ask(escrow.deal_state, collaboration.deal_id).deadline
+        rule_applies_at = chain.ask(escrow.deal_state, collaboration.deal_id, milestone).deadline
         when = datetime.fromtimestamp(rule_applies_at, UTC).isoformat()
         if action == "resolve" and now >= rule_applies_at:
             raise Conflict(f"the arbiter's time ended at {when}; the dispute rule applies now")
@@ -721,8 +786,10 @@ def _action_transaction(
     action: Action,
     deliverable: str | None,
     payee_share_bps: int | None,
+    milestone: int,
 ) -> tuple[dict, str | None]:
-    """The escrow call for the action, and who sends it (None: the arbiter's wallet)."""
+    """The escrow call for the action on the milestone, and who sends it (None: the arbiter's
+    wallet)."""
     if action == "fund":
         return escrow.build_create_deal(terms, collaboration.creator_signature), terms.brand
     if action == "deliver":
@@ -730,18 +797,19 @@ def _action_transaction(
             raise InvalidInput(
                 "deliver needs ?deliverable= (a link to or a description of the delivered work)"
             )
-        return escrow.build_mark_delivered(terms.deal_id, keccak(text=deliverable)), terms.creator
+        tx = escrow.build_mark_delivered(terms.deal_id, keccak(text=deliverable), milestone)
+        return tx, terms.creator
     if action == "resolve":
         if payee_share_bps is None:
             raise InvalidInput("resolve needs ?payee_share_bps= (0..10000) for the payees")
-        return escrow.build_resolve(terms, payee_share_bps), None
+        return escrow.build_resolve(terms, payee_share_bps, milestone), None
     if action == "approve":
-        return escrow.build_approve_delivery(terms), terms.brand
+        return escrow.build_approve_delivery(terms, milestone), terms.brand
     if action == "apply_rule":
         # Anyone, once the arbiter's deadline (dispute time + the terms' timeout) has passed.
-        return escrow.build_apply_dispute_rule(terms), None
+        return escrow.build_apply_dispute_rule(terms, milestone), None
     brand_actions = ("refund", "dispute")
-    return getattr(escrow, f"build_{action}")(terms), (
+    return getattr(escrow, f"build_{action}")(terms, milestone), (
         terms.brand if action in brand_actions else None
     )
 
@@ -771,14 +839,26 @@ def build_transaction(
     deliverable: str | None = None,
     payee_share_bps: int | None = None,
     permit_signature: str | None = None,
+    milestone: int = 0,
 ) -> TransactionPublic:
+    """The unsigned transaction for ``action``: funding acts on the whole deal, every other
+    action on one milestone (0 by default), whose own status and deadlines decide."""
     chain = require_chain(chain)
     if principal.role not in WHO_MAY[action]:
         raise Forbidden(f"a {principal.role} may not {action} this collaboration")
-    status = effective_status(collaboration)
-    if status != STATUS_NEEDED[action]:
-        raise Conflict(f"collaboration is {status}; {action} needs it {STATUS_NEEDED[action]}")
-    _require_timing(chain, collaboration, action)
+    part = require_milestone(collaboration, milestone)
+    needed = STATUS_NEEDED[action]
+    if action == "fund":
+        status = effective_status(collaboration)
+        if status != needed:
+            raise Conflict(f"collaboration is {status}; {action} needs it {needed}")
+    else:
+        status = milestone_status(collaboration, part)
+        if status != needed:
+            raise Conflict(
+                f"milestone {milestone} is {status}; {action} needs it {needed}", state=status
+            )
+    _require_timing(chain, collaboration, action, milestone)
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
     terms = collaboration_terms(session=session, collaboration=collaboration)
     if permit_signature is not None:
@@ -797,7 +877,7 @@ def build_transaction(
             note=note,
         )
     tx, sender = _action_transaction(
-        escrow, terms, collaboration, action, deliverable, payee_share_bps
+        escrow, terms, collaboration, action, deliverable, payee_share_bps, milestone
     )
     requires = _funding_prerequisites(chain, collaboration) if action == "fund" else []
     gas, note = None, None

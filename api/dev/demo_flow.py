@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -111,6 +112,20 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
             echo(f"   {rank}. {match['creator']['display_name']}{virtual} {match['score']:.2f}")
             echo(f"      {match['explanation']}")
 
+        now = datetime.now(UTC)
+        reels = amount * 2 // 3  # two thirds for the reels, the rest (and the dust) the story
+        milestones = [
+            {
+                "label": "2 reels",
+                "amount": str(reels),
+                "deliver_by": (now + timedelta(days=15)).isoformat(),
+            },
+            {
+                "label": "1 story",
+                "amount": str(amount - reels),
+                "deliver_by": (now + timedelta(days=30)).isoformat(),
+            },
+        ]
         offer = call(
             "POST",
             f"/v1/requests/{brief['id']}/offers",
@@ -119,12 +134,15 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
                 "creator_id": luna.id,
                 "amount": str(amount),
                 "token": token,
-                "deliver_by": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                "milestones": milestones,
                 "review_period_seconds": 3 * 24 * 3600,
-                "terms": "Deux reels présentant le rouge à lèvres, publiés avant la date limite.",
+                "terms": "Deux reels puis une story présentant le rouge à lèvres.",
             },
         )
-        echo(f"3. Offer {offer['id']} to {luna.name}: {offer['status']}")
+        echo(f"3. Offer {offer['id']} to {luna.name}: {offer['status']}, in two milestones:")
+        for m in offer["milestones"]:
+            due = m["deliver_by"][:10]
+            echo(f"   {m['index']}. {m['label']:<8} {fmt(int(m['amount']), token)} by {due}")
 
         accepted = driver.accept(offer["id"], as_luna, creator_key)
         collaboration = accepted["collaboration"]
@@ -149,28 +167,18 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
         wait_for(lambda: status_is("funded"))
         echo(f"5. {brand.name} funds the escrow ({fmt(amount, token)}), tx {tx_hash}: funded")
 
-        deliverable = "https://instagram.com/p/luna-verde-rouge"
-        if token == "ETH":
-            driver.act(
-                collaboration["id"], "deliver", as_luna, creator_key, deliverable=deliverable
-            )
-            echo(f"6. {luna.name} marks the reels delivered: delivered")
-        else:
-            relayed = driver.relay_delivery(collaboration["id"], as_luna, creator_key, deliverable)
-            echo(
-                f"6. {luna.name} signs the delivery; the platform's relayer sends it "
-                f"({relayed['gas_used']:,} gas, paid by {relayed['relayer']}): delivered"
-            )
-        wait_for(lambda: status_is("delivered"))
-
-        driver.act(collaboration["id"], "approve", as_brand, brand_key)
+        parties = _Parties(driver, url, as_brand, brand_key, as_luna, creator_key, luna.name)
+        _deliver_and_approve_each(parties, milestones, token, echo)
         wait_for(lambda: status_is("released"))
         final = call("GET", url, as_brand)
-        echo("7. The brand approves: released. Payouts from chain events:")
+        echo("   Payouts from chain events, by milestone:")
         for payout in final["payouts"]:
-            echo(f"   {payout['kind']:<8} {payout['wallet']} {fmt(int(payout['amount']), token)}")
+            echo(
+                f"   {payout['milestone']} {payout['kind']:<8} {payout['wallet']} "
+                f"{fmt(int(payout['amount']), token)}"
+            )
 
-        echo("8. Wallet balances (change includes gas for wallets that sent transactions):")
+        echo("10. Wallet balances (change includes gas for wallets that sent transactions):")
         changes: dict[str, int] = {}
         for payee in payees:
             wallet = payee["wallet"]
@@ -181,3 +189,52 @@ def _flow(settings: Settings, token_kind: str, echo) -> dict[str, int]:
                 f"(+{fmt(changes[wallet], token) if changes[wallet] >= 0 else changes[wallet]})"
             )
         return changes
+
+
+@dataclass
+class _Parties:
+    driver: DealDriver
+    url: str  # the collaboration's
+    as_brand: dict
+    brand_key: str
+    as_creator: dict
+    creator_key: str
+    creator_name: str
+
+
+def _deliver_and_approve_each(parties: _Parties, milestones: list[dict], token: str, echo) -> None:
+    """Each milestone in turn: the creator delivers it (relayed for a stablecoin deal: the
+    creator needs no ETH), the brand approves it and its part is paid."""
+    p = parties
+    collaboration_id = p.url.rsplit("/", 1)[1]
+
+    def milestone_is(index: int, expected: str) -> bool:
+        return p.driver.call("GET", p.url, p.as_brand)["milestones"][index]["status"] == expected
+
+    for index, milestone in enumerate(milestones):
+        step, label = 6 + 2 * index, milestone["label"]
+        deliverable = f"https://instagram.com/p/luna-verde-rouge-{index}"
+        if token == "ETH":
+            p.driver.act(
+                collaboration_id,
+                "deliver",
+                p.as_creator,
+                p.creator_key,
+                deliverable=deliverable,
+                milestone=index,
+            )
+            echo(f"{step}. {p.creator_name} marks milestone {index} ({label}) delivered")
+        else:
+            relayed = p.driver.relay_delivery(
+                collaboration_id, p.as_creator, p.creator_key, deliverable, milestone=index
+            )
+            echo(
+                f"{step}. {p.creator_name} signs milestone {index} ({label}) delivered; the "
+                f"platform's relayer sends it ({relayed['gas_used']:,} gas, paid by "
+                f"{relayed['relayer']})"
+            )
+        wait_for(lambda index=index: milestone_is(index, "delivered"))
+        p.driver.act(collaboration_id, "approve", p.as_brand, p.brand_key, milestone=index)
+        wait_for(lambda index=index: milestone_is(index, "released"))
+        status = p.driver.call("GET", p.url, p.as_brand)["status"]
+        echo(f"{step + 1}. The brand approves milestone {index}: paid; the deal is {status}")

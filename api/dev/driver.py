@@ -66,14 +66,17 @@ class DealDriver:
         return send_unsigned(self.w3, body["transaction"], key)
 
     def relay_delivery(
-        self, collaboration_id: str, headers: dict, key: str, deliverable: str
+        self, collaboration_id: str, headers: dict, key: str, deliverable: str, milestone: int = 0
     ) -> dict:
-        """Sign the delivery with the creator's key; the platform's relayer sends it."""
+        """Sign the milestone's delivery with the creator's key; the platform's relayer sends
+        it."""
         base = f"/v1/collaborations/{collaboration_id}/relay"
-        body = self.call("GET", f"{base}/deliver", headers, params={"deliverable": deliverable})
+        params = {"deliverable": deliverable, "milestone": milestone}
+        body = self.call("GET", f"{base}/deliver", headers, params=params)
         signature = bindings.sign_typed_data(body["typed_data"], key)
         relayed = {
             "action": "deliver",
+            "milestone": milestone,
             "deliverable": deliverable,
             "deadline": body["deadline"],
             "signature": signature,

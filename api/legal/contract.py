@@ -54,6 +54,9 @@ class ContractInputs:
     # An ongoing revenue share: {split_id, splitter, share_bps, revenue}
     revenue_share: dict | None = None
     eur_per_eth: Decimal | None = None
+    # The payment schedule when the offer has milestones: ({label, amount, deliver_by}, ...)
+    # with deliver_by in unix seconds. None: one payment of the whole amount at `deliver_by`.
+    milestones: tuple[dict, ...] | None = None
 
     @property
     def french_audience(self) -> bool:
@@ -161,6 +164,19 @@ def _remuneration(inputs: ContractInputs):
         "influencer and the payees it named, by the signed shares, when the delivery is "
         "approved or when the review period ends.",
     ]
+    if inputs.milestones:
+        lines += [
+            "",
+            "Échéancier / Milestones: chaque jalon est livré, approuvé, versé, remboursé ou "
+            "contesté séparément / each milestone is delivered, approved, paid, refunded or "
+            "disputed on its own.",
+            "",
+        ]
+        lines += [
+            f"{number}. {m['label']}: {m['amount']} ; livraison au plus tard le / deliver by "
+            f"{_utc(datetime.fromtimestamp(m['deliver_by'], UTC))}"
+            for number, m in enumerate(inputs.milestones, start=1)
+        ]
     return "Rémunération / Remuneration", lines
 
 

@@ -27,6 +27,8 @@ NEGOTIATING = ("sent", "countered")
 Party = Literal["brand", "creator"]
 MIN_REVIEW_SECONDS = 60
 MAX_REVIEW_SECONDS = 30 * 24 * 3600
+# The escrow's own cap (CollabEscrow.MAX_MILESTONES): more would not fund.
+MAX_MILESTONES = 16
 
 
 class Offer(SQLModel, table=True):
@@ -66,6 +68,11 @@ class Offer(SQLModel, table=True):
     decline_reason: str | None = DBField(default=None, max_length=1000)
     expires_at: datetime
     current_version: int = DBField(default=1)
+    # The current version's milestones ({label, amount, deliver_by} with deliver_by in unix
+    # seconds), or None: one milestone of the whole amount due at `deliver_by`.
+    milestones: list[dict[str, Any]] | None = DBField(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     created_at: datetime = DBField(default_factory=utcnow)
     updated_at: datetime = DBField(default_factory=utcnow)
 
@@ -99,6 +106,9 @@ class OfferVersion(SQLModel, table=True):
         default=None, sa_column=Column(JSON, nullable=True)
     )
     note: str | None = DBField(default=None, max_length=1000)
+    milestones: list[dict[str, Any]] | None = DBField(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     salt: str = DBField(max_length=66, unique=True)
     terms_text: str = DBField(sa_column=Column(Text, nullable=False))
     terms_hash: str = DBField(max_length=66)
@@ -117,6 +127,31 @@ class OfferVersion(SQLModel, table=True):
     brand_signed_at: datetime | None = None
 
 
+class MilestoneCreate(BaseModel):
+    """One part of the deal: what is delivered, what it pays, when it is due."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=200, examples=["2 reels"])
+    amount: Amount
+    deliver_by: FutureDatetime
+
+
+MILESTONES_DESCRIPTION = (
+    f"1 to {MAX_MILESTONES} milestones, in order: each delivered, approved, released, refunded "
+    "or disputed on its own. Their amounts sum to `amount`; each deliver_by is in the future, "
+    "within a year and not before the previous one's; `deliver_by` is the last one's. Omitted: "
+    "one milestone of the whole amount due at `deliver_by`."
+)
+
+
+class MilestonePublic(BaseModel):
+    index: int
+    label: str | None = Field(description="None for an offer made without milestones")
+    amount: str
+    deliver_by: datetime
+
+
 class CounterCreate(BaseModel):
     """New terms for the other party to answer. An omitted field keeps the current version's."""
 
@@ -125,6 +160,9 @@ class CounterCreate(BaseModel):
     amount: Amount | None = None
     deliverables: list[Deliverable] | None = Field(default=None, min_length=1, max_length=20)
     deliver_by: FutureDatetime | None = None
+    milestones: list[MilestoneCreate] | None = Field(
+        default=None, min_length=1, max_length=MAX_MILESTONES, description=MILESTONES_DESCRIPTION
+    )
     usage_rights: UsageRights | None = None
     note: str | None = Field(
         default=None, max_length=1000, description="a message to the other party"
@@ -167,6 +205,7 @@ class OfferVersionPublic(BaseModel):
     price: Money
     deliverables: list[dict[str, Any]]
     deliver_by: datetime
+    milestones: list[MilestonePublic]
     review_period_seconds: int
     usage_rights: UsageRights | None
     note: str | None
@@ -190,7 +229,12 @@ class OfferCreate(BaseModel):
     creator_id: str = Field(min_length=1, max_length=40)
     amount: Amount
     token: Token | None = Field(default=None, description="omitted = the request's budget token")
-    deliver_by: FutureDatetime
+    deliver_by: FutureDatetime | None = Field(
+        default=None, description="required without milestones; with them, the last one's"
+    )
+    milestones: list[MilestoneCreate] | None = Field(
+        default=None, min_length=1, max_length=MAX_MILESTONES, description=MILESTONES_DESCRIPTION
+    )
     review_period_seconds: StrictInt = Field(
         default=3 * 24 * 3600, ge=MIN_REVIEW_SECONDS, le=MAX_REVIEW_SECONDS
     )
@@ -224,6 +268,7 @@ class OfferPublic(BaseModel):
     creator_id: str
     price: Money
     deliver_by: datetime
+    milestones: list[MilestonePublic]
     review_period_seconds: int
     platform_fee_bps: int
     deal_id: str

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from eth_utils import keccak
 from sqlalchemy import and_, case, update
@@ -20,6 +20,7 @@ from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
 from api.me.personal import require_not_erased
+from api.offers import milestones as schedules
 from api.offers.models import (
     NEGOTIATING,
     OPEN_OFFER_STATUSES,
@@ -212,6 +213,9 @@ def version_public(version: OfferVersion) -> OfferVersionPublic:
         price={"amount": version.amount, "token": version.token},
         deliverables=version.deliverables,
         deliver_by=version.deliver_by,
+        milestones=schedules.public(
+            amount=version.amount, deliver_by=version.deliver_by, milestones=version.milestones
+        ),
         review_period_seconds=version.review_period_seconds,
         usage_rights=version.usage_rights,
         revenue_share=version.revenue_share,
@@ -265,6 +269,9 @@ def _public(offer: Offer, versions: list[OfferVersion], status: str) -> OfferPub
         creator_id=offer.creator_id,
         price={"amount": offer.amount, "token": offer.token},
         deliver_by=offer.deliver_by,
+        milestones=schedules.public(
+            amount=offer.amount, deliver_by=offer.deliver_by, milestones=offer.milestones
+        ),
         review_period_seconds=offer.review_period_seconds,
         platform_fee_bps=offer.platform_fee_bps,
         deal_id=offer.deal_id,
@@ -352,7 +359,11 @@ def create_offer(
         )
     deployment.check(tokens=[("token", token)])
     _require_min_fee(creator=creator, amount=data.amount, token=token)
-    _require_within_a_year(data.deliver_by)
+    deliver_by, milestones = schedules.schedule(
+        amount=data.amount,
+        deliver_by=data.deliver_by,
+        milestones=schedules.stored(data.milestones) if data.milestones else None,
+    )
     stale = _require_no_open_offer(
         session=session, request_id=collab_request.id, creator_id=creator.id
     )
@@ -381,7 +392,8 @@ def create_offer(
         creator_id=creator.id,
         amount=str(data.amount),
         token=token,
-        deliver_by=data.deliver_by,
+        deliver_by=deliver_by,
+        milestones=milestones,
         review_period_seconds=data.review_period_seconds,
         platform_fee_bps=settings.platform_fee_bps,
         deal_id="0x" + os.urandom(32).hex(),
@@ -393,17 +405,21 @@ def create_offer(
             creator=creator,
             amount=data.amount,
             token=token,
-            deliver_by=data.deliver_by,
+            deliver_by=deliver_by,
             review_period_seconds=data.review_period_seconds,
             platform_fee_bps=settings.platform_fee_bps,
             brand_terms=data.terms,
             deliverables=deliverables,
             usage_rights=usage_rights,
             revenue_share=revenue_share,
+            milestones=milestones,
         ),
         status=status,
         screening=screening.model_dump(),
-        expires_at=min(now + timedelta(seconds=settings.offer_ttl_seconds), data.deliver_by),
+        expires_at=min(
+            now + timedelta(seconds=settings.offer_ttl_seconds),
+            schedules.first_deadline(deliver_by, milestones),
+        ),
     )
     # The partial unique index decides between racing offers: the loser's insert fails here,
     # and the whole unit of work rolls back. No savepoint: on SQLite, a SAVEPOINT before the
@@ -454,6 +470,7 @@ def _version(
         token=offer.token,
         deliverables=deliverables,
         deliver_by=offer.deliver_by,
+        milestones=offer.milestones,
         review_period_seconds=offer.review_period_seconds,
         platform_fee_bps=offer.platform_fee_bps,
         usage_rights=usage_rights,
@@ -478,14 +495,6 @@ def _require_min_fee(*, creator: Creator, amount: int, token: str) -> None:
         raise InvalidInput(
             f"amount {amount} is below this creator's minimum fee {minimum} in {token}",
             errors=[{"field": "amount", "message": "below the creator's minimum fee"}],
-        )
-
-
-def _require_within_a_year(deliver_by: datetime) -> None:
-    if deliver_by > datetime.now(UTC) + timedelta(days=366):
-        raise InvalidInput(
-            "deliver_by must be within a year",
-            errors=[{"field": "deliver_by", "message": "more than a year away"}],
         )
 
 
@@ -591,26 +600,47 @@ def counter_offer(
         if data.deliverables
         else current.deliverables
     )
-    deliver_by = data.deliver_by or current.deliver_by
     usage_rights = (
         (data.usage_rights.model_dump() if data.usage_rights else None)
         if "usage_rights" in data.model_fields_set
         else current.usage_rights
     )
-    proposed = (str(amount), deliverables, deliver_by, usage_rights)
-    if proposed == (current.amount, current.deliverables, current.deliver_by, current.usage_rights):
+    # New milestones replace the schedule; without, a milestone offer keeps its own, which the
+    # new amount or deliver_by must then still fit (the check says so).
+    if data.milestones:
+        deliver_by, milestones = schedules.schedule(
+            amount=amount,
+            deliver_by=data.deliver_by,
+            milestones=schedules.stored(data.milestones),
+        )
+    elif current.milestones:
+        deliver_by, milestones = schedules.schedule(
+            amount=amount, deliver_by=data.deliver_by, milestones=current.milestones
+        )
+    else:
+        deliver_by, milestones = schedules.schedule(
+            amount=amount, deliver_by=data.deliver_by or current.deliver_by, milestones=None
+        )
+    proposed = (str(amount), deliverables, deliver_by, milestones, usage_rights)
+    if proposed == (
+        current.amount,
+        current.deliverables,
+        current.deliver_by,
+        current.milestones,
+        current.usage_rights,
+    ):
         raise InvalidInput(
             "a counter-offer must change at least one term "
-            "(amount, deliverables, deliver_by or usage_rights)",
+            "(amount, deliverables, deliver_by, milestones or usage_rights)",
             errors=[{"field": "body", "message": "same terms as the current version"}],
         )
-    _require_within_a_year(deliver_by)
     if principal.role == "brand":
         _require_min_fee(creator=creator, amount=amount, token=offer.token)
     now = utcnow()
     changes = {
         "amount": str(amount),
         "deliver_by": deliver_by,
+        "milestones": milestones,
         "deal_id": "0x" + os.urandom(32).hex(),
         "terms_text": build_terms_text(
             session=session,
@@ -626,8 +656,12 @@ def counter_offer(
             deliverables=deliverables,
             usage_rights=usage_rights,
             revenue_share=current.revenue_share,
+            milestones=milestones,
         ),
-        "expires_at": min(now + timedelta(seconds=settings.offer_ttl_seconds), deliver_by),
+        "expires_at": min(
+            now + timedelta(seconds=settings.offer_ttl_seconds),
+            schedules.first_deadline(deliver_by, milestones),
+        ),
         "current_version": current.number + 1,
     }
     transition(

@@ -47,6 +47,7 @@ def build_terms_text(
     usage_rights: UsageRights | dict | None = None,
     benefits_in_kind: str | None = None,
     revenue_share: dict | None = None,
+    milestones: list[dict] | None = None,
 ) -> str:
     """The contract of one terms version (an offer or a counter), FR and EN in one text: the
     French mentions are required by law whatever the brief's language. The law is checked
@@ -84,6 +85,7 @@ def build_terms_text(
             benefits_in_kind=benefits_in_kind,
             revenue_share=revenue_share,
             eur_per_eth=settings.eur_per_eth,
+            milestones=tuple(milestones) if milestones else None,
         )
     )
     if len(text) > MAX_TERMS_TEXT:

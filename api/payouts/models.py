@@ -21,6 +21,9 @@ class Payout(SQLModel, table=True):
     id: int | None = DBField(default=None, primary_key=True)
     chain_id: int = DBField(sa_type=BigInteger)
     deal_id: str | None = DBField(default=None, max_length=66, index=True)
+    # The deal's milestone whose payment, refund or resolution this is (None: a withdrawal, a
+    # splitter's payout).
+    milestone: int | None = None
     wallet: str = DBField(max_length=42, index=True)
     token: str = DBField(max_length=42)
     amount: str = DBField(max_length=78)
@@ -38,6 +41,9 @@ class Payout(SQLModel, table=True):
 
 class PayoutPublic(BaseModel):
     deal_id: str | None
+    milestone: int | None = Field(
+        default=None, description="the deal's milestone this paid, refunded or split"
+    )
     wallet: str
     token: str
     amount: str
@@ -54,6 +60,7 @@ class PayoutPublic(BaseModel):
     def of(cls, row: Payout) -> PayoutPublic:
         return cls(
             deal_id=row.deal_id,
+            milestone=row.milestone,
             wallet=row.wallet,
             token=row.token,
             amount=row.amount,

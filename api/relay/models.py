@@ -12,21 +12,24 @@ from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
 from api.kit.time import utcnow
+from api.kit.types import StrictInt
+from api.offers.models import MAX_MILESTONES
 
 RelayAction = Literal["deliver"]
 
 
 class RelayedAction(SQLModel, table=True):
-    """A relayed transaction. Unique per collaboration and action: of two requests relaying the
-    same delivery at once, one sends it and the other gets 409."""
+    """A relayed transaction. Unique per collaboration, action and milestone: of two requests
+    relaying the same delivery at once, one sends it and the other gets 409."""
 
     __tablename__ = "relayed_action"
-    __table_args__ = (UniqueConstraint("collaboration_id", "action"),)
+    __table_args__ = (UniqueConstraint("collaboration_id", "action", "milestone"),)
 
     id: int | None = DBField(default=None, primary_key=True)
     collaboration_id: str = DBField(max_length=40, foreign_key="collaboration.id")
     creator_id: str = DBField(max_length=40, index=True)
     action: str = DBField(max_length=20)
+    milestone: int = DBField(default=0, sa_column_kwargs={"server_default": "0"})
     relayer: str = DBField(max_length=42)
     tx_hash: str | None = DBField(default=None, max_length=66)
     created_at: datetime = DBField(default_factory=utcnow, index=True)
@@ -34,6 +37,12 @@ class RelayedAction(SQLModel, table=True):
 
 class RelayBody(BaseModel):
     action: RelayAction = "deliver"
+    milestone: StrictInt = Field(
+        default=0,
+        ge=0,
+        lt=MAX_MILESTONES,
+        description="the milestone delivered (its index in `milestones`)",
+    )
     deliverable: str = Field(min_length=1, max_length=2000, description="the delivered work")
     deadline: int = Field(ge=0, lt=2**64, description="the signed message's deadline")
     signature: str = Field(min_length=1, max_length=300, description="the creator's signature")
@@ -42,6 +51,7 @@ class RelayBody(BaseModel):
 class RelayResult(BaseModel):
     collaboration_id: str
     action: RelayAction
+    milestone: int
     relayer: str
     tx_hash: str
     gas_used: int

@@ -20,8 +20,14 @@ from sqlmodel import Session, select
 
 from api.chain.client import ChainClient
 from api.chain.indexer import LOCAL_CHAIN_ID
-from api.collaborations.models import Collaboration, effective_status
-from api.collaborations.service import require_chain, require_typed_signer
+from api.collaborations.models import Collaboration
+from api.collaborations.service import (
+    chain_time,
+    milestone_status,
+    require_chain,
+    require_milestone,
+    require_typed_signer,
+)
 from api.core.errors import ChainUnavailable, Conflict, RateLimited
 from api.core.settings import Settings
 from api.kit.time import utcnow
@@ -64,33 +70,35 @@ def _fund_local_relayer(chain: ChainClient, relayer: str) -> None:
         )
 
 
-def _require_deliverable(chain: ChainClient, collaboration: Collaboration) -> None:
-    status = effective_status(collaboration)
+def _require_deliverable(chain: ChainClient, collaboration: Collaboration, milestone: int) -> int:
+    """The milestone's deliver-by, once the milestone is funded and not past it."""
+    part = require_milestone(collaboration, milestone)
+    status = milestone_status(collaboration, part)
     if status != "funded":
-        raise Conflict(f"collaboration is {status}; deliver needs it funded", state=status)
-    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
-    if now > collaboration.deliver_by:
-        raise Conflict("the delivery deadline has passed", state=status)
+        raise Conflict(f"milestone {milestone} is {status}; deliver needs it funded", state=status)
+    if chain_time(chain) > part["deliver_by"]:
+        raise Conflict(f"milestone {milestone}'s delivery deadline has passed", state=status)
+    return part["deliver_by"]
 
 
 def deliver_typed_data(
-    *, chain: ChainClient | None, collaboration: Collaboration, deliverable: str
+    *, chain: ChainClient | None, collaboration: Collaboration, deliverable: str, milestone: int = 0
 ) -> dict:
-    """The creator's EIP-712 `Deliver` for this deal, to sign and POST to /relay."""
+    """The creator's EIP-712 `Deliver` for this deal's milestone, to sign and POST to /relay."""
     chain = require_chain(chain)
-    _require_deliverable(chain, collaboration)
+    deliver_by = _require_deliverable(chain, collaboration, milestone)
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
-    now = chain.ask(lambda: int(chain.w3.eth.get_block("latest")["timestamp"]))
-    deadline = min(now + SIGNATURE_TTL_SECONDS, collaboration.deliver_by)
+    deadline = min(chain_time(chain) + SIGNATURE_TTL_SECONDS, deliver_by)
     typed = chain.ask(
         escrow.deliver_typed_data,
         collaboration.deal_id,
-        0,
+        milestone,
         keccak(text=deliverable),
         deadline,
     )
     return {
         "collaboration_id": collaboration.id,
+        "milestone": milestone,
         "typed_data": {
             **typed,
             "message": bindings.json_safe(typed["message"], ints_as_strings=True),
@@ -144,13 +152,14 @@ def relay(
     """Claim the (collaboration, action) row against the creator's budget, check the signed
     delivery as the escrow will, then send `markDeliveredBySig` from the relayer."""
     chain = require_chain(chain)
-    _require_deliverable(chain, collaboration)
+    _require_deliverable(chain, collaboration, body.milestone)
     key = relayer_key(settings, chain)
     relayer = Account.from_key(key).address
     row = RelayedAction(
         collaboration_id=collaboration.id,
         creator_id=collaboration.creator_id,
         action=body.action,
+        milestone=body.milestone,
         relayer=relayer,
     )
     # The row is claimed before the signature is checked: the signed message holds the
@@ -161,7 +170,11 @@ def relay(
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
     deliverable_hash = keccak(text=body.deliverable)
     typed = chain.ask(
-        escrow.deliver_typed_data, collaboration.deal_id, 0, deliverable_hash, body.deadline
+        escrow.deliver_typed_data,
+        collaboration.deal_id,
+        body.milestone,
+        deliverable_hash,
+        body.deadline,
     )
     signature = require_typed_signer(
         typed,
@@ -173,7 +186,7 @@ def relay(
         "typed data from GET /v1/collaborations/{id}/relay/deliver with the same deliverable",
     )
     tx = escrow.build_mark_delivered_by_sig(
-        collaboration.deal_id, deliverable_hash, body.deadline, signature
+        collaboration.deal_id, deliverable_hash, body.deadline, signature, body.milestone
     )
     _fund_local_relayer(chain, relayer)
     try:
@@ -186,6 +199,7 @@ def relay(
     return RelayResult(
         collaboration_id=collaboration.id,
         action=body.action,
+        milestone=body.milestone,
         relayer=relayer,
         tx_hash=row.tx_hash,
         gas_used=int(receipt["gasUsed"]),

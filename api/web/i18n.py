@@ -80,6 +80,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "match_explanation": ("Why it matches", "Pourquoi cela correspond"),
     "alignment": ("value alignment", "alignement des valeurs"),
     "payees": ("Payees and shares", "Bénéficiaires et parts"),
+    "milestones": ("Milestones", "Jalons"),
     "labels": ("Disclosure labels", "Mentions obligatoires"),
     "contract": ("Contract to read before signing", "Contrat à lire avant de signer"),
     "accept_sign": ("Accept: sign the terms in my wallet", "Accepter : signer les termes"),

@@ -182,6 +182,38 @@ def test_parallel_relays_of_one_delivery_send_it_once(
     assert _count(database_url, sql, id=deal.collaboration["id"]) == 1
 
 
+def test_parallel_relays_of_a_second_milestone_send_it_once(
+    deal_http, deal_settings, chain, wallets, database_url
+):
+    """A milestone deal: the first milestone's delivery relayed, the second's then posted many
+    times at once is sent once too (one relay per deal action and milestone)."""
+    from tests.api.test_milestones import REELS, STORY, two_milestones
+    from tests.api.test_relay import signed_delivery, zero_eth_deal
+
+    run_indexer = _indexer_of(deal_settings, database_url)
+    deal, fresh, _ = zero_eth_deal(
+        deal_http,
+        chain,
+        wallets,
+        run_indexer,
+        amount=REELS + STORY,
+        deliver_by=None,
+        milestones=two_milestones(),
+    )
+    url = f"{deal.collaboration_url}/relay"
+    first = deal.creator.post(url, json=signed_delivery(deal, fresh.creator, "reels", 0))
+    assert first.status_code == 200, first.text
+    body = signed_delivery(deal, fresh.creator, "story", 1)
+    answers = race(lambda _: deal.creator.post(url, json=body), n=4)
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    assert [a.json()["milestone"] for a in answers if a.status_code == 200] == [1]
+    sql = "SELECT count(*) FROM relayed_action WHERE collaboration_id = :id AND milestone = :m"
+    counts = [_count(database_url, sql, id=deal.collaboration["id"], m=m) for m in (0, 1)]
+    assert counts == [1, 1]
+    run_indexer(deal_http)
+    assert [m["status"] for m in deal.state()["milestones"]] == ["delivered", "delivered"]
+
+
 def test_parallel_relays_of_one_creator_stay_within_its_budget(
     deal_settings, chain, wallets, database_url
 ):

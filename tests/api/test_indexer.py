@@ -18,7 +18,7 @@ from api.creators.models import Creator
 from api.payouts.models import Payout
 from contracts import bindings
 from tests.api.deals import address, expected_split, index, make_deal, send
-from tests.contracts.env import mine, snapshot
+from tests.contracts.env import mine, reorg_to, snapshot
 
 AMOUNT = 10**18
 
@@ -116,8 +116,8 @@ def test_an_event_that_does_not_fit_its_collaboration_is_recorded_not_applied(
     not_ours = "the deal on chain under this id is not the collaboration's"
     assert _events(engine, deal_id) == [
         ("DealCreated", False, "terms differ from the collaboration's: brand, creator, amount"),
-        ("Delivered", False, "Delivered cannot follow status drafted"),
-        ("Approved", False, "Approved cannot follow status drafted"),
+        ("Delivered", False, "Delivered cannot follow milestone 0's status drafted"),
+        ("Approved", False, "Approved cannot follow milestone 0's status drafted"),
         ("PayoutPaid", False, not_ours),  # the fee on 1 wei rounds to nothing: no FeePaid
     ]
     assert _payouts(engine) == []
@@ -167,11 +167,8 @@ def test_a_reorg_rolls_back_what_orphaned_blocks_applied(
     released = deal.state()
     assert released["status"] == "released"
     assert _completed_deals(engine, deal.creator.id) == 1
-    orphaned_head = w3.eth.block_number
 
-    w3.provider.make_request("evm_revert", [fork])
-    while w3.eth.block_number <= orphaned_head:  # the new chain is longer than the old one
-        mine(w3)
+    reorg_to(w3, fork)
     index(deal_client)
 
     state = deal.state()
@@ -258,10 +255,7 @@ def test_two_indexers_at_once_through_a_reorg_double_nothing(deal_client, chain,
     fork = snapshot(w3)
     approve = deal.transaction(deal.brand, "approve")["transaction"]
     deal.act(deal.brand, "approve", wallets.brand)
-    orphaned_head = w3.eth.block_number
-    w3.provider.make_request("evm_revert", [fork])
-    while w3.eth.block_number <= orphaned_head:
-        mine(w3)
+    reorg_to(w3, fork)
     send(w3, approve, wallets.brand)  # the API, still on the old chain, says it is released
 
     start = threading.Barrier(2)
@@ -310,10 +304,7 @@ def test_a_step_that_fails_after_a_reorg_keeps_everything_as_it_was(
     fork = snapshot(w3)
     deal.act(deal.brand, "approve", wallets.brand)
     payouts = _payouts(engine)
-    orphaned_head = w3.eth.block_number
-    w3.provider.make_request("evm_revert", [fork])
-    while w3.eth.block_number <= orphaned_head:
-        mine(w3)
+    reorg_to(w3, fork)
 
     def node_fails(*_args, **_kwargs):
         raise ConnectionError("node went away")

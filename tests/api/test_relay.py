@@ -15,8 +15,9 @@ WORK = "https://instagram.com/p/relayed"
 NO_CURVE_POINT = "0x" + (5).to_bytes(32, "big").hex() + (7).to_bytes(32, "big").hex() + "1b"
 
 
-def zero_eth_deal(client, chain, wallets: Wallets, run_indexer=None):
-    """A funded stablecoin deal whose creator wallet is brand new (no ETH, ever)."""
+def zero_eth_deal(client, chain, wallets: Wallets, run_indexer=None, amount=AMOUNT, **offer):
+    """A funded stablecoin deal whose creator wallet is brand new (no ETH, ever); ``offer``
+    changes the offer (its milestones, say)."""
     _, w3, deployment = chain
     fresh = Wallets(
         deployer=wallets.deployer,
@@ -25,8 +26,8 @@ def zero_eth_deal(client, chain, wallets: Wallets, run_indexer=None):
         stranger=wallets.stranger,
     )
     token = bindings.Erc20(w3, deployment.stablecoin_address)
-    bindings.send(w3, token.build_mint(address(fresh.brand), AMOUNT), fresh.brand)
-    deal = make_deal(client, w3, fresh, token=token.address, amount=AMOUNT)
+    bindings.send(w3, token.build_mint(address(fresh.brand), amount), fresh.brand)
+    deal = make_deal(client, w3, fresh, token=token.address, amount=amount, **offer)
     deal.accept()
     deal.driver.fund_with_permit(deal.collaboration["id"], deal.brand.headers, fresh.brand)
     (run_indexer or index)(client)
@@ -35,13 +36,14 @@ def zero_eth_deal(client, chain, wallets: Wallets, run_indexer=None):
     return deal, fresh, token
 
 
-def signed_delivery(deal, key: str, deliverable: str = WORK) -> dict:
+def signed_delivery(deal, key: str, deliverable: str = WORK, milestone: int = 0) -> dict:
     url = f"{deal.collaboration_url}/relay/deliver"
-    response = deal.creator.get(url, params={"deliverable": deliverable})
+    response = deal.creator.get(url, params={"deliverable": deliverable, "milestone": milestone})
     assert response.status_code == 200, response.text
     body = response.json()
     return {
         "action": "deliver",
+        "milestone": milestone,
         "deliverable": deliverable,
         "deadline": body["deadline"],
         "signature": sign_typed_data(body["typed_data"], key),

@@ -202,3 +202,12 @@ def snapshot(w3: Web3) -> str:
 def revert(w3: Web3, snapshot_id: str) -> None:
     w3.provider.make_request("evm_revert", [snapshot_id])
     mine(w3)  # so 'latest' carries any time offset left behind
+
+
+def reorg_to(w3: Web3, fork: str) -> None:
+    """Replace every block since the snapshot ``fork`` by a longer chain of empty blocks: what
+    those blocks held is orphaned, as in a reorg."""
+    orphaned_head = w3.eth.block_number
+    w3.provider.make_request("evm_revert", [fork])
+    while w3.eth.block_number <= orphaned_head:
+        mine(w3)

@@ -54,9 +54,19 @@ class Flow:
         return f"/v1/collaborations/{self.collaboration_id}"
 
     def offer_and_accept(
-        self, *, token: str = "ETH", amount: int, deliver_days: float = 20, review: int = 86400
+        self,
+        *,
+        token: str = "ETH",
+        amount: int,
+        deliver_days: float = 20,
+        review: int = 86400,
+        milestones: list[dict] | None = None,
     ) -> dict:
+        """An offer to Luna (of these milestones, else one due in `deliver_days`), accepted."""
         brief = french_brief(self.http, token=token, amount=amount)
+        schedule = (
+            {"milestones": milestones} if milestones else {"deliver_by": future(deliver_days)}
+        )
         offer = ok(
             self.http.post(
                 f"/v1/requests/{brief['id']}/offers",
@@ -65,7 +75,7 @@ class Flow:
                     "creator_id": luna_id(self.http),
                     "amount": str(amount),
                     "token": token,
-                    "deliver_by": future(deliver_days),
+                    **schedule,
                     "review_period_seconds": review,
                     "terms": "Deux reels.",
                 },
@@ -90,14 +100,21 @@ class Flow:
     def state(self) -> dict:
         return ok(self.http.get(self.url, headers=BRAND))
 
-    def wait(self, status: str, timeout: float = 30.0) -> dict:
+    def wait(self, status: str, timeout: float = 30.0, milestone: int | None = None) -> dict:
+        """The collaboration once it (or its `milestone`) has `status`, as the indexer sets it."""
+
+        def current(state: dict) -> str:
+            return (
+                state["status"] if milestone is None else state["milestones"][milestone]["status"]
+            )
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = self.state()
-            if state["status"] == status:
+            if current(state) == status:
                 return state
             time.sleep(0.2)
-        raise AssertionError(f"still {self.state()['status']}, expected {status}")
+        raise AssertionError(f"still {current(self.state())}, expected {status}")
 
 
 def gas_paid(receipt) -> int:

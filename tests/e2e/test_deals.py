@@ -9,7 +9,7 @@ from api.dev.driver import token_balance
 from contracts import bindings
 from contracts.localchain import DEV_PRIVATE_KEYS
 from tests.api.deals import expected_split, send
-from tests.contracts.env import advance
+from tests.contracts.env import advance, set_eth_balance
 from tests.e2e.conftest import OPERATOR_KEY
 from tests.e2e.flow import (
     ARBITER_KEY,
@@ -23,6 +23,7 @@ from tests.e2e.flow import (
     gas_paid,
     ok,
 )
+from tests.factories import future
 
 CREATOR = Account.from_key(CREATOR_KEY).address
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
@@ -76,6 +77,59 @@ def test_offer_to_payout_moves_exact_shares_into_wallets(stack, http, token_kind
     assert [int(p["amount"]) for p in state["payouts"] if p["kind"] == "fee"] == [fee]
     totals_after = [received_total(http, wallet, token) for wallet in wallets]
     assert [a - b for a, b in zip(totals_after, totals_before, strict=True)] == shares
+
+
+def test_a_creator_with_no_eth_completes_a_two_milestone_stablecoin_deal(stack, http) -> None:
+    """Escrow v2 end to end: the brand funds both milestones in one transaction with a permit,
+    the creator (whose wallet holds no ETH at all) signs each delivery for the relayer, and each
+    approval pays that milestone's exact shares."""
+    w3, token = stack.w3, stack.deployment.stablecoin_address
+    reels, story = 900_000_011, 350_000_002
+    coin = bindings.Erc20(w3, token)
+    brand = Account.from_key(BRAND_KEY).address
+    bindings.send(w3, coin.build_mint(brand, reels + story), BRAND_KEY)
+    set_eth_balance(w3, CREATOR, 0)
+    flow = Flow(http, w3)
+    collaboration = flow.offer_and_accept(
+        token=token,
+        amount=reels + story,
+        milestones=[
+            {"label": "2 reels", "amount": str(reels), "deliver_by": future(10)},
+            {"label": "1 story", "amount": str(story), "deliver_by": future(20)},
+        ],
+    )
+    wallets = [p["wallet"] for p in collaboration["payees"]]
+    shares_bps = [p["share_bps"] for p in collaboration["payees"]]
+    before = [token_balance(w3, token, wallet) for wallet in wallets]
+
+    nonce = w3.eth.get_transaction_count(brand)
+    flow.driver.fund_with_permit(flow.collaboration_id, BRAND, BRAND_KEY)
+    assert w3.eth.get_transaction_count(brand) == nonce + 1  # one transaction, no approval
+    flow.wait("funded")
+    for index, amount in enumerate((reels, story)):
+        work = f"https://ig/p/{index}"
+        flow.driver.relay_delivery(flow.collaboration_id, LUNA, CREATOR_KEY, work, index)
+        flow.wait("delivered", milestone=index)
+        flow.act(BRAND, "approve", BRAND_KEY, milestone=index)
+        state = flow.wait("released", milestone=index)
+        _, shares = expected_split(amount, shares_bps)
+        paid = {
+            p["wallet"]: int(p["amount"])
+            for p in state["payouts"]
+            if p["kind"] == "paid" and p["milestone"] == index
+        }
+        assert [paid[wallet] for wallet in wallets] == shares
+    state = flow.wait("released")
+    assert [m["status"] for m in state["milestones"]] == ["released", "released"]
+    expected = [
+        a + b
+        for a, b in zip(
+            expected_split(reels, shares_bps)[1], expected_split(story, shares_bps)[1], strict=True
+        )
+    ]
+    rises = [token_balance(w3, token, w) - b for w, b in zip(wallets, before, strict=True)]
+    assert rises == expected
+    assert w3.eth.get_balance(CREATOR) == 0  # the creator never needed ETH
 
 
 def test_refund_after_the_deadline(stack, http) -> None:
