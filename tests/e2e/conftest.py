@@ -69,7 +69,7 @@ class Stack:
             "LOG_LEVEL": "WARNING",
         }
 
-    def start_api(self, timeout: float = 60.0) -> None:
+    def start_api(self, timeout: float = 180.0) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve"],
             cwd=self.tmp,
@@ -88,7 +88,7 @@ class Stack:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("the API did not start")
+        raise RuntimeError(f"the API did not start in {timeout:.0f} s")
 
     def _read_demo_keys(self) -> None:
         printed = (self.tmp / "api.out").read_text()
