@@ -115,10 +115,7 @@ def _spend_budget(session: Session, settings: Settings, row: RelayedAction) -> N
     parallel relays of several deals of one creator cannot all pass the same last unit: on
     PostgreSQL an advisory lock keyed by the creator; on SQLite the insert takes the database's
     write lock, and the count after it sees every relay committed before."""
-    if session.get_bind().dialect.name == "postgresql":
-        digest = hashlib.sha256(f"relay-budget:{row.creator_id}".encode()).digest()
-        key = int.from_bytes(digest[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    _advisory_xact_lock(session, f"relay-budget:{row.creator_id}")
     session.add(row)
     session.flush()  # a parallel relay of the same action stops here (unique row): 409
     now = utcnow()
@@ -188,10 +185,8 @@ def relay(
     tx = escrow.build_mark_delivered_by_sig(
         collaboration.deal_id, deliverable_hash, body.deadline, signature, body.milestone
     )
-    _fund_local_relayer(chain, relayer)
     try:
-        with _send_lock:
-            receipt = chain.ask(bindings.send, chain.w3, tx, key)
+        _, receipt = send_as_relayer(session=session, chain=chain, settings=settings, tx=tx)
     except ContractRevert as exc:
         raise Conflict(f"the escrow refused the relayed delivery: {exc}") from None
     row.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
@@ -206,14 +201,31 @@ def relay(
     )
 
 
-def send_as_relayer(*, chain: ChainClient, settings: Settings, tx: dict) -> tuple[str, dict]:
+def send_as_relayer(
+    *, session: Session, chain: ChainClient, settings: Settings, tx: dict
+) -> tuple[str, dict]:
     """Send a transaction that carries no value from the relayer (which pays its gas only):
-    the relayer's address and the receipt. A revert raises `ContractRevert`."""
+    the relayer's address and the receipt. A revert raises `ContractRevert`.
+
+    One relayer key signs for every API process, and each of its transactions takes the next
+    nonce: sends go one at a time, in this process by a lock and across processes (several
+    workers on PostgreSQL) by an advisory lock keyed by the relayer, held until the request
+    commits. It is the last lock a relaying request takes, so no two requests wait on each
+    other in a cycle."""
     key = relayer_key(settings, chain)
     relayer = Account.from_key(key).address
+    _advisory_xact_lock(session, f"relayer:{relayer}")
     _fund_local_relayer(chain, relayer)
     with _send_lock:
         return relayer, chain.ask(bindings.send, chain.w3, tx, key)
+
+
+def _advisory_xact_lock(session: Session, name: str) -> None:
+    """On PostgreSQL, wait for the transaction-level advisory lock named ``name``."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(name.encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 # ------------------------------------------------------------ relayed withdrawal of credits
@@ -322,7 +334,7 @@ def relay_withdrawal(
     )
     tx = escrow.build_withdraw_by_sig(wallet, erc20, to, body.deadline, signature)
     try:
-        relayer, receipt = send_as_relayer(chain=chain, settings=settings, tx=tx)
+        relayer, receipt = send_as_relayer(session=session, chain=chain, settings=settings, tx=tx)
     except ContractRevert as exc:
         raise Conflict(f"the escrow refused the relayed withdrawal: {exc}") from None
     row.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()

@@ -215,7 +215,7 @@ def propose(
             row.creator_signature,
             milestone,
         )
-        _end(chain, settings, row, tx, ended_by="settlement")
+        _end(session, chain, settings, row, tx, ended_by="settlement")
         row.payee_share_bps = body.payee_share_bps
     session.add(row)
     session.flush()
@@ -260,7 +260,7 @@ def apply_dispute_rule(
     row.deadline = state.deadline
     escrow = bindings.EscrowContract(chain.w3, chain.escrow_address)
     tx = escrow.build_apply_dispute_rule(terms, milestone)
-    _end(chain, settings, row, tx, ended_by="dispute_rule")
+    _end(session, chain, settings, row, tx, ended_by="dispute_rule")
     row.payee_share_bps = terms.dispute_rule_payee_bps
     session.add(row)
     session.flush()
@@ -268,6 +268,7 @@ def apply_dispute_rule(
 
 
 def _end(
+    session: Session,
     chain: ChainClient,
     settings: Settings,
     row: Settlement,
@@ -277,7 +278,7 @@ def _end(
 ) -> None:
     """Send the transaction that ends the dispute and record it on the row."""
     try:
-        relayer, receipt = send_as_relayer(chain=chain, settings=settings, tx=tx)
+        relayer, receipt = send_as_relayer(session=session, chain=chain, settings=settings, tx=tx)
     except ContractRevert as exc:
         raise Conflict(
             f"the escrow refused the relayed {ended_by.replace('_', ' ')}: {exc}"

@@ -251,6 +251,33 @@ def test_parallel_relays_of_one_creator_stay_within_its_budget(
     assert _count(database_url, sql, id=deal.creator.id) == 1
 
 
+def test_parallel_relays_from_several_processes_take_the_relayers_nonces_in_turn(
+    deal_http, deal_settings, chain, wallets, database_url, monkeypatch
+):
+    """Several API workers share one relayer key. Three creators' deliveries relayed at once,
+    with the in-process send lock taken away (as if each request ran in its own worker): all
+    three are sent, one relayer nonce each."""
+    import contextlib
+
+    from api.relay import service as relay_service
+    from tests.api.test_relay import signed_delivery, zero_eth_deal
+
+    _, w3, _ = chain
+    run_indexer = _indexer_of(deal_settings, database_url)
+    deals = [zero_eth_deal(deal_http, chain, wallets, run_indexer)[:2] for _ in range(3)]
+    bodies = [signed_delivery(deal, fresh.creator) for deal, fresh in deals]
+    before = _relayer_nonce(w3)
+    monkeypatch.setattr(relay_service, "_send_lock", contextlib.nullcontext())
+    answers = race(
+        lambda i: deals[i][0].creator.post(
+            f"{deals[i][0].collaboration_url}/relay", json=bodies[i]
+        ),
+        n=len(deals),
+    )
+    assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    assert _relayer_nonce(w3) == before + 3
+
+
 def _relayer_nonce(w3) -> int:
     from eth_account import Account
 
