@@ -185,11 +185,9 @@ def relay(
     tx = escrow.build_mark_delivered_by_sig(
         collaboration.deal_id, deliverable_hash, body.deadline, signature, body.milestone
     )
-    try:
-        _, receipt = send_as_relayer(session=session, chain=chain, settings=settings, tx=tx)
-    except ContractRevert as exc:
-        raise Conflict(f"the escrow refused the relayed delivery: {exc}") from None
-    row.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+    _, row.tx_hash, receipt = send_as_relayer(
+        session=session, chain=chain, settings=settings, tx=tx, what="delivery"
+    )
     session.add(row)
     return RelayResult(
         collaboration_id=collaboration.id,
@@ -202,10 +200,11 @@ def relay(
 
 
 def send_as_relayer(
-    *, session: Session, chain: ChainClient, settings: Settings, tx: dict
-) -> tuple[str, dict]:
+    *, session: Session, chain: ChainClient, settings: Settings, tx: dict, what: str
+) -> tuple[str, str, dict]:
     """Send a transaction that carries no value from the relayer (which pays its gas only):
-    the relayer's address and the receipt. A revert raises `ContractRevert`.
+    the relayer's address, the transaction hash and the receipt. A revert is a 409 saying the
+    escrow refused the relayed ``what``.
 
     One relayer key signs for every API process, and each of its transactions takes the next
     nonce: sends go one at a time, in this process by a lock and across processes (several
@@ -216,8 +215,12 @@ def send_as_relayer(
     relayer = Account.from_key(key).address
     _advisory_xact_lock(session, f"relayer:{relayer}")
     _fund_local_relayer(chain, relayer)
-    with _send_lock:
-        return relayer, chain.ask(bindings.send, chain.w3, tx, key)
+    try:
+        with _send_lock:
+            receipt = chain.ask(bindings.send, chain.w3, tx, key)
+    except ContractRevert as exc:
+        raise Conflict(f"the escrow refused the relayed {what}: {exc}") from None
+    return relayer, "0x" + bytes(receipt["transactionHash"]).hex(), receipt
 
 
 def _advisory_xact_lock(session: Session, name: str) -> None:
@@ -333,11 +336,9 @@ def relay_withdrawal(
         "data from GET /v1/wallets/{address}/credits/withdrawal with the same token and to",
     )
     tx = escrow.build_withdraw_by_sig(wallet, erc20, to, body.deadline, signature)
-    try:
-        relayer, receipt = send_as_relayer(session=session, chain=chain, settings=settings, tx=tx)
-    except ContractRevert as exc:
-        raise Conflict(f"the escrow refused the relayed withdrawal: {exc}") from None
-    row.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+    _, row.tx_hash, receipt = send_as_relayer(
+        session=session, chain=chain, settings=settings, tx=tx, what="withdrawal"
+    )
     session.add(row)
     return WithdrawResult(
         wallet=wallet,

@@ -30,7 +30,6 @@ from api.relay.service import send_as_relayer
 from api.settlements.models import Party, Settlement, SettlementBody, SettlementPublic
 from contracts import bindings
 from contracts.bindings.wrappers import DealState, DealStatus
-from contracts.errors import ContractRevert
 
 
 def _party(principal: Principal) -> Party:
@@ -277,15 +276,10 @@ def _end(
     ended_by: str,
 ) -> None:
     """Send the transaction that ends the dispute and record it on the row."""
-    try:
-        relayer, receipt = send_as_relayer(session=session, chain=chain, settings=settings, tx=tx)
-    except ContractRevert as exc:
-        raise Conflict(
-            f"the escrow refused the relayed {ended_by.replace('_', ' ')}: {exc}"
-        ) from None
+    row.relayer, row.tx_hash, _ = send_as_relayer(
+        session=session, chain=chain, settings=settings, tx=tx, what=ended_by.replace("_", " ")
+    )
     row.ended_by = ended_by
-    row.relayer = relayer
-    row.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
     row.updated_at = utcnow()
 
 
