@@ -31,6 +31,7 @@ from api.core.settings import Settings
 from api.creators.router import router as creators_router
 from api.events.router import router as events_router
 from api.keys.router import router as keys_router
+from api.kit.routing import skip_routers_that_cannot_match
 from api.match_index import build_index, start_refresh, stop_refresh
 from api.me.router import router as me_router
 from api.offers.router import router as offers_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.include_router(router)
     install_web(app)
     install_openapi(app)
+    skip_routers_that_cannot_match(app)
     # The last added runs first: headers on every answer, then limits before any body is read,
     # then text the database cannot store.
     app.add_middleware(RejectNul)
