@@ -230,7 +230,7 @@ def stop_refresh(app) -> None:
         stop.set()
 
 
-def get_index(request: Request) -> SharedIndex:
+async def get_index(request: Request) -> SharedIndex:
     return request.app.state.match_index
 
 

@@ -104,7 +104,7 @@ class ChainClient:
             return {"ok": False, "error": str(exc)}
 
 
-def get_chain(request: Request) -> ChainClient | None:
+async def get_chain(request: Request) -> ChainClient | None:
     """The app's chain client; None when no chain is configured (routes that need one answer
     503 through `require_chain`)."""
     return request.app.state.chain

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
@@ -24,6 +25,9 @@ from api.core.errors import Forbidden, Unauthorized
 
 Role = Literal["brand", "creator", "operator"]
 KEY_PREFIX = {"brand": "ck_brand_", "creator": "ck_creator_"}
+
+# The web app's session cookie (api.web): the other way to say who one is.
+WEB_COOKIE = "collab_session"
 
 bearer = HTTPBearer(auto_error=False, description="the api_key returned at registration")
 
@@ -66,34 +70,46 @@ def _lookup(session: Session, api_key: str, digest: str) -> Principal | None:
     return Principal(role="brand" if model is Brand else "creator", id=row.id, wallet=row.wallet)
 
 
-def _resolve(request: Request, session: Session, api_key: str) -> Principal | None:
+def _known(request: Request, api_key: str) -> Principal | None:
+    """The principal of ``api_key`` without asking the database: the operator's key, or a key
+    this process looked up moments ago (None: ask the database)."""
     operator_key = request.app.state.settings.operator_api_key
     if operator_key and hmac.compare_digest(api_key.encode(), operator_key.encode()):
         return Principal(role="operator", id="operator")
+    return request.app.state.principals.get(hash_api_key(api_key))
+
+
+def _ask_database(request: Request, session: Session, api_key: str) -> Principal | None:
+    """The principal of a key :func:`_known` does not know, from the database (then known)."""
     cache = request.app.state.principals
     digest = hash_api_key(api_key)
-    principal = cache.get(digest)
-    if principal is None:
-        # Read before the query: this is the session's first, so it sees what committed
-        # by then, and a change committed since makes `put` drop the answer.
-        generation = cache.generation
-        principal = _lookup(session, api_key, digest)
-        if principal is not None:
-            cache.put(digest, principal, generation)
+    # Read before the query: this is the session's first, so it sees what committed by then,
+    # and a change committed since makes `put` drop the answer.
+    generation = cache.generation
+    principal = _lookup(session, api_key, digest)
+    if principal is not None:
+        cache.put(digest, principal, generation)
     return principal
 
 
-def get_optional_principal(
+async def get_optional_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal | None:
     """Who sent the request, or None (no key, or a key that is not valid): resolved once per
     request, shared by auth and the idempotency scope. Without a key, the web app's session
-    cookie (its writes carry the session's CSRF token)."""
+    cookie (its writes carry the session's CSRF token).
+
+    Async, so that a key known to this process is resolved on the event loop; only a database
+    lookup goes to a worker thread."""
     if credentials is None:  # HTTPBearer already ignores the case of the scheme
-        return _from_web_session(request, session)
-    return _resolve(request, session, credentials.credentials)
+        if not request.cookies.get(WEB_COOKIE):
+            return None
+        return await run_in_threadpool(_from_web_session, request, session)
+    if (principal := _known(request, credentials.credentials)) is not None:
+        return principal
+    return await run_in_threadpool(_ask_database, request, session, credentials.credentials)
 
 
 def _from_web_session(request: Request, session: Session) -> Principal | None:
@@ -106,7 +122,7 @@ def _from_web_session(request: Request, session: Session) -> Principal | None:
     return web.principal_of(session=session, web_session=web_session)
 
 
-def get_principal(
+async def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     principal: Annotated[Principal | None, Depends(get_optional_principal)],
 ) -> Principal:
@@ -122,7 +138,7 @@ OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
 def require(role: Role):
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.role != role:
             raise Forbidden(f"this action is for a {role} account, not a {principal.role}")
         return principal

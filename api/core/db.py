@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+import threading
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Annotated
 
+from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -13,15 +17,54 @@ from sqlmodel import Session, create_engine
 
 from api.core.metadata import NAMING_CONVENTION  # noqa: F401  (also fixes the MetaData)
 
+# How long a SQLite writer waits for the one before it.
+SQLITE_BUSY_SECONDS = 30
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the indexer write while requests read; busy_timeout waits instead of failing.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class OneWriterAtATime:
+    """SQLite lets one connection write at a time. One that finds the database taken sleeps and
+    tries again, 1 ms later and then up to 100 ms apart, so under load the newcomers overtake
+    those already waiting and a write can wait for seconds. This engine's writers queue on a
+    lock instead: each takes it at its first write and hands it on when its transaction ends.
+    Other processes (the CLI) still meet SQLite's own wait, and so does a writer that has waited
+    for the lock as long as SQLite would wait (then it goes ahead without it)."""
+
+    KEY = "collab_writer"
+    WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        self._lock = threading.Lock()  # not an RLock: a commit may run in another thread
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        event.listen(engine, "commit", self._ended)
+        event.listen(engine, "rollback", self._ended)
+        event.listen(engine.pool, "checkin", self._checked_in)
+
+    def _before_execute(self, conn, _cursor, statement, *_args) -> None:
+        if self.KEY not in conn.info and self.WRITE.match(statement):
+            conn.info[self.KEY] = self._lock.acquire(timeout=self.wait_seconds)
+
+    def _ended(self, conn) -> None:
+        self._release(conn.info)
+
+    def _checked_in(self, _dbapi_connection, record) -> None:
+        self._release(record.info)  # a connection given back without a commit or a rollback
+
+    def _release(self, info: dict) -> None:
+        if info.pop(self.KEY, False):
+            self._lock.release()
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:
@@ -35,33 +78,63 @@ def make_engine(database_url: str, **kwargs) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             database_url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
             # One connection per worker thread: WAL readers never wait for each other.
             pool_size=20,
             max_overflow=20,
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        engine.writers = OneWriterAtATime(wait_seconds=SQLITE_BUSY_SECONDS)
+        engine.writers.install(engine)
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: commit when the route returns, roll back when it raises.
 
     Used with scope="function" so the commit happens before the response is sent: a client
     never sees a 201 for a row that is not committed yet (or that failed to commit).
+
+    Async, so that opening a session costs no trip to a worker thread; only the commit (or the
+    rollback), which talks to the database, goes to one. It is shielded (a client that hangs up
+    cannot leave a unit of work half-closed) and, like FastAPI's own exits, does not wait for
+    room in the routes' thread pool: when every thread there waits on a lock this unit of work
+    holds, its commit must still run.
     """
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        # For a change of API key or wallet to clear the cached principals once it commits
-        # (api.core.principals.forget_principal).
-        session.info["principals"] = request.app.state.principals
-        try:
-            yield session
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    # For a change of API key or wallet to clear the cached principals once it commits
+    # (api.core.principals.forget_principal).
+    session.info["principals"] = request.app.state.principals
+    try:
+        yield session
+    except BaseException:
+        with CancelScope(shield=True):
+            await _in_own_thread(_close, session, commit=False)
+        raise
+    with CancelScope(shield=True):
+        if session.in_transaction() or session.info.get("on_commit"):
+            await _in_own_thread(_close, session, commit=True)
+        else:  # nothing was read or written: no connection to give back
+            session.close()
+
+
+async def _in_own_thread(function, /, *args, **kwargs):
+    return await to_thread.run_sync(partial(function, *args, **kwargs), limiter=CapacityLimiter(1))
+
+
+def _close(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
             session.commit()
-        except BaseException:
+        else:
             session.rollback()
-            raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

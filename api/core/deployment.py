@@ -176,7 +176,7 @@ def deployment_at_start(settings: Settings, chain) -> Deployment:
     return load_deployment(settings, chain.w3)
 
 
-def get_deployment(request: Request) -> Deployment:
+async def get_deployment(request: Request) -> Deployment:
     return request.app.state.deployment
 
 

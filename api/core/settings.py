@@ -268,7 +268,7 @@ def env_name(field: str) -> str:
     return field.upper()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

@@ -164,7 +164,7 @@ def _scope_of(request: Request, principal: Principal | None) -> str:
     return f"{request.method} {request.url.path} {who}"
 
 
-def get_idempotency(
+async def get_idempotency(
     request: Request,
     session: SessionDep,
     body: Annotated[bytes, Depends(_request_body)],

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from api.brands.models import Brand
-from api.core.auth import Principal
+from api.core.auth import WEB_COOKIE, Principal
 from api.core.errors import Forbidden, NotFound
 from api.creators.models import Creator
 from api.keys import service as keys
@@ -23,7 +23,7 @@ from api.kit.time import utcnow
 from api.web.models import AccountChoice, WebSession
 
 STATEMENT = "Sign in to Collab."
-COOKIE = "collab_session"
+COOKIE = WEB_COOKIE
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})

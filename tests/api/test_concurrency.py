@@ -146,6 +146,19 @@ def test_parallel_registrations_of_one_handle(http, database_url) -> None:
     assert _count(database_url, "SELECT count(*) FROM creator") == 1
 
 
+def test_a_full_thread_pool_never_holds_back_a_commit(settings, database_url) -> None:
+    """Two route threads and many writers: a unit of work whose route has returned commits even
+    while both threads wait on the lock it holds (SQLite's one writer), instead of queueing behind
+    them until their lock wait gives up."""
+    tight = settings.model_copy(update={"worker_threads": 2})
+    n = 12
+    bodies = [creator_body() for _ in range(n)]
+    with contextmanager(_http)(tight) as http:
+        answers = race(lambda i: http.post("/v1/creators", json=bodies[i]), n=n)
+    assert Counter(a.status_code for a in answers) == {201: n}
+    assert _count(database_url, "SELECT count(*) FROM creator") == n
+
+
 def _indexer_of(settings: Settings, database_url: str) -> Callable[[object], None]:
     """Catch the indexer up on the served API's database (its own engine and chain client)."""
     from api.chain.client import ChainClient
