@@ -54,11 +54,11 @@ def get_matches(
     diversify: bool = False,
 ) -> MatchList:
     """Creators ranked by shared values, audience, budget and track record, with reasons."""
-    collab_request = service.get_own_request(session=session, brand=brand, request_id=request_id)
     return service.find_matches(
         session=session,
         index=index,
-        collab_request=collab_request,
+        brand=brand,
+        request_id=request_id,
         limit=limit,
         diversify=diversify,
     )

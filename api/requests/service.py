@@ -129,6 +129,52 @@ def list_requests(*, session: Session, brand: Principal, params: PageParams) -> 
     return page_of(rows, params, to_public)
 
 
+# What a brief is made of: these columns of the request and of its brand, read in one query.
+_BRIEF_REQUEST = (
+    CollabRequest.brand_id,
+    CollabRequest.title,
+    CollabRequest.description,
+    CollabRequest.lang,
+    CollabRequest.target_values,
+    CollabRequest.target_phrases,
+    CollabRequest.budget_amount,
+    CollabRequest.budget_token,
+    CollabRequest.audience,
+)
+_BRIEF_BRAND = (Brand.practices, Brand.description.label("brand_description"), Brand.value_phrases)
+
+
+def _brief_row(session: Session, request_id: str):
+    statement = (
+        select(*_BRIEF_REQUEST, *_BRIEF_BRAND)
+        .join(Brand, Brand.id == CollabRequest.brand_id)
+        .where(CollabRequest.id == request_id)
+    )
+    return session.exec(statement).first()
+
+
+def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief:
+    audience = row.audience
+    return Brief(
+        values=dict(row.target_values),
+        practices=list(row.practices),
+        budget=budget if budget is not None else int(row.budget_amount),
+        token=token or row.budget_token,
+        languages=list(audience.get("languages", [])),
+        platforms=list(audience.get("platforms", [])),
+        min_followers=int(audience.get("min_followers", 0)),
+        countries=list(audience.get("countries", [])),
+        lang=row.lang,
+        meaning=brief_meaning(
+            title=row.title,
+            description=row.description,
+            values=[phrase["text"] for phrase in row.target_phrases],
+            brand_description=row.brand_description,
+            brand_values=[phrase["text"] for phrase in row.value_phrases],
+        ),
+    )
+
+
 def brief_for(
     *,
     session: Session,
@@ -136,32 +182,13 @@ def brief_for(
     budget: int | None = None,
     token: str | None = None,
 ) -> Brief:
-    brand = session.get(Brand, collab_request.brand_id)
-    audience = collab_request.audience
-    return Brief(
-        values=dict(collab_request.target_values),
-        practices=list(brand.practices) if brand else [],
-        budget=budget if budget is not None else int(collab_request.budget_amount),
-        token=token or collab_request.budget_token,
-        languages=list(audience.get("languages", [])),
-        platforms=list(audience.get("platforms", [])),
-        min_followers=int(audience.get("min_followers", 0)),
-        countries=list(audience.get("countries", [])),
-        lang=collab_request.lang,
-        meaning=brief_meaning(
-            title=collab_request.title,
-            description=collab_request.description,
-            values=[phrase["text"] for phrase in collab_request.target_phrases],
-            brand_description=brand.description if brand else "",
-            brand_values=[phrase["text"] for phrase in brand.value_phrases] if brand else [],
-        ),
-    )
+    return _brief(_brief_row(session, collab_request.id), budget=budget, token=token)
 
 
-def _matching_brief(*, session: Session, collab_request: CollabRequest) -> Brief:
+def _matching_brief(row) -> Brief:
     """The brief as the matches list reads it: a creator who shares none of its values is not
     a match, however big the audience (the index filters them out before its top k)."""
-    brief = brief_for(session=session, collab_request=collab_request)
+    brief = _brief(row)
     brief.require_shared_value = True
     return brief
 
@@ -191,11 +218,16 @@ def find_matches(
     *,
     session: Session,
     index: SharedIndex,
-    collab_request: CollabRequest,
+    brand: Principal,
+    request_id: str,
     limit: int,
     diversify: bool,
 ) -> MatchList:
-    brief = _matching_brief(session=session, collab_request=collab_request)
+    """The request's matches: two queries (the brief, then the creators shown)."""
+    row = _brief_row(session, request_id)
+    if row is None or row.brand_id != brand.id:  # as get_own_request answers
+        raise NotFound(f"request {request_id} not found")
+    brief = _matching_brief(row)
     matches = index.search(brief, limit=limit, diversify=diversify)
     ids = [m.creator_id for m in matches]
     columns = (Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual)
@@ -205,7 +237,7 @@ def find_matches(
         for match in matches
         if match.creator_id in creators
     ]
-    return MatchList(request_id=collab_request.id, diversified=diversify, items=items)
+    return MatchList(request_id=request_id, diversified=diversify, items=items)
 
 
 def check_match(
@@ -217,7 +249,7 @@ def check_match(
     if creator is None:
         raise NotFound(f"creator {creator_id} not found")
     require_not_erased(creator)
-    brief = _matching_brief(session=session, collab_request=collab_request)
+    brief = _matching_brief(_brief_row(session, collab_request.id))
     result = index.score_one(brief, creator_profile(creator))
     if isinstance(result, list):
         reasons = [

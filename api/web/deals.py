@@ -303,7 +303,12 @@ def request_page(
 
 def _request_view(request, who, session, index, row, *, checked=None, problem=None):
     matches = requests.find_matches(
-        session=session, index=index, collab_request=row, limit=10, diversify=False
+        session=session,
+        index=index,
+        brand=who.principal,
+        request_id=row.id,
+        limit=10,
+        diversify=False,
     )
     return render(
         request,
