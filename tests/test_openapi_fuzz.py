@@ -51,9 +51,9 @@ from tests.factories import (
 )
 
 OPERATOR_KEY = "operator-fuzz-key-0123456789"
-# Generated requests per operation. The default keeps this module at about two minutes on SQLite
+# Generated requests per operation. The default keeps this module under two minutes on SQLite
 # and PostgreSQL together, inside the CI budget; `FUZZ_EXAMPLES=500 make test` digs deeper.
-MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "80"))
 # Events and webhook endpoints (simple bodies, no chain) get half as many.
 FEWER_EXAMPLES = {"/v1/events": MAX_EXAMPLES // 2, "/v1/webhook-endpoints": MAX_EXAMPLES // 2}
 CHECKS = [
