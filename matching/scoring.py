@@ -27,10 +27,10 @@ from matching.taxonomy import Taxonomy
 
 @dataclass(frozen=True)
 class ScoreWeights:
-    alignment: float = 0.60
-    audience: float = 0.20
-    budget: float = 0.10
-    track_record: float = 0.10
+    alignment: float = 0.85
+    audience: float = 0.08
+    budget: float = 0.04
+    track_record: float = 0.03
 
     def as_dict(self) -> dict[str, float]:
         return {

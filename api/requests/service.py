@@ -154,6 +154,7 @@ def brief_for(
             values=[phrase["text"] for phrase in collab_request.target_phrases],
             brand_description=brand.description if brand else "",
             brand_values=[phrase["text"] for phrase in brand.value_phrases] if brand else [],
+            brand_practices=[phrase["text"] for phrase in brand.practice_phrases] if brand else [],
         ),
     )
 
