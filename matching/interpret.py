@@ -218,11 +218,18 @@ def _semantic(
     return kept, top, vectors.slugs[order[0]]
 
 
+# Confidence of a concept read by meaning alone: MEANING_FLOOR at the threshold, rising to 0.9 for
+# a perfect match (exact terms are 1, lexicon hits 0.95). Near the threshold the nearest concept
+# is as often a neighbour of the meaning as the meaning ("dégustation responsable" -> road
+# safety, "grow your audience" -> gardening), so it weighs little in a profile or a brief.
+MEANING_FLOOR = 0.25
+
+
 def _confidence(similarity: float) -> float:
-    """Similarity at the threshold -> 0.5, a perfect match -> 0.9 (below exact terms); a
-    dealbreaker read below the usual threshold a little less than 0.5."""
+    """Similarity at the threshold -> :data:`MEANING_FLOOR`, a perfect match -> 0.9 (below exact
+    terms); a dealbreaker read below the usual threshold a little less (never 0)."""
     span = (similarity - SIMILARITY_THRESHOLD) / (1.0 - SIMILARITY_THRESHOLD)
-    return round(min(0.9, max(0.0, 0.5 + 0.4 * span)), 3)
+    return round(min(0.9, max(0.05, MEANING_FLOOR + (0.9 - MEANING_FLOOR) * span)), 3)
 
 
 # -- polarity --------------------------------------------------------------------------------

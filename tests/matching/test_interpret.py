@@ -202,6 +202,18 @@ def test_meaning_across_languages_reaches_concepts_the_lexicon_does_not_name():
     assert 0 < reading.concepts[0][1] < 1
 
 
+def test_a_concept_read_by_meaning_alone_weighs_less_than_a_named_one():
+    """Near the threshold the nearest concept is often a neighbour of the meaning: it counts
+    for less than half in a profile or a brief, a named concept almost fully."""
+    guessed = interpret("respect de la montagne", lang="fr")
+    assert "close in meaning" in guessed.reason
+    assert guessed.slugs == ("hiking-outdoors",)
+    assert guessed.concepts[0][1] < 0.5
+    named = interpret("randonnée", lang="fr")
+    assert named.slugs == ("hiking-outdoors",)
+    assert named.concepts[0][1] >= 0.95
+
+
 def test_confidences_are_between_0_and_1_and_sorted():
     for text in ("protection des océans et des tortues", "no fur, no leather", "gaming"):
         reading = _reading(text, role="value")
