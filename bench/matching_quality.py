@@ -114,7 +114,6 @@ def _brief(raw: dict, reader: Reader) -> Brief:
             values=raw["target_values"] or [],
             brand_description=raw.get("brand_description", ""),
             brand_values=raw["brand_values"],
-            brand_practices=raw["brand_practices"],
         ),
     )
 

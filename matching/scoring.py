@@ -27,10 +27,10 @@ from matching.taxonomy import Taxonomy
 
 @dataclass(frozen=True)
 class ScoreWeights:
-    alignment: float = 0.85
-    audience: float = 0.08
-    budget: float = 0.04
-    track_record: float = 0.03
+    alignment: float = 0.60
+    audience: float = 0.20
+    budget: float = 0.10
+    track_record: float = 0.10
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -61,14 +61,11 @@ MIN_CREDIT = 0.15
 # Affinity: a cosine at or below the floor reads 0, at or above "full" reads 1. It weighs
 # AFFINITY_SHARE of the alignment when the brief names concepts, all of it when it names none.
 # A creator sharing no concept with the brief still matches when its affinity reaches
-# AFFINITY_MATCH (it says the same thing in words the taxonomy does not know). At 0.35 about two
-# creators in three still share nothing with a brief, and a relevant creator whose values were
-# read as other concepts is rarely dropped (tuning sets: 99 % and 89 % of them kept, against
-# 98 % and 86 % at 0.45).
+# AFFINITY_MATCH (it says the same thing in words the taxonomy does not know).
 AFFINITY_FLOOR = 0.15
 AFFINITY_FULL = 0.65
 AFFINITY_SHARE = 0.5
-AFFINITY_MATCH = 0.35
+AFFINITY_MATCH = 0.45
 
 TRACK_SATURATION = 20
 BUDGET_FULL_RATIO = 4  # budget up to 4x the minimum fee is a full fit

@@ -108,14 +108,11 @@ def brief_meaning(
     values: Sequence[str] = (),
     brand_description: str = "",
     brand_values: Sequence[str] = (),
-    brand_practices: Sequence[str] = (),
 ) -> np.ndarray | None:
     """A brief's vector: its own text and each target value phrase count 1; the brand's
-    description and each of its value and practice phrases :data:`BRAND_WEIGHT`. Practices say
-    what the brand makes ("raw-milk cheese", "no loot boxes"): creators who care about that,
-    either way, are nearer the brief (those who refuse it are filtered, not ranked)."""
+    description and each of its value phrases :data:`BRAND_WEIGHT`."""
     own = [f"{title}. {description}".strip(". ")] + list(values)
-    brand = [brand_description] + list(brand_values) + list(brand_practices)
+    brand = [brand_description] + list(brand_values)
     return meaning(own + brand, [1.0] * len(own) + [BRAND_WEIGHT] * len(brand))
 
 

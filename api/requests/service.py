@@ -141,12 +141,7 @@ _BRIEF_REQUEST = (
     CollabRequest.budget_token,
     CollabRequest.audience,
 )
-_BRIEF_BRAND = (
-    Brand.practices,
-    Brand.description.label("brand_description"),
-    Brand.value_phrases,
-    Brand.practice_phrases,
-)
+_BRIEF_BRAND = (Brand.practices, Brand.description.label("brand_description"), Brand.value_phrases)
 
 
 def _brief_row(session: Session, request_id: str):
@@ -176,7 +171,6 @@ def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief
             values=[phrase["text"] for phrase in row.target_phrases],
             brand_description=row.brand_description,
             brand_values=[phrase["text"] for phrase in row.value_phrases],
-            brand_practices=[phrase["text"] for phrase in row.practice_phrases],
         ),
     )
 

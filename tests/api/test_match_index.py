@@ -64,9 +64,6 @@ def test_searches_and_upserts_from_many_threads_stay_consistent() -> None:
     assert len(index) == 1050
 
 
-RUNNER = "Marathons, trails et fractionné le dimanche matin."
-
-
 def test_a_second_process_picks_up_profile_changes(settings) -> None:
     """Two API processes on one database: each one's index catches up with the other's writes."""
     from fastapi.testclient import TestClient
@@ -79,8 +76,7 @@ def test_a_second_process_picks_up_profile_changes(settings) -> None:
     with TestClient(create_app(quiet)) as first, TestClient(create_app(quiet)) as second:
         brand = register_brand(second)
         request = post_request(brand, target_values=["lgbtq-rights"])
-        # a bio on another subject: its words share nothing with the vegan-lipstick brief either
-        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[], bio=RUNNER)
+        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
 
         def matched() -> list[str]:
             url = f"/v1/requests/{request['id']}/matches"
@@ -120,8 +116,7 @@ def test_registered_changed_and_erased_through_one_worker_shows_in_the_other(set
         refresh = lambda: refresh_index(second.app.state.engine, second.app.state.match_index)  # noqa: E731
         brand = register_brand(second)
         request = post_request(brand, target_values=["lgbtq-rights"])
-        # a bio on another subject: its words share nothing with the vegan-lipstick brief either
-        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[], bio=RUNNER)
+        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
         assert creator.id not in _matched(brand, request)
         refresh()
         assert creator.id in _matched(brand, request)  # registered

@@ -75,9 +75,7 @@ def test_matches_rank_aligned_creators_and_explain(client) -> None:
 
 def test_profile_change_reaches_matches_at_once(client) -> None:
     brand = register_brand(client)
-    # its bio on another subject: its words share nothing with the vegan-lipstick brief either
-    bio = "Marathons, trails et fractionné le dimanche matin."
-    creator = register_creator(client, values=["sport-wellbeing"], dealbreakers=[], bio=bio)
+    creator = register_creator(client, values=["sport-wellbeing"], dealbreakers=[])
     request = post_request(brand, target_values=["lgbtq-rights"])
 
     def ids() -> list[str]:
