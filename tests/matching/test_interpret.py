@@ -236,6 +236,21 @@ def test_a_dealbreaker_names_what_it_refuses(text, slug):
     assert "names what it refuses" in reading.reason
 
 
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("boots made from animal skins", "leather"),
+        ("no brands with kids working in their supply chain", "child-labour"),
+    ],
+)
+def test_a_dealbreaker_is_read_on_weaker_evidence_than_a_practice(text, slug):
+    """Unsure whether a phrase refuses something, the engine takes it as refused: a refusal
+    missed shows a creator a brand they refuse. The same words as a brand's practice stay
+    unread (over-reading a practice would hide creators for nothing)."""
+    assert slug in interpret(text, role="dealbreaker").slugs
+    assert not interpret(text, role="practice").understood
+
+
 def test_a_substitute_dealbreaker_refuses_no_material():
     reading = interpret("cuir végétal", role="dealbreaker")
     assert "leather" not in reading.slugs or reading.negated
