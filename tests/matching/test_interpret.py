@@ -152,6 +152,15 @@ def test_issue_misreadings_do_not_come_back():
     assert "fair-trade" not in _reading("child labour").slugs
 
 
+def test_a_haul_is_fast_fashion_only_when_it_is_clothes():
+    """ "haul" alone was a fast-fashion synonym: an airline's "short-haul routes" then
+    excluded every creator refusing fast fashion."""
+    assert "fast-fashion" not in _reading("short-haul domestic routes").slugs
+    assert "fast-fashion" not in _reading("long-haul flights to 80 destinations").slugs
+    assert "fast-fashion" in _reading("try-on haul Shein").slugs
+    assert "fast-fashion" in _reading("gros haul mode de la rentrée").slugs
+
+
 @pytest.mark.parametrize(
     ("text", "slug"),
     [
