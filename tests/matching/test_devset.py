@@ -7,7 +7,10 @@ import pytest
 from matching import load_taxonomy
 from tests.matching import devset
 
-NDCG_FLOOR = 0.8
+NDCG_FLOOR = 0.9  # measured 0.936
+# The second tuning set (data/dev2, written apart, read in people's words like the API's): its
+# bench row (bench/matching_quality.py). Measured 0.777, no forbidden creator in a top 10.
+DEV2_NDCG_FLOOR = 0.75
 
 
 def test_dev_set_shape():
@@ -41,6 +44,15 @@ def test_ndcg_at_10(dev_index):
     mean = sum(scores.values()) / len(scores)
     print(f"NDCG@10 mean {mean:.3f} over {len(scores)} briefs; per brief {scores}")
     assert mean >= NDCG_FLOOR, scores
+
+
+def test_second_tuning_set_ranks_well_and_never_shows_a_refusing_creator():
+    from bench.matching_quality import DEV2, free_text
+
+    result = free_text(DEV2)
+    assert result["forbidden"] == []
+    ndcg = result["ndcg"]
+    assert sum(ndcg.values()) / len(ndcg) >= DEV2_NDCG_FLOOR, ndcg
 
 
 def test_no_hard_filter_violation(dev_index):
