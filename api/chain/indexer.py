@@ -39,8 +39,7 @@ from api.chain.client import NODE_DOWN_ERRORS, ChainClient, ChainError
 from api.chain.models import ChainEvent, IndexerBlock, IndexerCursor
 from api.collaborations.models import Collaboration, new_milestone, overall_status
 from api.creators.models import Creator
-from api.events.models import Event
-from api.events.service import emit, wallet_accounts
+from api.events.service import emit, latest_data, wallet_accounts
 from api.kit.background import start_loop
 from api.kit.leader import as_leader
 from api.kit.time import utcnow
@@ -735,11 +734,7 @@ class Indexer:
         the declarer and the creators the split pays."""
         # A distribution's payouts are consecutive logs of one transaction: the split's latest
         # event says whether this one was announced already.
-        latest = session.exec(
-            select(Event.data)
-            .where(Event.type == "split.distributed", Event.resource_id == split.id)
-            .order_by(Event.seq.desc())
-        ).first()
+        latest = latest_data(session, type="split.distributed", resource_id=split.id)
         if latest is not None and latest.get("tx_hash") == payout.tx_hash:
             return
         emit(

@@ -1,11 +1,13 @@
 """Writing events (inside the caller's unit of work) and reading the caller's events.
 
-`emit` runs in the transaction that makes the change, so an event exists exactly when its
-change does (a transactional outbox): the webhook deliveries it owes are written with it, and
-the worker sends them after the commit. On PostgreSQL, `emit` takes a transaction-level
-advisory lock first, so events get their `seq` in the order their transactions commit and a
-client that reads past an event never misses an earlier one committed later; SQLite has one
-writer at a time already.
+`emit` stages an event in the caller's unit of work; it is written when that commits, with the
+webhook deliveries it owes (a transactional outbox: an event exists exactly when its change does,
+and the worker sends the deliveries after the commit). Events get their `seq` in the order their
+transactions commit, so a client that reads past an event never misses an earlier one committed
+later: on PostgreSQL the writing takes a transaction-level advisory lock, held to the commit;
+SQLite has one writer at a time already. Writing them only at the commit keeps that lock for the
+few milliseconds of the commit itself, not for the rest of the request: every write of an event
+waits for it, across all API processes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import event as sa_event
 from sqlalchemy import or_, text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from api.brands.models import Brand
@@ -36,29 +40,66 @@ def emit(
     resource_id: str,
     data: BaseModel | dict[str, Any],
     audience: Iterable[str | None],
-) -> Event:
-    """Record an event and the deliveries it owes, in the caller's transaction."""
-    from api.webhooks.service import enqueue
-
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK})"))
+) -> None:
+    """Record an event and the deliveries it owes when the caller's unit of work commits."""
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
-    event = Event(
-        id=new_id("evt"),
-        type=type,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        data=data,
+    session.connection()  # in a transaction, so that a rollback drops the event (below)
+    staged = session.info.setdefault(STAGED, [])
+    staged.append(
+        (
+            Event(
+                id=new_id("evt"),
+                type=type,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                data=data,
+            ),
+            sorted({account for account in audience if account}),
+        )
     )
-    session.add(event)
+
+
+STAGED = "collab_events"
+
+
+def latest_data(session: Session, *, type: str, resource_id: str) -> dict | None:  # noqa: A002
+    """The data of the latest event of this type about this resource, counting those this unit
+    of work has emitted but not written yet (None: there is none)."""
+    for event, _ in reversed(session.info.get(STAGED, [])):
+        if event.type == type and event.resource_id == resource_id:
+            return event.data
+    return session.exec(
+        select(Event.data)
+        .where(Event.type == type, Event.resource_id == resource_id)
+        .order_by(Event.seq.desc())
+    ).first()
+
+
+@sa_event.listens_for(OrmSession, "before_commit")
+def _write_staged(session: OrmSession) -> None:
+    """The staged events, in the order they were emitted, right before the commit."""
+    from api.webhooks.service import enqueue
+
+    staged = session.info.pop(STAGED, None)
+    if not staged:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK})"))
+    for event, accounts in staged:
+        session.add(event)
+        session.flush()
+        for account in accounts:
+            session.add(EventAudience(account_id=account, event_seq=event.seq))
+        enqueue(session, event=event, accounts=accounts)
     session.flush()
-    accounts = sorted({account for account in audience if account})
-    for account in accounts:
-        session.add(EventAudience(account_id=account, event_seq=event.seq))
-    enqueue(session, event=event, accounts=accounts)
-    session.flush()
-    return event
+
+
+@sa_event.listens_for(OrmSession, "after_transaction_end")
+def _drop_staged(session: OrmSession, transaction) -> None:
+    """A unit of work that ends without committing takes its events with it."""
+    if transaction.parent is None:
+        session.info.pop(STAGED, None)
 
 
 def wallet_accounts(session: Session, wallet: str) -> list[str]:

@@ -166,3 +166,43 @@ def test_a_whole_deal_reaches_both_parties_in_order(deal_client, chain, wallets,
     # Escrow v2: the brand's approval is the release (one transaction, no Released log).
     assert released["transactions"]["approve"]
     assert "release" not in released["transactions"]
+
+
+def _emit(session: Session, name: str) -> None:
+    from api.events.service import emit
+
+    emit(
+        session,
+        type="offer.sent",
+        resource_type="offer",
+        resource_id=name,
+        data={"id": name},
+        audience=["brd_someone"],
+    )
+
+
+def test_events_take_their_place_in_the_order_their_changes_commit(engine) -> None:
+    """A unit of work that emitted first but commits last gets the later `seq`: a client that
+    read past the other one's event still finds it. And the first one never holds the second
+    back: its event is only written when it commits."""
+    first, second = Session(engine), Session(engine)
+    _emit(first, "first")
+    assert first.exec(select(func.count()).select_from(Event)).one() == 0  # staged, not written
+    _emit(second, "second")
+    second.commit()
+    first.commit()
+    with Session(engine) as reader:
+        order = [e.resource_id for e in reader.exec(select(Event).order_by(Event.seq))]
+    assert order == ["second", "first"]
+    first.close()
+    second.close()
+
+
+def test_a_unit_of_work_that_rolls_back_takes_its_events_with_it(engine) -> None:
+    with Session(engine) as session:
+        _emit(session, "gone")
+        session.rollback()
+        _emit(session, "kept")
+        session.commit()
+    with Session(engine) as reader:
+        assert [e.resource_id for e in reader.exec(select(Event))] == ["kept"]
