@@ -16,7 +16,7 @@ run: deps
 	$(BIN)/collab serve
 
 test: deps
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
