@@ -114,10 +114,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             await _in_own_thread(_close, session, commit=False)
         raise
     with CancelScope(shield=True):
-        if session.in_transaction() or session.info.get("on_commit"):
-            await _in_own_thread(_close, session, commit=True)
-        else:  # nothing was read or written: no connection to give back
-            session.close()
+        await _in_own_thread(_close, session, commit=True)
 
 
 async def _in_own_thread(function, /, *args, **kwargs):
