@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
+from fastapi.dependencies.utils import get_typed_signature as signature
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session
 
 from api.app import create_app
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.migrate import downgrade, upgrade
 from api.core.settings import Settings
 from tests.factories import serve_expecting_refusal
@@ -161,6 +165,47 @@ def test_commit_happens_before_the_response_is_sent(database_url: str) -> None:
         assert response.headers["content-type"] == "application/problem+json"
     finally:
         event.remove(Session, "before_commit", before_commit)
+
+
+def test_a_route_commits_in_the_thread_that_ran_it(database_url: str) -> None:
+    """Its unit of work does not wait for another trip to a thread to end (SQLite's one writer
+    waits with it), and every API route that takes a session is such a route."""
+    router = APIRouter(route_class=UnitOfWorkRoute)
+    threads: dict[str, int] = {}
+
+    @router.post("/write")
+    def write(session: SessionDep) -> dict:
+        threads["route"] = threading.get_ident()
+        session.info["watched"] = True
+        return {"ok": True}
+
+    def before_commit(session) -> None:
+        if session.info.get("watched"):
+            threads["commit"] = threading.get_ident()
+
+    event.listen(Session, "before_commit", before_commit)
+    try:
+        app = create_app(Settings(database_url=database_url, _env_file=None))
+        app.include_router(router)
+        with TestClient(app) as client:
+            assert client.post("/write").status_code == 200
+    finally:
+        event.remove(Session, "before_commit", before_commit)
+    assert threads["commit"] == threads["route"]
+
+    def routes(items):
+        for item in items:
+            nested = getattr(item, "original_router", None)
+            yield from routes(nested.routes) if nested is not None else [item]
+
+    with_session = [
+        r
+        for r in routes(app.router.routes)
+        if isinstance(r, APIRoute)
+        and any(p.annotation == SessionDep for p in signature(r.endpoint).parameters.values())
+    ]
+    assert len(with_session) > 50
+    assert [r.path for r in with_session if not isinstance(r, UnitOfWorkRoute)] == []
 
 
 def _declared(client: TestClient) -> dict[tuple[str, str], set[str]]:

@@ -7,13 +7,13 @@ from fastapi import APIRouter
 from api.brands import service as brands
 from api.brands.models import BrandPublic
 from api.core.auth import CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.errors import NotFound
 from api.core.openapi import errors
 from api.creators import service as creators
 from api.creators.models import CreatorPublic
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(prefix="/v1", tags=["accounts"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/me", responses=errors(404), response_model=BrandPublic | CreatorPublic)

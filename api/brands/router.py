@@ -5,13 +5,13 @@ from fastapi import APIRouter
 from api.brands import service
 from api.brands.models import BrandCreate, BrandPublic, BrandUpdate
 from api.core.auth import CurrentBrand
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
 from api.kit.idempotency import IdempotencyDep
 
-router = APIRouter(prefix="/v1/brands", tags=["brands"])
+router = APIRouter(prefix="/v1/brands", tags=["brands"], route_class=UnitOfWorkRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

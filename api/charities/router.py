@@ -7,14 +7,14 @@ from fastapi import APIRouter, Query
 from api.charities import service
 from api.charities.models import CharityCreate, CharityDetail, CharityPublic, CharityVerification
 from api.core.auth import CurrentOperator, CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.kit.idempotency import IdempotencyDep
 from api.kit.pagination import Page, PageDep
 from api.kit.types import Country
 
-router = APIRouter(prefix="/v1/charities", tags=["charities"])
+router = APIRouter(prefix="/v1/charities", tags=["charities"], route_class=UnitOfWorkRoute)
 
 
 @router.post("", responses=errors(409), status_code=201, response_model=CharityPublic)

@@ -16,7 +16,7 @@ from api.collaborations.models import (
     TransactionPublic,
 )
 from api.core.auth import CurrentBrand, CurrentCreator, CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.openapi import errors
 from api.kit.idempotency import IdempotencyDep
 from api.kit.pagination import Page, PageDep
@@ -24,7 +24,7 @@ from api.legal.service import collaboration_contract
 from api.offers.models import MAX_MILESTONES, OfferPublic, SignatureBody
 from api.offers.service import get_inbox_offer, get_own_offer, get_visible_offer
 
-router = APIRouter(tags=["collaborations"])
+router = APIRouter(tags=["collaborations"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/v1/offers/{offer_id}/typed-data", responses=errors(404, 409, 503))

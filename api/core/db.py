@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -10,6 +12,8 @@ from typing import Annotated
 
 from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
+from fastapi.dependencies.utils import get_typed_signature
+from fastapi.routing import APIRoute
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
@@ -91,6 +95,9 @@ def make_engine(database_url: str, **kwargs) -> Engine:
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
+COMMITTED = "collab_committed_by_route"
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: commit when the route returns, roll back when it raises.
 
@@ -114,7 +121,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             await _in_own_thread(_close, session, commit=False)
         raise
     with CancelScope(shield=True):
-        await _in_own_thread(_close, session, commit=True)
+        if session.info.get(COMMITTED) and not session.in_transaction():
+            session.close()  # its route committed it (UnitOfWorkRoute), and nothing came after
+        else:
+            await _in_own_thread(_close, session, commit=True)
 
 
 async def _in_own_thread(function, /, *args, **kwargs):
@@ -135,6 +145,36 @@ def _close(session: Session, *, commit: bool) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose unit of work commits in the thread that ran it, as soon as it returns.
+
+    `get_session` would commit it too, but a trip later: back to the event loop, then to another
+    thread, each a wait for the GIL among the busy threads. Meanwhile a SQLite writer keeps the
+    one write lock, and every other writer waits for it. A route that raises commits nothing.
+    """
+
+    def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:
+        super().__init__(path, _committing(endpoint), **kwargs)
+
+
+def _committing(endpoint: Callable) -> Callable:
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint  # an async route that takes a session commits where it runs anyway
+    parameters = get_typed_signature(endpoint).parameters
+    name = next((n for n, p in parameters.items() if p.annotation == SessionDep), None)
+    if name is None:
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def endpoint_then_commit(*args, **kwargs):
+        result = endpoint(*args, **kwargs)
+        kwargs[name].commit()
+        kwargs[name].info[COMMITTED] = True
+        return result
+
+    return endpoint_then_commit
 
 
 # Work to do once the unit of work has committed (and never if it rolls back), such as

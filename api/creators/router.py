@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.core.auth import CurrentCreator
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.creators import service
@@ -12,7 +12,7 @@ from api.keys.models import KEY_SHOWN_ONCE, IssuedKey, without_key
 from api.kit.idempotency import IdempotencyDep
 from api.match_index import IndexDep
 
-router = APIRouter(prefix="/v1/creators", tags=["creators"])
+router = APIRouter(prefix="/v1/creators", tags=["creators"], route_class=UnitOfWorkRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.core.auth import CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.openapi import errors
 from api.events import service
 from api.events.models import EventPublic, EventType
 from api.kit.pagination import Page, PageDep
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/v1/events", responses=errors(403), response_model=Page[EventPublic])

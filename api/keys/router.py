@@ -8,14 +8,14 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from api.chain.client import ChainClient, ChainDep
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.errors import ChainUnavailable
 from api.core.openapi import errors
 from api.core.settings import Settings, SettingsDep
 from api.keys import service
 from api.keys.models import KeyRotated, NonceIssued, NonceRequest, RotateBody
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=UnitOfWorkRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.core.auth import CurrentPrincipal, OptionalPrincipal, Principal, bearer
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.errors import Forbidden, NotFound, Unauthorized
 from api.core.openapi import errors
 from api.match_index import IndexDep
 from api.me import service
 from api.me.models import AccountExport, ErasureReport
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(prefix="/v1", tags=["accounts"], route_class=UnitOfWorkRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.core.auth import CurrentBrand, CurrentCreator, CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.core.settings import SettingsDep
@@ -16,7 +16,7 @@ from api.offers import service
 from api.offers.models import CounterCreate, OfferCreate, OfferDecline, OfferPublic, OfferStatus
 from api.requests.service import get_own_request
 
-router = APIRouter(tags=["offers"])
+router = APIRouter(tags=["offers"], route_class=UnitOfWorkRoute)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Path, Query, Request
 
 from api.chain.client import ChainDep
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import Deployment, DeploymentDep
 from api.core.errors import InvalidInput
 from api.core.openapi import errors
@@ -15,7 +15,7 @@ from api.payouts import service
 from api.relay import service as relay_service
 from api.relay.models import WithdrawBody, WithdrawResult
 
-router = APIRouter(prefix="/v1/wallets", tags=["payouts"])
+router = APIRouter(prefix="/v1/wallets", tags=["payouts"], route_class=UnitOfWorkRoute)
 WalletPath = Annotated[str, Path(max_length=42, description="any Ethereum address")]
 # Payout ids are a 32-bit serial on PostgreSQL: a larger cursor must be a 422, not an overflow.
 MAX_PAYOUT_ID = 2**31 - 1

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Query, Request
 from api.chain.client import ChainDep
 from api.collaborations.service import get_collaboration
 from api.core.auth import CurrentCreator
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.openapi import errors
 from api.offers.models import MAX_MILESTONES
 from api.relay import service
 from api.relay.models import RelayBody, RelayResult
 
-router = APIRouter(tags=["relay"])
+router = APIRouter(tags=["relay"], route_class=UnitOfWorkRoute)
 
 
 @router.get(

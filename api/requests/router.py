@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.core.auth import CurrentBrand
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.kit.idempotency import IdempotencyDep
@@ -14,7 +14,7 @@ from api.match_index import IndexDep
 from api.requests import service
 from api.requests.models import MatchCheck, MatchList, RequestCreate, RequestPublic
 
-router = APIRouter(prefix="/v1/requests", tags=["requests"])
+router = APIRouter(prefix="/v1/requests", tags=["requests"], route_class=UnitOfWorkRoute)
 
 
 @router.post("", responses=errors(409), status_code=201, response_model=RequestPublic)

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Query, Request
 from api.chain.client import ChainDep
 from api.collaborations.service import get_collaboration
 from api.core.auth import CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.openapi import errors
 from api.settlements import service
 from api.settlements.models import SettlementBody, SettlementPublic
 
-router = APIRouter(tags=["settlements"])
+router = APIRouter(tags=["settlements"], route_class=UnitOfWorkRoute)
 MilestoneQuery = Annotated[int, Query(ge=0, lt=2**31, description="the milestone's index")]
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from api.chain.client import ChainDep
 from api.core.auth import CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import DeploymentDep
 from api.core.openapi import errors
 from api.kit.idempotency import IdempotencyDep
@@ -12,7 +12,7 @@ from api.kit.pagination import Page, PageDep
 from api.splits import service
 from api.splits.models import SplitConsentData, SplitCreate, SplitDeclaration, SplitPublic
 
-router = APIRouter(prefix="/v1/splits", tags=["splits"])
+router = APIRouter(prefix="/v1/splits", tags=["splits"], route_class=UnitOfWorkRoute)
 
 
 @router.post("", responses=errors(403, 409, 503), status_code=201, response_model=SplitPublic)

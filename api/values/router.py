@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.core.db import UnitOfWorkRoute
 from api.values.models import InterpretationPublic, InterpretRequest
 from matching import load_taxonomy
 from matching.interpret import interpret
 
-router = APIRouter(prefix="/v1/values", tags=["values"])
+router = APIRouter(prefix="/v1/values", tags=["values"], route_class=UnitOfWorkRoute)
 
 
 @router.get("")

@@ -10,14 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 
 from api.chain.client import ChainError
 from api.core.auth import Principal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.deployment import ETHER, Deployment
 from api.core.errors import InvalidInput, ProblemError
 from api.kit.pagination import PageParams
@@ -31,7 +30,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 JSON_PATHS = frozenset({"/web/nonce", "/web/sign-in"})
 
 
-class PageRoute(APIRoute):
+class PageRoute(UnitOfWorkRoute):
     """A page that meets a problem (an offer that is not yours, a chain that is down) shows the
     problem's title and detail as a page, with its status; JSON endpoints answer JSON."""
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.core.auth import CurrentPrincipal
-from api.core.db import SessionDep
+from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.openapi import errors
 from api.core.settings import SettingsDep
 from api.kit.idempotency import IdempotencyDep
@@ -20,7 +20,7 @@ from api.webhooks.models import (
     WebhookEndpointWithSecret,
 )
 
-router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"], route_class=UnitOfWorkRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
