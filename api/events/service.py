@@ -78,20 +78,26 @@ def latest_data(session: Session, *, type: str, resource_id: str) -> dict | None
 
 @sa_event.listens_for(OrmSession, "before_commit")
 def _write_staged(session: OrmSession) -> None:
-    """The staged events, in the order they were emitted, right before the commit."""
+    """The staged events, in the order they were emitted, right before the commit. What does
+    not need the order (the webhook deliveries, which name the event by its id) is written
+    before the lock, so that it is held for two inserts and the commit."""
     from api.webhooks.service import enqueue
 
     staged = session.info.pop(STAGED, None)
     if not staged:
         return
+    for event, accounts in staged:
+        enqueue(session, event=event, accounts=accounts)
+    session.flush()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK})"))
-    for event, accounts in staged:
-        session.add(event)
-        session.flush()
-        for account in accounts:
-            session.add(EventAudience(account_id=account, event_seq=event.seq))
-        enqueue(session, event=event, accounts=accounts)
+    session.add_all([event for event, _ in staged])
+    session.flush()
+    session.add_all(
+        EventAudience(account_id=account, event_seq=event.seq)
+        for event, accounts in staged
+        for account in accounts
+    )
     session.flush()
 
 
