@@ -4,14 +4,17 @@
 webhook deliveries it owes (a transactional outbox: an event exists exactly when its change does,
 and the worker sends the deliveries after the commit). Events get their `seq` in the order their
 transactions commit, so a client that reads past an event never misses an earlier one committed
-later: on PostgreSQL the writing takes a transaction-level advisory lock, held to the commit;
-SQLite has one writer at a time already. Writing them only at the commit keeps that lock for the
-few milliseconds of the commit itself, not for the rest of the request: every write of an event
-waits for it, across all API processes.
+later. A client reads its own events (those whose audience it is in), so that order only has to
+hold per reader: on PostgreSQL the writing takes a transaction-level advisory lock per account
+in the audience (always in one order, so two writers never wait for each other in a cycle),
+held to the commit; SQLite has one writer at a time already. Written at the commit, the events
+hold those locks for two inserts and the commit, not for the rest of the request; and changes
+seen by different accounts never wait for each other, in any API process.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,7 +32,15 @@ from api.events.models import Event, EventAudience, EventPublic
 from api.kit.pagination import Page, PageParams
 from api.kit.types import new_id
 
-EVENTS_LOCK = 0x636F6C6C  # any constant: the key of the advisory lock that orders events
+# The advisory locks that order events: (EVENTS_LOCK, a reader's key), one per reader.
+EVENTS_LOCK = 0x636F6C6C  # any constant that no other advisory lock uses as its first key
+LOCK_READER = f"SELECT pg_advisory_xact_lock({EVENTS_LOCK}, :key)"
+
+
+def reader_key(account_id: str) -> int:
+    """The second key of the lock that orders this account's events (two accounts may share
+    one: they then take turns, and nothing else)."""
+    return int.from_bytes(hashlib.sha256(account_id.encode()).digest()[:4], "big", signed=True)
 
 
 def emit(
@@ -90,7 +101,8 @@ def _write_staged(session: OrmSession) -> None:
         enqueue(session, event=event, accounts=accounts)
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({EVENTS_LOCK})"))
+        for key in sorted({reader_key(a) for _, accounts in staged for a in accounts}):
+            session.execute(text(LOCK_READER), {"key": key})
     session.add_all([event for event, _ in staged])
     session.flush()
     session.add_all(

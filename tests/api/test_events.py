@@ -206,3 +206,50 @@ def test_a_unit_of_work_that_rolls_back_takes_its_events_with_it(engine) -> None
         session.commit()
     with Session(engine) as reader:
         assert [e.resource_id for e in reader.exec(select(Event))] == ["kept"]
+
+
+def test_only_changes_seen_by_the_same_account_take_turns(engine, database_url) -> None:
+    """While one account's events are being written, another account's go on; the first
+    account's next event waits its turn (on SQLite, one writer at a time covers it)."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from api.events.service import EVENTS_LOCK, reader_key
+
+    def emit_for(account: str, name: str) -> None:
+        from api.events.service import emit
+
+        with Session(engine) as session:
+            emit(
+                session,
+                type="offer.sent",
+                resource_type="offer",
+                resource_id=name,
+                data={},
+                audience=[account],
+            )
+            session.commit()
+
+    if not database_url.startswith("postgresql"):
+        emit_for("brd_a", "a1")
+        emit_for("brd_b", "b1")
+        return
+    holder = sa.create_engine(database_url)
+    with holder.connect() as connection:  # as if a's events were being written
+        connection.execute(
+            sa.text("SELECT pg_advisory_lock(:space, :key)"),
+            {"space": EVENTS_LOCK, "key": reader_key("brd_a")},
+        )
+        waiting = threading.Thread(target=emit_for, args=("brd_a", "a1"))
+        waiting.start()
+        emit_for("brd_b", "b1")  # not held back
+        waiting.join(0.5)
+        assert waiting.is_alive()  # a's turn has not come
+        connection.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+        waiting.join(10)
+        assert not waiting.is_alive()
+    holder.dispose()
+    with Session(engine) as reader:
+        order = [e.resource_id for e in reader.exec(select(Event).order_by(Event.seq))]
+    assert order == ["b1", "a1"]
