@@ -52,6 +52,7 @@ def serve(
 
     from api.app import create_app
     from api.core.security import check_start
+    from api.kit import workers as workers_kit
     from contracts.localchain import die_with_parent
 
     die_with_parent()  # if `make run` itself is killed, the server (and so anvil) goes too
@@ -73,12 +74,8 @@ def serve(
                 # Each worker process builds its app from the environment: hand it what the
                 # start-up decided (the local chain, the deployed addresses).
                 os.environ.update(settings_environment(settings, ready))
-                uvicorn.run(
-                    "api.cli:worker_app",
-                    factory=True,
-                    workers=ready.web_workers,
-                    **where,
-                    log_level=log_level,
+                workers_kit.serve(
+                    "api.cli:worker_app", workers=ready.web_workers, **where, log_level=log_level
                 )
     except StartupError as exc:
         _fail(exc)

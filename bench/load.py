@@ -202,8 +202,10 @@ def serve_bare(port: int, workers: int) -> None:
     if workers == 1:
         uvicorn.run(bare_app(), **where)
     else:
+        from api.kit import workers as workers_kit
+
         here = str(Path(__file__).resolve().parent)
-        uvicorn.run("load:bare_app", factory=True, app_dir=here, workers=workers, **where)
+        workers_kit.serve("load:bare_app", workers=workers, app_dir=here, **where)
 
 
 def serve_profiled(out: str) -> None:
