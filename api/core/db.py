@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import re
 import threading
@@ -14,7 +15,7 @@ from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.dependencies.utils import get_typed_signature
 from fastapi.routing import APIRoute
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
@@ -175,6 +176,18 @@ def _committing(endpoint: Callable) -> Callable:
         return result
 
     return endpoint_then_commit
+
+
+def advisory_key(name: str) -> int:
+    """The PostgreSQL advisory lock key of ``name`` (64 bits of its SHA-256)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def advisory_xact_lock(session: Session, name: str) -> None:
+    """On PostgreSQL, wait for the transaction-level advisory lock named ``name``, held to the
+    end of the transaction (SQLite has one writer at a time already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
 
 
 # Work to do once the unit of work has committed (and never if it rolls back), such as

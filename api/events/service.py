@@ -14,33 +14,28 @@ seen by different accounts never wait for each other, in any API process.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import event as sa_event
-from sqlalchemy import or_, text
+from sqlalchemy import or_
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from api.brands.models import Brand
 from api.core.auth import Principal
+from api.core.db import advisory_xact_lock
 from api.core.errors import Forbidden, InvalidInput
 from api.creators.models import Creator
 from api.events.models import Event, EventAudience, EventPublic
 from api.kit.pagination import Page, PageParams
 from api.kit.types import new_id
 
-# The advisory locks that order events: (EVENTS_LOCK, a reader's key), one per reader.
-EVENTS_LOCK = 0x636F6C6C  # any constant that no other advisory lock uses as its first key
-LOCK_READER = f"SELECT pg_advisory_xact_lock({EVENTS_LOCK}, :key)"
 
-
-def reader_key(account_id: str) -> int:
-    """The second key of the lock that orders this account's events (two accounts may share
-    one: they then take turns, and nothing else)."""
-    return int.from_bytes(hashlib.sha256(account_id.encode()).digest()[:4], "big", signed=True)
+def reader_lock(account_id: str) -> str:
+    """The name of the advisory lock that orders this account's events."""
+    return f"events:{account_id}"
 
 
 def emit(
@@ -100,9 +95,8 @@ def _write_staged(session: OrmSession) -> None:
     for event, accounts in staged:
         enqueue(session, event=event, accounts=accounts)
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        for key in sorted({reader_key(a) for _, accounts in staged for a in accounts}):
-            session.execute(text(LOCK_READER), {"key": key})
+    for name in sorted({reader_lock(a) for _, accounts in staged for a in accounts}):
+        advisory_xact_lock(session, name)
     session.add_all([event for event, _ in staged])
     session.flush()
     session.add_all(

@@ -9,13 +9,12 @@ funded by anvil on first use; elsewhere RELAYER_PRIVATE_KEY names a funded key.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from datetime import timedelta
 
 from eth_account import Account
 from eth_utils import keccak
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from api.chain.client import ChainClient
@@ -28,6 +27,7 @@ from api.collaborations.service import (
     require_milestone,
     require_typed_signer,
 )
+from api.core.db import advisory_xact_lock
 from api.core.errors import ChainUnavailable, Conflict, RateLimited
 from api.core.settings import Settings
 from api.kit.time import utcnow
@@ -115,7 +115,7 @@ def _spend_budget(session: Session, settings: Settings, row: RelayedAction) -> N
     parallel relays of several deals of one creator cannot all pass the same last unit: on
     PostgreSQL an advisory lock keyed by the creator; on SQLite the insert takes the database's
     write lock, and the count after it sees every relay committed before."""
-    _advisory_xact_lock(session, f"relay-budget:{row.creator_id}")
+    advisory_xact_lock(session, f"relay-budget:{row.creator_id}")
     session.add(row)
     session.flush()  # a parallel relay of the same action stops here (unique row): 409
     now = utcnow()
@@ -213,7 +213,7 @@ def send_as_relayer(
     other in a cycle."""
     key = relayer_key(settings, chain)
     relayer = Account.from_key(key).address
-    _advisory_xact_lock(session, f"relayer:{relayer}")
+    advisory_xact_lock(session, f"relayer:{relayer}")
     _fund_local_relayer(chain, relayer)
     try:
         with _send_lock:
@@ -221,14 +221,6 @@ def send_as_relayer(
     except ContractRevert as exc:
         raise Conflict(f"the escrow refused the relayed {what}: {exc}") from None
     return relayer, "0x" + bytes(receipt["transactionHash"]).hex(), receipt
-
-
-def _advisory_xact_lock(session: Session, name: str) -> None:
-    """On PostgreSQL, wait for the transaction-level advisory lock named ``name``."""
-    if session.get_bind().dialect.name == "postgresql":
-        digest = hashlib.sha256(name.encode()).digest()
-        key = int.from_bytes(digest[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 # ------------------------------------------------------------ relayed withdrawal of credits

@@ -215,7 +215,8 @@ def test_only_changes_seen_by_the_same_account_take_turns(engine, database_url) 
 
     import sqlalchemy as sa
 
-    from api.events.service import EVENTS_LOCK, reader_key
+    from api.core.db import advisory_key
+    from api.events.service import reader_lock
 
     def emit_for(account: str, name: str) -> None:
         from api.events.service import emit
@@ -238,8 +239,7 @@ def test_only_changes_seen_by_the_same_account_take_turns(engine, database_url) 
     holder = sa.create_engine(database_url)
     with holder.connect() as connection:  # as if a's events were being written
         connection.execute(
-            sa.text("SELECT pg_advisory_lock(:space, :key)"),
-            {"space": EVENTS_LOCK, "key": reader_key("brd_a")},
+            sa.text("SELECT pg_advisory_lock(:key)"), {"key": advisory_key(reader_lock("brd_a"))}
         )
         waiting = threading.Thread(target=emit_for, args=("brd_a", "a1"))
         waiting.start()
