@@ -70,19 +70,20 @@ def _lookup(session: Session, api_key: str, digest: str) -> Principal | None:
     return Principal(role="brand" if model is Brand else "creator", id=row.id, wallet=row.wallet)
 
 
-def _known(request: Request, api_key: str) -> Principal | None:
-    """The principal of ``api_key`` without asking the database: the operator's key, or a key
-    this process looked up moments ago (None: ask the database)."""
+def _known(request: Request, api_key: str, digest: str) -> Principal | None:
+    """The principal of ``api_key`` (whose digest is ``digest``) without asking the database:
+    the operator's key, or a key this process looked up moments ago (None: ask the database)."""
     operator_key = request.app.state.settings.operator_api_key
     if operator_key and hmac.compare_digest(api_key.encode(), operator_key.encode()):
         return Principal(role="operator", id="operator")
-    return request.app.state.principals.get(hash_api_key(api_key))
+    return request.app.state.principals.get(digest)
 
 
-def _ask_database(request: Request, session: Session, api_key: str) -> Principal | None:
+def _ask_database(
+    request: Request, session: Session, api_key: str, digest: str
+) -> Principal | None:
     """The principal of a key :func:`_known` does not know, from the database (then known)."""
     cache = request.app.state.principals
-    digest = hash_api_key(api_key)
     # Read before the query: this is the session's first, so it sees what committed by then,
     # and a change committed since makes `put` drop the answer.
     generation = cache.generation
@@ -107,9 +108,11 @@ async def get_optional_principal(
         if not request.cookies.get(WEB_COOKIE):
             return None
         return await run_in_threadpool(_from_web_session, request, session)
-    if (principal := _known(request, credentials.credentials)) is not None:
+    api_key = credentials.credentials
+    digest = hash_api_key(api_key)
+    if (principal := _known(request, api_key, digest)) is not None:
         return principal
-    return await run_in_threadpool(_ask_database, request, session, credentials.credentials)
+    return await run_in_threadpool(_ask_database, request, session, api_key, digest)
 
 
 def _from_web_session(request: Request, session: Session) -> Principal | None:
