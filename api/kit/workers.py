@@ -4,8 +4,10 @@ Uvicorn's own workers share one listening socket, and a worker that wakes to a b
 connections accepts all of them: with clients that keep their connections (a proxy, the load
 bench), one worker can end up with every connection while the others sit idle. Here each worker
 binds the port itself with SO_REUSEPORT, and the kernel spreads new connections over the
-workers' sockets. The parent starts the workers, starts again one that dies, and stops them all
-on SIGINT or SIGTERM.
+workers' sockets. The parent makes every socket before it starts any worker, so a connection
+made to a worker that is still starting (or starting again) waits in its socket's backlog rather
+than go to one that is up already. It hands each worker its socket, starts again one that dies,
+and stops them all on SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -39,13 +41,13 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(app: str, host: str, port: int, log_level: str, app_dir: str) -> None:
+def _worker(app: str, sock: socket.socket, log_level: str, app_dir: str) -> None:
     import uvicorn
 
     if app_dir:
         sys.path.insert(0, app_dir)
     config = uvicorn.Config(app, factory=True, log_level=log_level)
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve(
@@ -57,9 +59,11 @@ def serve(
     stopping = False
 
     started: dict[int, float] = {}
+    # Made here, before any worker, and kept: multiprocessing passes each to its worker.
+    sockets = [listening_socket(host, port) for _ in range(workers)]
 
-    def start() -> multiprocessing.Process:
-        process = context.Process(target=_worker, args=(app, host, port, log_level, app_dir))
+    def start(sock: socket.socket) -> multiprocessing.Process:
+        process = context.Process(target=_worker, args=(app, sock, log_level, app_dir))
         process.start()
         started[process.pid] = time.monotonic()
         return process
@@ -69,7 +73,7 @@ def serve(
         stopping = True
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    processes = [start() for _ in range(workers)]
+    processes = [start(sock) for sock in sockets]
     try:
         while not stopping:
             time.sleep(CHECK_SECONDS)
@@ -81,9 +85,11 @@ def serve(
                 log.warning(
                     "API worker %s exited (%s); starting another", process.pid, process.exitcode
                 )
-                processes[i] = start()
+                processes[i] = start(sockets[i])
     finally:
         _stop_all(processes)
+        for sock in sockets:
+            sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
