@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 
+import anyio
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.dependencies.utils import get_typed_signature as signature
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import event
 from sqlmodel import Session
 
@@ -206,6 +208,34 @@ def test_a_route_commits_in_the_thread_that_ran_it(database_url: str) -> None:
     ]
     assert len(with_session) > 50
     assert [r.path for r in with_session if not isinstance(r, UnitOfWorkRoute)] == []
+
+
+def test_a_sync_route_makes_one_trip_to_a_thread(database_url: str, monkeypatch) -> None:
+    """FastAPI would send a sync route's answer back to the thread pool to check it against
+    the response model: a second wait for a thread and for the GIL, on every request."""
+    router = APIRouter(route_class=UnitOfWorkRoute)
+
+    class Answer(BaseModel):
+        ok: bool
+
+    @router.get("/answer", response_model=Answer)
+    def answer(session: SessionDep) -> Answer:
+        return Answer(ok=session.execute(sa.text("SELECT 1")).scalar_one() == 1)
+
+    app = create_app(Settings(database_url=database_url, _env_file=None))
+    app.include_router(router)
+    trips: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(function, *args, **kwargs):
+        trips.append(getattr(function, "__name__", repr(function)))
+        return await run_sync(function, *args, **kwargs)
+
+    with TestClient(app) as client:
+        monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+        response = client.get("/answer")
+    assert response.json() == {"ok": True}
+    assert len(trips) == 1, trips
 
 
 def _declared(client: TestClient) -> dict[tuple[str, str], set[str]]:

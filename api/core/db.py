@@ -149,33 +149,39 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 class UnitOfWorkRoute(APIRoute):
-    """A route whose unit of work commits in the thread that ran it, as soon as it returns.
+    """A route whose sync endpoint makes one trip to a worker thread, and commits there.
 
-    `get_session` would commit it too, but a trip later: back to the event loop, then to another
-    thread, each a wait for the GIL among the busy threads. Meanwhile a SQLite writer keeps the
-    one write lock, and every other writer waits for it. A route that raises commits nothing.
+    FastAPI runs a sync endpoint in the thread pool, then, back on the event loop, sends its
+    return value to the pool again to be checked against the response model; `get_session`
+    would commit a trip later still. Each trip is a wait for a free thread and for the GIL among
+    the busy ones, and meanwhile a SQLite writer keeps the one write lock that every other
+    writer waits for. Here the endpoint is wrapped in a coroutine that runs it, and commits its
+    unit of work, in one trip; the response is checked on the loop, as for any async route. A
+    route that raises commits nothing.
     """
 
     def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:
-        super().__init__(path, _committing(endpoint), **kwargs)
+        super().__init__(path, _one_trip(endpoint), **kwargs)
 
 
-def _committing(endpoint: Callable) -> Callable:
+def _one_trip(endpoint: Callable) -> Callable:
     if inspect.iscoroutinefunction(endpoint):
         return endpoint  # an async route that takes a session commits where it runs anyway
     parameters = get_typed_signature(endpoint).parameters
     name = next((n for n, p in parameters.items() if p.annotation == SessionDep), None)
-    if name is None:
-        return endpoint
 
-    @functools.wraps(endpoint)
-    def endpoint_then_commit(*args, **kwargs):
-        result = endpoint(*args, **kwargs)
-        kwargs[name].commit()
-        kwargs[name].info[COMMITTED] = True
+    def run_then_commit(kwargs: dict):
+        result = endpoint(**kwargs)
+        if name is not None:
+            kwargs[name].commit()
+            kwargs[name].info[COMMITTED] = True
         return result
 
-    return endpoint_then_commit
+    @functools.wraps(endpoint)
+    async def in_one_trip(**kwargs):
+        return await to_thread.run_sync(run_then_commit, kwargs)
+
+    return in_one_trip
 
 
 def advisory_key(name: str) -> int:
