@@ -9,7 +9,9 @@ hold per reader: on PostgreSQL the writing takes a transaction-level advisory lo
 in the audience (always in one order, so two writers never wait for each other in a cycle),
 held to the commit; SQLite has one writer at a time already. Written at the commit, the events
 hold those locks for two inserts and the commit, not for the rest of the request; and changes
-seen by different accounts never wait for each other, in any API process.
+seen by different accounts never wait for each other, in any API process. Which webhook endpoints
+want an event is read when it is emitted, so a route that emits before it writes (an offer)
+holds SQLite's one write lock for its inserts alone.
 """
 
 from __future__ import annotations
@@ -48,22 +50,17 @@ def emit(
     audience: Iterable[str | None],
 ) -> None:
     """Record an event and the deliveries it owes when the caller's unit of work commits."""
+    from api.webhooks.service import endpoints_wanting
+
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
     session.connection()  # in a transaction, so that a rollback drops the event (below)
+    accounts = sorted({account for account in audience if account})
     staged = session.info.setdefault(STAGED, [])
-    staged.append(
-        (
-            Event(
-                id=new_id("evt"),
-                type=type,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                data=data,
-            ),
-            sorted({account for account in audience if account}),
-        )
+    event = Event(
+        id=new_id("evt"), type=type, resource_type=resource_type, resource_id=resource_id, data=data
     )
+    staged.append((event, accounts, endpoints_wanting(session, type=type, accounts=accounts)))
 
 
 STAGED = "collab_events"
@@ -72,7 +69,7 @@ STAGED = "collab_events"
 def latest_data(session: Session, *, type: str, resource_id: str) -> dict | None:  # noqa: A002
     """The data of the latest event of this type about this resource, counting those this unit
     of work has emitted but not written yet (None: there is none)."""
-    for event, _ in reversed(session.info.get(STAGED, [])):
+    for event, *_ in reversed(session.info.get(STAGED, [])):
         if event.type == type and event.resource_id == resource_id:
             return event.data
     return session.exec(
@@ -92,16 +89,16 @@ def _write_staged(session: OrmSession) -> None:
     staged = session.info.pop(STAGED, None)
     if not staged:
         return
-    for event, accounts in staged:
-        enqueue(session, event=event, accounts=accounts)
+    for event, _, endpoints in staged:
+        enqueue(session, event=event, endpoints=endpoints)
     session.flush()
-    for name in sorted({reader_lock(a) for _, accounts in staged for a in accounts}):
+    for name in sorted({reader_lock(a) for _, accounts, _ in staged for a in accounts}):
         advisory_xact_lock(session, name)
-    session.add_all([event for event, _ in staged])
+    session.add_all([event for event, *_ in staged])
     session.flush()
     session.add_all(
         EventAudience(account_id=account, event_seq=event.seq)
-        for event, accounts in staged
+        for event, accounts, _ in staged
         for account in accounts
     )
     session.flush()

@@ -146,10 +146,13 @@ def expire_stale_offers(
     return len(expired)
 
 
-def emit_offer_event(*, session: Session, offer: Offer, kind: str) -> OfferPublic:
+def emit_offer_event(
+    *, session: Session, offer: Offer, kind: str, public: OfferPublic | None = None
+) -> OfferPublic:
     """`offer.<kind>`, seen by the offer's brand and creator (a creator lists its screened-out
-    offers too), with the offer as `GET /v1/offers/{id}` shows it (returned)."""
-    public = to_public(offer, session=session)
+    offers too), with the offer as `GET /v1/offers/{id}` shows it (returned; given as `public`
+    when the caller has it already)."""
+    public = public or to_public(offer, session=session)
     emit(
         session,
         type=f"offer.{kind}",
@@ -421,31 +424,34 @@ def create_offer(
             schedules.first_deadline(deliver_by, milestones),
         ),
     )
+    version = _version(
+        offer=offer,
+        number=1,
+        proposed_by="brand",
+        deliverables=deliverables,
+        usage_rights=usage_rights,
+        revenue_share=revenue_share,
+        note=None,
+        created_at=offer.created_at,
+    )
+    # What the answer and the event show is known before anything is written: a new offer has
+    # one version and no deal. On SQLite the first write takes the one write lock, held to the
+    # commit, so the writes come last.
+    public = _public(offer, [version], effective_status(offer, None, now))
+    emit_offer_event(session=session, offer=offer, kind=status, public=public)
     # The partial unique index decides between racing offers: the loser's insert fails here,
     # and the whole unit of work rolls back. No savepoint: on SQLite, a SAVEPOINT before the
     # transaction's first write opens a transaction of its own, which its RELEASE commits (the
     # offer was then visible, and kept, without its version and event).
+    session.add(offer)
+    session.add(version)
     try:
-        session.add(offer)
         session.flush()
     except IntegrityError:
         raise Conflict(
             "another offer to this creator for this request is open (sent at the same time)"
         ) from None
-    session.add(
-        _version(
-            offer=offer,
-            number=1,
-            proposed_by="brand",
-            deliverables=deliverables,
-            usage_rights=usage_rights,
-            revenue_share=revenue_share,
-            note=None,
-            created_at=offer.created_at,
-        )
-    )
-    session.flush()
-    return emit_offer_event(session=session, offer=offer, kind=status)
+    return public
 
 
 def _version(

@@ -49,24 +49,28 @@ def payload_of(event: Event) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
-def enqueue(session: Session, *, event: Event, accounts: list[str]) -> None:
-    """A delivery for each enabled endpoint of the event's audience that wants its type."""
+def endpoints_wanting(session: Session, *, type: str, accounts: list[str]) -> list[str]:  # noqa: A002
+    """The ids of the enabled endpoints of these accounts that want events of this type."""
     if not accounts:
-        return
+        return []
     endpoints = session.exec(
-        select(WebhookEndpoint).where(
+        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
             WebhookEndpoint.owner_id.in_(accounts), WebhookEndpoint.enabled.is_(True)
         )
     ).all()
-    wanted = [e for e in endpoints if not e.event_types or event.type in e.event_types]
-    if not wanted:
+    return [id_ for id_, types in endpoints if not types or type in types]
+
+
+def enqueue(session: Session, *, event: Event, endpoints: list[str]) -> None:
+    """A delivery of the event to each of these endpoints (`endpoints_wanting`)."""
+    if not endpoints:
         return
     payload = payload_of(event)
-    for endpoint in wanted:
+    for endpoint_id in endpoints:
         session.add(
             WebhookDelivery(
                 id=new_id("whd"),
-                endpoint_id=endpoint.id,
+                endpoint_id=endpoint_id,
                 message_id=event.id,
                 event_type=event.type,
                 payload=payload,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from api.offers import service as offers_service
+from api.webhooks import service as webhooks_service
 from tests.factories import (
     ONE_ETH,
     future,
@@ -257,11 +257,36 @@ def test_an_offer_whose_unit_of_work_fails_is_not_kept(client, engine, monkeypat
     brand, creator = register_brand(client), register_creator(client)
     request = post_request(brand)
 
-    def fail(**_):
+    def fail(*_args, **_kwargs):
         raise RuntimeError("the event could not be written")
 
-    monkeypatch.setattr(offers_service, "emit_offer_event", fail)
+    # At the commit, after the offer and its version are written, before their event is.
+    monkeypatch.setattr(webhooks_service, "enqueue", fail)
     with pytest.raises(RuntimeError):
         brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id))
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM offer")).scalar_one() == 0
+
+
+def test_an_offer_is_written_after_everything_it_reads(client) -> None:
+    """On SQLite the first write of a unit of work takes the one write lock, held to the
+    commit: creating an offer reads the request, the creator, the terms and the webhook
+    endpoints first, then writes, and reads nothing more while others wait."""
+    brand, creator = register_brand(client), register_creator(client)
+    request = post_request(brand)
+    statements: dict[int, list[str]] = {}
+
+    def seen(conn, _cursor, statement, *_args) -> None:
+        if "pg_advisory_xact_lock" not in statement:  # the events' reader locks, on PostgreSQL
+            statements.setdefault(id(conn), []).append(statement.split(None, 1)[0].upper())
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+    try:
+        response = brand.post(f"/v1/requests/{request['id']}/offers", json=offer_body(creator.id))
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.text
+    (unit,) = [kinds for kinds in statements.values() if "INSERT" in kinds]
+    first_write = unit.index("INSERT")
+    assert unit[:first_write].count("SELECT") >= 3
+    assert "SELECT" not in unit[first_write:], unit
