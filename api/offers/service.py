@@ -209,7 +209,7 @@ def current_version(*, session: Session, offer: Offer) -> OfferVersion:
     ).one()
 
 
-def version_public(version: OfferVersion) -> OfferVersionPublic:
+def version_public(version) -> OfferVersionPublic:
     return OfferVersionPublic(
         number=version.number,
         proposed_by=version.proposed_by,
@@ -239,14 +239,38 @@ def to_public(offer: Offer, *, session: Session) -> OfferPublic:
     return to_publics([offer], session=session)[0]
 
 
-def to_publics(offers: list[Offer], *, session: Session) -> list[OfferPublic]:
-    """Offers as the API shows them, in two queries however many they are: their versions,
-    and the deals of those ever accepted (the status a deal shows)."""
+# What the API shows of an offer and of its versions. Lists read these columns as rows, not
+# whole ORM objects: that skips building an object per row, and the columns no answer shows
+# (the brand's own terms, the signatures and payees).
+OFFER_SHOWN = tuple(
+    getattr(Offer, name)
+    for name in (
+        "id", "request_id", "brand_id", "creator_id", "amount", "token", "deliver_by",
+        "milestones", "review_period_seconds", "platform_fee_bps", "deal_id", "terms_text",
+        "status", "screening", "decline_reason", "expires_at", "current_version", "created_at",
+        "updated_at",
+    )
+)  # fmt: skip
+VERSION_SHOWN = tuple(
+    getattr(OfferVersion, name)
+    for name in (
+        "offer_id", "number", "proposed_by", "amount", "token", "deliverables", "deliver_by",
+        "milestones", "review_period_seconds", "usage_rights", "revenue_share", "note", "salt",
+        "terms_text", "terms_hash", "expires_at", "created_at", "deal_id", "signed_message",
+        "creator_signed_at", "brand_signed_at",
+    )
+)  # fmt: skip
+
+
+def to_publics(offers: list, *, session: Session) -> list[OfferPublic]:
+    """Offers (objects, or rows of OFFER_SHOWN) as the API shows them, in two queries however
+    many they are: their versions, and the deals of those ever accepted (the status a deal
+    shows)."""
     if not offers:
         return []
-    versions: dict[str, list[OfferVersion]] = {offer.id: [] for offer in offers}
+    versions: dict[str, list] = {offer.id: [] for offer in offers}
     for version in session.exec(
-        select(OfferVersion)
+        select(*VERSION_SHOWN)
         .where(OfferVersion.offer_id.in_(list(versions)))
         .order_by(OfferVersion.offer_id, OfferVersion.number)
     ):
@@ -263,7 +287,7 @@ def to_publics(offers: list[Offer], *, session: Session) -> list[OfferPublic]:
     ]
 
 
-def _public(offer: Offer, versions: list[OfferVersion], status: str) -> OfferPublic:
+def _public(offer, versions: list, status: str) -> OfferPublic:
     current = versions[-1]
     return OfferPublic(
         id=offer.id,
@@ -534,11 +558,11 @@ def list_offers(
     if principal.role == "creator" and status == "screened_out":
         # Not in the inbox, but a creator may ask what its policy declined, and why (which
         # dealbreaker, which value conflict, what alignment).
-        statement = select(Offer).where(
+        statement = select(*OFFER_SHOWN).where(
             Offer.creator_id == principal.id, Offer.status == "screened_out"
         )
     else:
-        statement = select(Offer).where(_visible(principal))
+        statement = select(*OFFER_SHOWN).where(_visible(principal))
         if status:
             statement = _with_collaboration(statement).where(
                 effective_status_sql(utcnow()) == status
