@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, BigInteger, Column, and_, case
+from sqlalchemy import JSON, BigInteger, Column, and_, bindparam, case
 from sqlmodel import Field as DBField
 from sqlmodel import SQLModel
 
@@ -113,11 +113,22 @@ def effective_status(collaboration: Collaboration, now: datetime | None = None) 
     return "expired" if deal_expired(collaboration, now or utcnow()) else collaboration.status
 
 
-def deal_expired_sql(now: datetime):
-    """`deal_expired` as a SQL condition on the collaboration table."""
+# A statement built once cannot hold the time it runs at: it takes it as these parameters
+# (values from `now_params`).
+NOW = bindparam("now")
+NOW_UNIX = bindparam("now_unix")
+
+
+def now_params(now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    return {"now": now, "now_unix": int(now.timestamp())}
+
+
+def deal_expired_sql(now: datetime | None):
+    """`deal_expired` as a SQL condition on the collaboration table (None: at `NOW_UNIX`)."""
     return and_(
         Collaboration.status == "drafted",
-        Collaboration.signature_expiry < int(now.timestamp()),
+        Collaboration.signature_expiry < (NOW_UNIX if now is None else int(now.timestamp())),
     )
 
 

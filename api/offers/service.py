@@ -8,7 +8,14 @@ from sqlalchemy import and_, bindparam, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from api.collaborations.models import UNFUNDED, Collaboration, deal_expired, deal_expired_sql
+from api.collaborations.models import (
+    NOW,
+    UNFUNDED,
+    Collaboration,
+    deal_expired,
+    deal_expired_sql,
+    now_params,
+)
 from api.core.auth import Principal
 from api.core.deployment import Deployment
 from api.core.errors import Conflict, InvalidInput, NotFound
@@ -67,14 +74,18 @@ def effective_status(
     return offer.status
 
 
-def effective_status_sql(now: datetime):
-    """`effective_status` in SQL, for a query that outer-joins the offer's collaboration."""
+def effective_status_sql(now: datetime | None):
+    """`effective_status` in SQL, for a query that outer-joins the offer's collaboration (now
+    None: at the `NOW` parameters, for a statement built once)."""
     return case(
         (
             and_(Collaboration.status.is_not(None), Collaboration.status.not_in(UNFUNDED)),
             "accepted",
         ),
-        (and_(Offer.status.in_(NEGOTIATING), Offer.expires_at <= now), "expired"),
+        (
+            and_(Offer.status.in_(NEGOTIATING), Offer.expires_at <= (NOW if now is None else now)),
+            "expired",
+        ),
         (and_(Offer.status == "accepted", deal_expired_sql(now)), "expired"),
         else_=Offer.status,
     )
@@ -531,15 +542,17 @@ def _require_min_fee(*, creator: Creator, amount: int, token: str) -> None:
         )
 
 
+_PAIR = _with_collaboration(select(Offer.id, Offer.status, effective_status_sql(None))).where(
+    Offer.request_id == bindparam("request_id"), Offer.creator_id == bindparam("creator_id")
+)
+
+
 def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str) -> bool:
     """The early, friendly answer (it names the open offer); the schema has the last word.
     True when a stale offer (open as stored, expired in effect) still holds the pair's slot
     in the unique index: it must be written down as expired before a new offer goes in."""
-    pair = session.exec(
-        _with_collaboration(select(Offer.id, Offer.status, effective_status_sql(utcnow()))).where(
-            Offer.request_id == request_id, Offer.creator_id == creator_id
-        )
-    ).all()
+    values = {"request_id": request_id, "creator_id": creator_id, **now_params()}
+    pair = session.exec(_PAIR, params=values).all()
     pending = [offer_id for offer_id, _, status in pair if status in OPEN_OFFER_STATUSES]
     if pending:
         raise Conflict(f"offer {pending[0]} to this creator for this request is still open")

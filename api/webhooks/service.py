@@ -7,7 +7,7 @@ import json
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -53,12 +53,15 @@ def endpoints_wanting(session: Session, *, type: str, accounts: list[str]) -> li
     """The ids of the enabled endpoints of these accounts that want events of this type."""
     if not accounts:
         return []
-    endpoints = session.exec(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-            WebhookEndpoint.owner_id.in_(accounts), WebhookEndpoint.enabled.is_(True)
-        )
-    ).all()
+    endpoints = session.exec(_ENABLED_ENDPOINTS, params={"accounts": accounts}).all()
     return [id_ for id_, types in endpoints if not types or type in types]
+
+
+# Built once: every change that emits an event runs it.
+_ENABLED_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+    WebhookEndpoint.owner_id.in_(bindparam("accounts", expanding=True)),
+    WebhookEndpoint.enabled.is_(True),
+)
 
 
 def enqueue(session: Session, *, event: Event, endpoints: list[str]) -> None:
