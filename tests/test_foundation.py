@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from api.app import create_app
+from api.chain.client import ChainClient
 from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.migrate import downgrade, upgrade
 from api.core.settings import Settings
@@ -53,6 +56,24 @@ def test_health_degrades_when_chain_is_down(database_url: str) -> None:
     assert body["status"] == "degraded"
     assert body["database"]["ok"] is True
     assert body["chain"]["ok"] is False
+
+
+def test_health_checks_at_once_ask_the_node_once(monkeypatch) -> None:
+    """When the cached answer is stale, the checks that arrive together wait for one trip to
+    the node (five calls) instead of each making its own."""
+    chain = ChainClient(rpc_url="http://127.0.0.1:1")
+    asked: list[int] = []
+
+    def ask_the_node() -> dict:
+        asked.append(1)
+        time.sleep(0.2)
+        return {"ok": True}
+
+    monkeypatch.setattr(chain, "_health", ask_the_node)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: chain.health(), range(8)))
+    assert answers == [{"ok": True}] * 8
+    assert len(asked) == 1
 
 
 def test_migrations_go_down_and_up(database_url: str) -> None:

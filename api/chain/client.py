@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -36,6 +37,7 @@ class ChainClient:
     stablecoin_address: str | None = None
     w3: Web3 = field(init=False, repr=False)
     _health_cache: tuple[float, dict] | None = field(default=None, init=False, repr=False)
+    _health_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.w3 = Web3(Web3.HTTPProvider(self.rpc_url, request_kwargs={"timeout": self.timeout}))
@@ -78,14 +80,23 @@ class ChainClient:
         }
 
     def health(self) -> dict:
-        """Cached for a second: load balancers poll /health, and each check is 5 node calls."""
-        now = time.monotonic()
+        """Cached for a second: load balancers poll /health, and each check is 5 node calls.
+        One thread asks the node while the others wait for its answer: under load, every check
+        that found the cache stale used to ask the node too."""
+        if (info := self._fresh_health()) is not None:
+            return info
+        with self._health_lock:
+            if (info := self._fresh_health()) is not None:
+                return info  # another thread asked while this one waited
+            info = self._health()
+            self._health_cache = (time.monotonic(), info)
+            return info
+
+    def _fresh_health(self) -> dict | None:
         cached = self._health_cache
-        if cached and now - cached[0] < HEALTH_TTL_SECONDS:
+        if cached and time.monotonic() - cached[0] < HEALTH_TTL_SECONDS:
             return cached[1]
-        info = self._health()
-        self._health_cache = (now, info)
-        return info
+        return None
 
     def _health(self) -> dict:
         try:
