@@ -522,14 +522,14 @@ def report(label: str, result: Result) -> None:
 
 # Where the server's CPU goes: (label, file suffix, function), summed as cumulative CPU time.
 BUCKETS = [
-    ("endpoint bodies run in the threadpool", "_api.py", "_run_sync_endpoint"),
+    ("route bodies and their commit, one trip to the threadpool", "core/db.py", "run_then_commit"),
     ("  GET matches: requests.service.find_matches", "requests/service.py", "find_matches"),
-    ("    of which MatchIndex.search", "matching/index.py", "search"),
+    ("    of which MatchIndex.search", "index/ranking.py", "search"),
     ("  POST offers: offers.service.create_offer", "offers/service.py", "create_offer"),
     ("    of which screen (brief + score_one)", "offers/service.py", "screen"),
     ("  GET offers: offers.service.list_offers", "offers/service.py", "list_offers"),
-    ("  GET /health", "api/app.py", "health"),
-    ("    of which ChainClient.health (JSON-RPC to the node)", "chain.py", "health"),
+    ("GET /health (FastAPI's own trip to the threadpool)", "api/app.py", "health"),
+    ("  of which ChainClient.health (JSON-RPC to the node)", "chain/client.py", "health"),
     ("FastAPI dependency solving (auth, session, ...)", "utils.py", "solve_dependencies"),
     ("  auth: API key -> Brand/Creator row (auth._lookup)", "auth.py", "_lookup"),
     ("SQLAlchemy Session.execute (ORM + driver)", "orm/session.py", "execute"),
