@@ -54,3 +54,16 @@ def test_a_second_writer_waits_for_the_first_to_commit(engine) -> None:
     first.close()
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 2
+
+
+def test_connections_read_through_a_memory_map_and_the_warmest_is_reused(engine) -> None:
+    """Every connection reads the operating system's cached pages (no page cache of its own
+    to fill), and the pool hands out the connection given back last."""
+    first, second = engine.connect(), engine.connect()
+    assert first.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
+    warm = first.connection.dbapi_connection
+    first.close()
+    second.close()  # given back last
+    again = engine.connect()
+    assert again.connection.dbapi_connection is not warm
+    again.close()
