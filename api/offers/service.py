@@ -560,33 +560,33 @@ def _require_no_open_offer(*, session: Session, request_id: str, creator_id: str
 
 
 def _visible(principal: Principal):
-    if principal.role == "brand":
-        return Offer.brand_id == principal.id
-    if principal.role == "creator":
+    return _visible_to(principal.role, principal.id)
+
+
+def _visible_to(role: str, account):
+    """The offers an account of this role sees (``account``: its id, or a bind parameter)."""
+    if role == "brand":
+        return Offer.brand_id == account
+    if role == "creator":
         # A screened-out offer never reaches the creator's inbox.
-        return and_(Offer.creator_id == principal.id, Offer.status != "screened_out")
+        return and_(Offer.creator_id == account, Offer.status != "screened_out")
     return Offer.id.is_(None)
 
 
 # The pages every brand and creator reads: their sent offers, their inbox, and what their
 # screening declined.
 _PAGES = {
-    "brand": PreparedPages(
-        select(*OFFER_SHOWN).where(Offer.brand_id == bindparam("account")), Offer.id
-    ),
-    "creator": PreparedPages(
-        select(*OFFER_SHOWN).where(
-            Offer.creator_id == bindparam("account"), Offer.status != "screened_out"
-        ),
-        Offer.id,
-    ),
-    "screened_out": PreparedPages(
-        select(*OFFER_SHOWN).where(
-            Offer.creator_id == bindparam("account"), Offer.status == "screened_out"
-        ),
-        Offer.id,
-    ),
+    role: PreparedPages(
+        select(*OFFER_SHOWN).where(_visible_to(role, bindparam("account"))), Offer.id
+    )
+    for role in ("brand", "creator")
 }
+_PAGES["screened_out"] = PreparedPages(
+    select(*OFFER_SHOWN).where(
+        Offer.creator_id == bindparam("account"), Offer.status == "screened_out"
+    ),
+    Offer.id,
+)
 
 
 def list_offers(
