@@ -56,9 +56,9 @@ class Reader:
     def causes(self, phrases: list[str], lang: str | None) -> dict[str, float]:
         out: dict[str, float] = {}
         for text in phrases:
-            for slug, confidence in self._read(text, "value", lang).concepts:
-                if self.tax.get(slug).kind == "cause":
-                    out[slug] = max(out.get(slug, 0.0), float(confidence))
+            reading = self._read(text, "value", lang)
+            for slug, confidence in () if reading.negated else reading.concepts:
+                out[slug] = max(out.get(slug, 0.0), float(confidence))
         return out
 
     def practices(self, phrases: list[str], lang: str | None, role: str = "practice") -> list[str]:

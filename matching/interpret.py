@@ -323,8 +323,8 @@ def _project(hit: _Hit, role: Role, tax: Taxonomy) -> list[_Hit]:  # noqa: C901 
     if entry.kind == "cause":
         negated = hit.negated and not hit.problem and not hit.opposition
         return [_Hit(hit.slug, hit.confidence, negated)]
-    if not hit.negated:  # a value naming a practice it has ("meat"): no cause follows
-        return []
+    if not hit.negated:  # a value naming a practice it embraces ("natural wine")
+        return [hit]
     if entry.negation is not None:
         return [_Hit(entry.negation, lowered, False)]
     fighting = [e.slug for e in tax.entries if e.kind == "cause" and hit.slug in e.conflicts]
@@ -492,17 +492,17 @@ def _by_meaning(text, language, role, pol, tax, note, threshold=SIMILARITY_THRES
     kind = "practice" if role == "practice" or pol.negated else "cause"
     core = embed([pol.core])[0]  # once: each kind below compares it with its concepts
     kept, best, best_slug = _semantic(core, tax, kind, threshold)
-    if kind == "cause" and kept:
+    if kind == "cause":
         # "heritage leather", "fromages au lait cru": a value that names a practice it enjoys
         # sits nearer that practice than any cause, and the nearest cause is often the one
-        # that fights it (veganism). As in the lexicon path, no cause follows from it.
-        _, near_practice, practice_slug = _semantic(core, tax, "practice")
-        if near_practice > best:
+        # that fights it (veganism). The practice is what the creator embraces.
+        embraced, near_practice, practice_slug = _semantic(core, tax, "practice", threshold)
+        if near_practice > best and embraced:
             return _result(
                 text,
                 language,
-                [],
-                f"names a practice ({practice_slug}, {near_practice:.2f}), not a cause" + note,
+                _merge([_Hit(s, c, False) for s, c in embraced]),
+                f"names a practice it embraces ({near_practice:.2f})" + note,
             )
     hits = [p for slug, c in kept for p in _project(_Hit(slug, c, pol.negated), role, tax)]
     if not hits and role == "value" and pol.negated:

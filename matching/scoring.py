@@ -67,6 +67,10 @@ AFFINITY_FULL = 0.65
 AFFINITY_SHARE = 0.5
 AFFINITY_MATCH = 0.45
 
+# A creator whose values name a practice the brand has ("natural wine" for a wine shop)
+# embraces it: concept credit for the brief, and no implicit refusal of it.
+EMBRACE_CREDIT = 0.5
+
 TRACK_SATURATION = 20
 BUDGET_FULL_RATIO = 4  # budget up to 4x the minimum fee is a full fit
 BUDGET_FLOOR = 0.25

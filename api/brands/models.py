@@ -84,7 +84,9 @@ class BrandPublic(LegalIdentityPublic):
     name: str
     description: str
     wallet: str
-    values: list[str] = Field(description="slugs of the causes read in the value phrases")
+    values: list[str] = Field(
+        description="slugs read in the value phrases: causes, and practices embraced"
+    )
     practices: list[str] = Field(
         description="slugs of the practices read in the practice phrases (negated ones aside)"
     )

@@ -223,7 +223,9 @@ class CreatorPublic(LegalIdentityPublic):
     wallet: str
     languages: list[str]
     audience: dict[str, PlatformAudience]
-    values: list[str] = Field(description="slugs of the causes read in the value phrases")
+    values: list[str] = Field(
+        description="slugs read in the value phrases: causes, and practices embraced"
+    )
     dealbreakers: list[str] = Field(
         description="slugs of the practices read in the dealbreaker phrases (negated ones aside)"
     )

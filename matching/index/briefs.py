@@ -21,7 +21,9 @@ class _Compiled:
     causes: list[str]
     practices: list[str]
     practice_mask: np.ndarray  # over all slugs
-    conflict_mask: np.ndarray  # slugs whose holders implicitly refuse one of the practices
+    # per practice: (the slugs whose holders implicitly refuse it, the practice itself). A
+    # creator that names the practice among its values embraces it and does not refuse it.
+    conflicts: list[tuple[np.ndarray, np.ndarray]]
     token_row: int | None
     budget_hi: float
     budget_lo: int
@@ -38,6 +40,11 @@ class _Compiled:
 
 
 class _BriefCompiler:
+    def _bits_of(self, bits: int) -> np.ndarray:
+        return np.array(
+            [(bits >> (64 * w)) & (2**64 - 1) for w in range(self._slug_words)], dtype=_U64
+        )
+
     def _compile(self, brief: Brief) -> _Compiled:
         tax = self.taxonomy
         values = tax.resolve_weights(brief.values)
@@ -52,12 +59,11 @@ class _BriefCompiler:
         total = sum(causes.values())
         cause_rows = np.array([self._cause_pos[s] for s in causes], dtype=np.int64)
         weights = np.array([w / total for w in causes.values()], dtype=np.float32)
-        conflict = 0
-        for p in practices:
-            conflict |= self._refusers.get(p, 0)
-        conflict_words = np.array(
-            [(conflict >> (64 * w)) & (2**64 - 1) for w in range(self._slug_words)], dtype=_U64
-        )
+        conflicts = [
+            (self._bits_of(self._refusers[p]), self._slug_mask([p]))
+            for p in practices
+            if self._refusers.get(p)
+        ]
         budget_hi, budget_lo = _split_amount(brief.budget)
         platform_rows = [
             self._platforms.names[p] for p in brief.platforms if p in self._platforms.names
@@ -69,7 +75,7 @@ class _BriefCompiler:
             causes=list(causes),
             practices=practices,
             practice_mask=self._slug_mask(practices),
-            conflict_mask=conflict_words,
+            conflicts=conflicts,
             token_row=self._tokens.get(brief.token),
             budget_hi=budget_hi,
             budget_lo=budget_lo,

@@ -33,16 +33,14 @@ class _Filters:
         out: dict[str, np.ndarray] = {}
         m = len(self._virtual[cols])
 
-        def any_bits(arr: np.ndarray, qmask: np.ndarray) -> np.ndarray:
-            hit = np.zeros(m, dtype=bool)
-            for w, word in enumerate(qmask):
-                if word:
-                    hit |= (arr[w, cols] & word) != 0
-            return hit
-
         if q.practices:
-            out["dealbreaker"] = any_bits(self._refused, q.practice_mask)
-            out["value_conflict"] = any_bits(self._held, q.conflict_mask)
+            out["dealbreaker"] = self._holds_any(self._refused, q.practice_mask, cols)
+            conflict = np.zeros(m, dtype=bool)
+            for refusers, practice in q.conflicts:
+                refuses = self._holds_any(self._held, refusers, cols)
+                refuses &= ~self._holds_any(self._held, practice, cols)
+                conflict |= refuses
+            out["value_conflict"] = conflict
         if q.token_row is None:
             out["token_not_accepted"] = np.ones(m, dtype=bool)
         else:
@@ -79,6 +77,8 @@ class _Filters:
         if q.brief.require_shared_value and len(q.cause_rows):
             credit = self._credit[:, cols][q.cause_rows]
             shared = (credit > 0).any(axis=0)
+            if q.practices:
+                shared |= self._holds_any(self._held, q.practice_mask, cols)
             cosine = self._cosine(q, cols)
             if cosine is not None:
                 shared |= cosine >= np.float32(AFFINITY_MATCH)
@@ -120,7 +120,9 @@ class _Filters:
             return reason(code, lang, tax, practices=[s for s in q.practices if s in refused])
         if code == "value_conflict":
             held = self._held_slugs(row)
-            pairs = [[v, p] for v in held for p in q.practices if p in tax.refusals(v)]
+            pairs = [
+                [v, p] for v in held for p in q.practices if p in tax.refusals(v) and p not in held
+            ]
             return reason(code, lang, tax, conflicts=pairs)
         if code == "token_not_accepted":
             return reason(code, lang, tax, token=b.token)

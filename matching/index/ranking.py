@@ -16,6 +16,7 @@ from matching.scoring import (
     AUDIENCE_COUNTRIES,
     AUDIENCE_PLATFORMS,
     AUDIENCE_QUALITY,
+    EMBRACE_CREDIT,
     WEIGHTS,
     budget_fit_from_ratio,
 )
@@ -68,6 +69,9 @@ class _Ranking:
         align = np.zeros(len(self._virtual[cols]), dtype=np.float32)
         for r, w in zip(q.cause_rows, q.cause_weights, strict=True):
             align += self._credit[r, cols] * np.float32(w * CREDIT_UNIT)
+        if q.practices:
+            embraced = self._holds_any(self._held, q.practice_mask, cols)
+            align += embraced.astype(np.float32) * np.float32(EMBRACE_CREDIT)
         return np.minimum(align, np.float32(1.0), out=align)
 
     def _affinity_read(self, q: _Compiled, cols) -> np.ndarray | None:
@@ -85,6 +89,12 @@ class _Ranking:
         if affinity is None:
             return self._concepts(q, cols)
         if not len(q.cause_rows):
+            if q.practices:  # only the practices the creator embraces are concepts here
+                embraced = self._holds_any(self._held, q.practice_mask, cols)
+                affinity += embraced.astype(np.float32) * np.float32(
+                    EMBRACE_CREDIT * (1 - AFFINITY_SHARE)
+                )
+                np.minimum(affinity, np.float32(1.0), out=affinity)
             return affinity
         align = self._concepts(q, cols)
         align *= np.float32(1 - AFFINITY_SHARE)
@@ -208,15 +218,17 @@ class _Ranking:
         if q.country_mask is not None:
             common = self._countries.count_common(q.country_mask, rows).tolist()
             partial = [c < q.country_count for c in common]
-        bits = [self._slug_pos[s] for s in q.causes]
+        # the brief's causes, then the brand's practices a creator embraces (shared, never related)
+        wanted = q.causes + [p for p in q.practices if p not in q.causes]
+        bits = [self._slug_pos[s] for s in wanted]
         out = []
         for i, row in enumerate(rows.tolist()):
             components = {name: col[i] for name, col in zip(names, columns, strict=True)}
             shared, related = [], []
-            for j, (slug, b) in enumerate(zip(q.causes, bits, strict=True)):
+            for j, (slug, b) in enumerate(zip(wanted, bits, strict=True)):
                 if held[b // 64][i] >> (b % 64) & 1:
                     shared.append(slug)
-                elif credit[j][i] > 0:
+                elif j < len(q.causes) and credit[j][i] > 0:
                     related.append(slug)
             sentence = match_sentence(
                 taxonomy=self.taxonomy,

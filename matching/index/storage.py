@@ -170,6 +170,14 @@ class _Storage:
             m[b // 64] |= 1 << (b % 64)
         return np.array(m, dtype=_U64)
 
+    def _holds_any(self, arr: np.ndarray, mask: np.ndarray, cols) -> np.ndarray:
+        """Where the creators at ``cols`` have any bit of ``mask`` (over slugs) set in ``arr``."""
+        hit = np.zeros(len(self._virtual[cols]), dtype=bool)
+        for w, word in enumerate(mask):
+            if word:
+                hit |= (arr[w, cols] & word) != 0
+        return hit
+
     def _slug_bits(self, slugs: Iterable[str]) -> list[int]:
         m = [0] * self._slug_words
         for s in slugs:

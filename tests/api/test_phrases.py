@@ -289,6 +289,62 @@ def test_the_upgrade_carries_stored_slugs_over_as_phrases(client, database_url) 
     ]
 
 
+def test_the_upgrade_reads_value_phrases_again(client, database_url) -> None:
+    """0019: a value naming a practice, once read as no concept, now reads as the practice the
+    creator embraces; exact terms keep their reading; the engine's slugs follow."""
+    from api.core.migrate import downgrade, upgrade
+
+    creator = register_creator(client, values=["natural wine", "animal-welfare"])
+    brand = register_brand(client, values=["artisanat"], practices=[])
+    named = post_request(brand, target_values=["fromages au lait cru"])
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        fresh = session.get(Creator, creator.id).value_phrases
+    assert _slugs(fresh[0]) == ["alcohol"]
+    old = {**fresh[0], "concepts": [], "understood": False, "reason": "names a practice"}
+    engine.dispose()
+    downgrade(database_url, "0018")
+    try:
+        with engine.begin() as connection:
+            row = sa.table(
+                "creator",
+                sa.column("id"),
+                *(sa.column(c, sa.JSON) for c in ("values", "value_phrases")),
+            )
+            connection.execute(
+                sa.update(row)
+                .where(row.c.id == creator.id)
+                .values(values=["animal-welfare"], value_phrases=[old, fresh[1]])
+            )
+            req = sa.table(
+                "collab_request",
+                sa.column("id"),
+                sa.column("values_source"),
+                *(sa.column(c, sa.JSON) for c in ("target_values", "target_phrases")),
+            )
+            target = {"text": "fromages au lait cru", "lang": "fr", "concepts": []}
+            target |= {"negated": False, "understood": False, "reason": "names a practice"}
+            connection.execute(
+                sa.update(req)
+                .where(req.c.id == named["id"])
+                .values(
+                    target_values={"local-food": 1.0},
+                    target_phrases=[target],
+                    values_source="tagged",
+                )
+            )
+    finally:
+        upgrade(database_url)
+    with Session(engine) as session:
+        stored = session.get(Creator, creator.id)
+        assert stored.value_phrases == fresh
+        assert stored.values == ["alcohol", "animal-welfare"]
+        request = session.get(CollabRequest, named["id"])
+        assert list(request.target_values) == ["dairy"]
+        assert request.values_source == "brand"
+        assert _slugs(request.target_phrases[0]) == ["dairy"]
+
+
 def test_a_slug_the_taxonomy_lost_does_not_stop_the_index_from_loading(client) -> None:
     """Stored slugs were read with the taxonomy of their day (or carried over by 0008)."""
     from api.match_index import build_index

@@ -83,7 +83,7 @@ def reference_reasons(tax: Taxonomy, brief: Brief, c: CreatorProfile) -> set[str
     held = set(tax.resolve_weights(c.values))
     if practices & set(tax.resolve_many(c.dealbreakers)):
         codes.add("dealbreaker")
-    if any(practices & tax.refusals(v) for v in held):
+    if any((practices - held) & tax.refusals(v) for v in held):  # held practices: embraced
         codes.add("value_conflict")
     fees = {normalize_token(t): v for t, v in c.min_fee.items()}
     if brief.token not in fees:

@@ -84,6 +84,36 @@ def test_value_conflict_is_implied_by_the_taxonomy(index):
     assert codes(index, brief(practices=["animal testing"])) == {"value_conflict"}
 
 
+def test_a_creator_embracing_a_practice_does_not_implicitly_refuse_it():
+    """A creator whose values name the brand's practice ("natural wine", here alcohol) embraces
+    it: its other values (sobriety's refusal of alcohol) do not screen it out for that practice,
+    and it shares the practice with the brand: a shared value, with concept credit."""
+    idx = MatchIndex()
+    idx.upsert(creator("wine", values=["sobriety", "alcohol"]))
+    idx.upsert(creator("sober", values=["sobriety"]))
+    idx.upsert(creator("other", values=["football"]))
+    b = brief(values={"organic-food": 1.0}, practices=["alcohol"], require_shared_value=True)
+    assert codes(idx, b, "wine") == set()
+    assert codes(idx, b, "sober") == {"value_conflict", "no_shared_value"}
+    assert idx.explain_filter(b, "sober")[0].detail["conflicts"] == [["sobriety", "alcohol"]]
+    assert codes(idx, b, "other") == {"no_shared_value"}
+    [match] = idx.search(b)
+    assert match.creator_id == "wine"
+    assert match.components["alignment"] > 0
+    assert match.explanation.startswith("Shares alcohol with the brand")
+    # an explicit dealbreaker still wins over anything the values say
+    idx.upsert(creator("wine", values=["alcohol"], dealbreakers=["alcohol"]))
+    assert codes(idx, b, "wine") == {"dealbreaker"}
+
+
+def test_an_embraced_practice_counts_for_a_brief_that_names_no_cause():
+    idx = MatchIndex()
+    idx.upsert(creator("fan", values=["gambling"]))
+    idx.upsert(creator("other", values=["football"]))
+    b = brief(values={}, practices=["gambling"])
+    assert [m.creator_id for m in idx.search(b)] == ["fan", "other"]
+
+
 def test_practice_named_in_brief_values_counts_as_practice(index):
     assert codes(index, brief(values={"veganism": 1, "fourrure": 1})) == {"value_conflict"}
 
