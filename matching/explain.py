@@ -12,12 +12,14 @@ _PENALTIES = {
         "countries": "an audience covering only part of the requested countries",
         "budget": "a budget far above this creator's usual fee",
         "track_record": "no completed deals yet",
+        "language": "does not speak the language of the brief",
     },
     "fr": {
         "audience": "une audience peu adaptée à cette demande",
         "countries": "une audience qui ne couvre qu'une partie des pays demandés",
         "budget": "un budget très au-dessus de son tarif habituel",
         "track_record": "aucune collaboration terminée pour l'instant",
+        "language": "ne parle pas la langue de la demande",
     },
 }
 

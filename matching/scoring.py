@@ -13,6 +13,9 @@ Every component is in [0, 1] and the weights sum to 1, so the score is in [0, 1]
 * ``budget``: 1 when the budget is within 4x the creator's minimum fee, falling linearly to 0.25
   as the fee becomes negligible next to the budget (a creator far too small for the campaign).
 * ``track_record``: completed deals, saturating around 20.
+* ``language``: 1 when the creator speaks the language the brief is written in (a French
+  brief addresses a French-speaking audience), else 0. A brief that lists the languages it
+  accepts filters on them and every creator it keeps gets 1.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from matching.taxonomy import Taxonomy
 
 @dataclass(frozen=True)
 class ScoreWeights:
-    alignment: float = 0.60
-    audience: float = 0.20
+    alignment: float = 0.55
+    audience: float = 0.15
     budget: float = 0.10
     track_record: float = 0.10
+    language: float = 0.10
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -38,6 +42,7 @@ class ScoreWeights:
             "audience": self.audience,
             "budget": self.budget,
             "track_record": self.track_record,
+            "language": self.language,
         }
 
 
@@ -76,7 +81,7 @@ BUDGET_FULL_RATIO = 4  # budget up to 4x the minimum fee is a full fit
 BUDGET_FLOOR = 0.25
 
 # Components below these read as a penalty in the explanation.
-PENALTY_BELOW = {"audience": 0.4, "budget": 0.4, "track_record": 0.01}
+PENALTY_BELOW = {"audience": 0.4, "budget": 0.4, "track_record": 0.01, "language": 0.5}
 
 
 def relation_credit(taxonomy: Taxonomy, causes: list[str]) -> np.ndarray:  # noqa: C901 - one case per taxonomy relation, in one table

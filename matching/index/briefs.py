@@ -28,6 +28,8 @@ class _Compiled:
     budget_hi: float
     budget_lo: int
     lang_mask: np.ndarray | None
+    # the languages the brief prefers: those it requires, else the one it is written in
+    own_lang_mask: np.ndarray
     platform_rows: list[int]
     platform_mask: np.ndarray | None
     platform_count: int
@@ -80,6 +82,7 @@ class _BriefCompiler:
             budget_hi=budget_hi,
             budget_lo=budget_lo,
             lang_mask=self._langs.mask(brief.languages) if brief.languages else None,
+            own_lang_mask=self._langs.mask(brief.languages or [brief.lang]),
             platform_rows=platform_rows,
             platform_mask=self._platforms.mask(brief.platforms) if brief.platforms else None,
             platform_count=len(set(brief.platforms)),

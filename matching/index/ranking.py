@@ -122,7 +122,12 @@ class _Ranking:
         else:
             budget *= np.float32(w.budget)
             score += budget
+        score += self._language(q, cols) * np.float32(w.language)
         return np.clip(score, 0.0, 1.0, out=score)
+
+    def _language(self, q: _Compiled, cols) -> np.ndarray:
+        """1 where the creator speaks a language the brief prefers, else 0 (float32)."""
+        return self._langs.intersects(q.own_lang_mask, cols).astype(np.float32)
 
     def _components(self, q: _Compiled, rows: np.ndarray) -> dict[str, np.ndarray]:
         """The parts of the score (float32 in [0, 1]) for a few creators, to show them."""
@@ -140,6 +145,7 @@ class _Ranking:
             "audience": audience,
             "budget": np.ones(len(rows), dtype=np.float32) if budget is None else budget,
             "track_record": self._track[rows],
+            "language": self._language(q, rows),
         }
 
     @staticmethod

@@ -103,7 +103,14 @@ def test_results_carry_components_and_a_sentence_in_the_brief_language(dev_index
     tax = load_taxonomy()
     for m in dev_index.search(brief, limit=5):
         assert 0.0 <= m.score <= 1.0
-        assert set(m.components) == {"alignment", "affinity", "audience", "budget", "track_record"}
+        assert set(m.components) == {
+            "alignment",
+            "affinity",
+            "audience",
+            "budget",
+            "track_record",
+            "language",
+        }
         assert all(0.0 <= v <= 1.0 for v in m.components.values())
         assert m.explanation.count(".") == 1
         assert m.explanation.endswith(".")

@@ -114,6 +114,22 @@ def test_an_embraced_practice_counts_for_a_brief_that_names_no_cause():
     assert [m.creator_id for m in idx.search(b)] == ["fan", "other"]
 
 
+def test_a_creator_speaking_the_brief_language_ranks_first():
+    """A brief written in French prefers creators who speak French; one that lists the
+    languages it accepts filters on them and prefers none of them."""
+    idx = MatchIndex()
+    idx.upsert(creator("en", languages=["en"]))
+    idx.upsert(creator("fr", languages=["fr"]))
+    french = idx.search(brief(lang="fr"))
+    assert [m.creator_id for m in french] == ["fr", "en"]
+    assert [m.components["language"] for m in french] == [1.0, 0.0]
+    assert french[0].score - french[1].score == pytest.approx(WEIGHTS.language, abs=1e-6)
+    assert "ne parle pas la langue de la demande" in french[1].explanation
+    both = idx.search(brief(lang="fr", languages=["en", "fr"]))
+    assert [m.components["language"] for m in both] == [1.0, 1.0]
+    assert both[0].score == both[1].score
+
+
 def test_practice_named_in_brief_values_counts_as_practice(index):
     assert codes(index, brief(values={"veganism": 1, "fourrure": 1})) == {"value_conflict"}
 
@@ -421,10 +437,12 @@ def test_search_paths_agree_on_a_large_index():
         )
         for i in range(30_000)
     )
-    wide = idx.search(brief(values={"climate": 1}), limit=20)
+    # every creator passes (a full pass); each speaks a language the brief accepts, as in narrow
+    everyone = brief(values={"climate": 1}, languages=["de", "fr"])
+    wide = idx.search(everyone, limit=20)
     narrow = idx.search(brief(values={"climate": 1}, languages=["de"]), limit=20)
     assert all(m.creator_id[1:].isdigit() and int(m.creator_id[1:]) % 10 == 0 for m in narrow)
-    scores = {m.creator_id: m.score for m in idx.search(brief(values={"climate": 1}), 30_000)}
+    scores = {m.creator_id: m.score for m in idx.search(everyone, 30_000)}
     for m in narrow:
         assert m.score == pytest.approx(scores[m.creator_id], abs=1e-5)
     assert wide[0].score >= narrow[0].score
