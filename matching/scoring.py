@@ -70,7 +70,7 @@ MIN_CREDIT = 0.15
 AFFINITY_FLOOR = 0.15
 AFFINITY_FULL = 0.65
 AFFINITY_SHARE = 0.5
-AFFINITY_MATCH = 0.45
+AFFINITY_MATCH = 0.3
 
 # A creator whose values name a practice the brand has ("natural wine" for a wine shop)
 # embraces it: concept credit for the brief, and no implicit refusal of it.

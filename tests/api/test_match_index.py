@@ -76,7 +76,10 @@ def test_a_second_process_picks_up_profile_changes(settings) -> None:
     with TestClient(create_app(quiet)) as first, TestClient(create_app(quiet)) as second:
         brand = register_brand(second)
         request = post_request(brand, target_values=["lgbtq-rights"])
-        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
+        # a bio far from the brief (its text is about animals): only the values decide
+        creator = register_creator(
+            first, values=["lgbtq-rights"], dealbreakers=[], bio="Je cours des marathons."
+        )
 
         def matched() -> list[str]:
             url = f"/v1/requests/{request['id']}/matches"
@@ -116,7 +119,10 @@ def test_registered_changed_and_erased_through_one_worker_shows_in_the_other(set
         refresh = lambda: refresh_index(second.app.state.engine, second.app.state.match_index)  # noqa: E731
         brand = register_brand(second)
         request = post_request(brand, target_values=["lgbtq-rights"])
-        creator = register_creator(first, values=["lgbtq-rights"], dealbreakers=[])
+        # a bio far from the brief (its text is about animals): only the values decide
+        creator = register_creator(
+            first, values=["lgbtq-rights"], dealbreakers=[], bio="Je cours des marathons."
+        )
         assert creator.id not in _matched(brand, request)
         refresh()
         assert creator.id in _matched(brand, request)  # registered

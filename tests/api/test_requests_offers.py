@@ -75,7 +75,10 @@ def test_matches_rank_aligned_creators_and_explain(client) -> None:
 
 def test_profile_change_reaches_matches_at_once(client) -> None:
     brand = register_brand(client)
-    creator = register_creator(client, values=["sport-wellbeing"], dealbreakers=[])
+    # a bio far from the brief (its text is about animals): only the values decide
+    creator = register_creator(
+        client, values=["sport-wellbeing"], dealbreakers=[], bio="Je cours des marathons."
+    )
     request = post_request(brand, target_values=["lgbtq-rights"])
 
     def ids() -> list[str]:
