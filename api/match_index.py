@@ -19,7 +19,8 @@ from threadpoolctl import threadpool_limits
 
 from api.creators.models import Creator
 from api.me.personal import is_erased
-from matching import Audience, CreatorProfile, MatchIndex, load_taxonomy
+from matching import Audience, CreatorProfile, MatchIndex, closeness, load_taxonomy
+from matching.closeness import creator_phrases
 from matching.interpret import embed
 from matching.semantic import creator_meaning, from_stored, to_stored
 
@@ -48,6 +49,16 @@ def stored_meaning(creator: Creator) -> bytes | None:
     return to_stored(_meaning_of(creator))
 
 
+def _phrases_of(creator: Creator):
+    """The fingerprints of the creator's current value phrases and bio."""
+    return creator_phrases([phrase["text"] for phrase in creator.value_phrases], creator.bio)
+
+
+def stored_phrases(creator: Creator) -> bytes | None:
+    """The phrases column for the creator's current value phrases and bio."""
+    return closeness.to_stored(_phrases_of(creator))
+
+
 def creator_profile(creator: Creator) -> CreatorProfile:
     """A creator as the engine sees it: the slugs derived from its phrases (see
     api.values.service), not the phrases themselves, and the meaning of its words (computed
@@ -55,6 +66,9 @@ def creator_profile(creator: Creator) -> CreatorProfile:
     meaning = from_stored(creator.meaning)
     if meaning is None:
         meaning = _meaning_of(creator)
+    phrases = closeness.from_stored(creator.phrases)
+    if phrases is None:
+        phrases = _phrases_of(creator)
     return CreatorProfile(
         creator_id=creator.id,
         values=_known(creator.values),
@@ -73,6 +87,7 @@ def creator_profile(creator: Creator) -> CreatorProfile:
         completed_deals=creator.completed_deals,
         display_name=creator.display_name,
         meaning=meaning,
+        phrases=phrases,
     )
 
 

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy, tag_text  # noqa: E402
+from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
 from matching.interpret import interpret  # noqa: E402
 from matching.semantic import brief_meaning, creator_meaning  # noqa: E402
 from tests.matching import devset  # noqa: E402
@@ -86,11 +87,19 @@ def _creator(raw: dict, reader: Reader) -> CreatorProfile:
         },
         min_fee={"ETH": _wei(raw["min_fee_eth"])},
         meaning=creator_meaning(raw["values"], raw.get("bio", "")),
+        phrases=creator_phrases(raw["values"], raw.get("bio", "")),
     )
 
 
 def _brief(raw: dict, reader: Reader) -> Brief:
     lang = raw["lang"]
+    words = {
+        "title": raw["title"],
+        "description": raw["description"],
+        "values": raw["target_values"] or [],
+        "brand_description": raw.get("brand_description", ""),
+        "brand_values": raw["brand_values"],
+    }
     if raw["target_values"] is not None:
         values = reader.causes(raw["target_values"], lang)
     else:  # the text, then the brand's own values at a lower weight
@@ -108,13 +117,8 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         token="ETH",
         lang=lang,
         require_shared_value=True,
-        meaning=brief_meaning(
-            title=raw["title"],
-            description=raw["description"],
-            values=raw["target_values"] or [],
-            brand_description=raw.get("brand_description", ""),
-            brand_values=raw["brand_values"],
-        ),
+        meaning=brief_meaning(**words),
+        phrases=brief_phrases(**words),
     )
 
 

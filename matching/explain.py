@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matching.models import FilterReason
-from matching.scoring import PENALTY_BELOW
+from matching.scoring import AFFINITY_FLOOR, AFFINITY_FULL, AFFINITY_MATCH, PENALTY_BELOW
 from matching.taxonomy import Taxonomy
 
 _PENALTIES = {
@@ -31,8 +31,9 @@ def _join(items: list[str], lang: str) -> str:
     return ", ".join(items[:-1]) + conj + items[-1]
 
 
-# An affinity from here on is worth saying when no concept is shared.
-CLOSE_IN_WORDS = 0.5
+# An affinity from here on is worth saying when no concept is shared: the affinity at which a
+# creator sharing no concept is a match on its words (AFFINITY_MATCH, read on the score's scale).
+CLOSE_IN_WORDS = (AFFINITY_MATCH - AFFINITY_FLOOR) / (AFFINITY_FULL - AFFINITY_FLOOR)
 
 
 def match_sentence(

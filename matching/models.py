@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching.closeness import FINGERPRINT_BYTES, BriefPhrases
 from matching.semantic import DIM
 
 ETH = "ETH"
@@ -61,10 +62,13 @@ class CreatorProfile:
     display_name: str = ""
     # What its own words are about (matching.semantic.creator_meaning), or None.
     meaning: np.ndarray | None = None
+    # Its phrases' fingerprints (matching.closeness.creator_phrases), or None.
+    phrases: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.creator_id = str(self.creator_id)
         self.meaning = _meaning(self.meaning)
+        self.phrases = _fingerprints(self.phrases)
         if isinstance(self.values, list | tuple | set | frozenset):
             self.values = {v: 1.0 for v in self.values}
         else:
@@ -117,6 +121,8 @@ class Brief:
     require_shared_value: bool = False
     # What the brief and its brand say, as a vector (matching.semantic.brief_meaning), or None.
     meaning: np.ndarray | None = None
+    # Its phrases' fingerprints and weights (matching.closeness.brief_phrases), or None.
+    phrases: BriefPhrases | None = None
 
     def __post_init__(self) -> None:
         self.meaning = _meaning(self.meaning)
@@ -163,6 +169,15 @@ def _meaning(vector) -> np.ndarray | None:
     if vector.shape != (DIM,):
         raise ValueError(f"a meaning vector has {DIM} int8 coordinates")
     return vector
+
+
+def _fingerprints(bits) -> np.ndarray | None:
+    if bits is None:
+        return None
+    bits = np.asarray(bits, dtype=np.uint8)
+    if bits.ndim != 2 or bits.shape[1] != FINGERPRINT_BYTES or not len(bits):
+        raise ValueError(f"phrase fingerprints are rows of {FINGERPRINT_BYTES} bytes")
+    return bits
 
 
 def _amount(value, name: str) -> int:

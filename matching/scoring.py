@@ -13,6 +13,8 @@ Every component is in [0, 1] and the weights sum to 1, so the score is in [0, 1]
 * ``budget``: 1 when the budget is within 4x the creator's minimum fee, falling linearly to 0.25
   as the fee becomes negligible next to the budget (a creator far too small for the campaign).
 * ``track_record``: completed deals, saturating around 20.
+* ``phrases`` (shown, and blended in for the best candidates): phrase closeness, the best
+  cosine of each brief phrase with any of the creator's (:mod:`matching.closeness`).
 * ``language``: 1 when the creator speaks the language the brief is written in (a French
   brief addresses a French-speaking audience), else 0. A brief that lists the languages it
   accepts filters on them and every creator it keeps gets 1.
@@ -75,6 +77,13 @@ AFFINITY_MATCH = 0.3
 # A creator whose values name a practice the brand has ("natural wine" for a wine shop)
 # embraces it: concept credit for the brief, and no implicit refusal of it.
 EMBRACE_CREDIT = 0.5
+
+# Phrase closeness (matching.closeness): when the brief has phrases, the score of each of the
+# RERANK_DEPTH best creators by the weighted sum above is (that sum + PHRASE_WEIGHT * closeness)
+# / (1 + PHRASE_WEIGHT). The rest of the list is never shown (limits stay below the depth or
+# the depth follows them), so every listed score is read the same way.
+PHRASE_WEIGHT = 0.3
+RERANK_DEPTH = 60
 
 TRACK_SATURATION = 20
 BUDGET_FULL_RATIO = 4  # budget up to 4x the minimum fee is a full fit

@@ -84,6 +84,8 @@ class Creator(SQLModel, table=True):
     bio: str = DBField(default="", max_length=5000)
     # What its value phrases and bio are about, for matching (matching.semantic, stored form).
     meaning: bytes | None = DBField(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # Its phrases' fingerprints, for matching's rerank (matching.closeness, stored form).
+    phrases: bytes | None = DBField(default=None, sa_column=Column(LargeBinary, nullable=True))
     is_virtual: bool = False
     operator: str | None = DBField(default=None, max_length=200)
     # The contracting party (for a virtual creator, its operator): see api.legal.models.

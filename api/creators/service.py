@@ -21,7 +21,7 @@ from api.creators.models import (
 from api.kit.time import utcnow
 from api.kit.types import new_id
 from api.legal.models import IDENTITY_FIELDS
-from api.match_index import SharedIndex, creator_profile, stored_meaning
+from api.match_index import SharedIndex, creator_profile, stored_meaning, stored_phrases
 from api.values.models import readings
 from api.values.service import profile_language, read_fields
 
@@ -87,6 +87,7 @@ def resolve_charities(session: Session, fields: dict) -> dict:
 
 def _sync_index(session: Session, index: SharedIndex, creator: Creator) -> None:
     creator.meaning = stored_meaning(creator)
+    creator.phrases = stored_phrases(creator)
     profile = creator_profile(creator)
     on_commit(session, lambda: index.upsert(profile))
 

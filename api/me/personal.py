@@ -156,6 +156,8 @@ PERSONAL: dict[str, dict[str, Rule]] = {
         "screening": Rule("self", {}),
         # The embedding of the bio and value phrases the matching engine reads.
         "meaning": Rule("self", None),
+        # The fingerprints of its value phrases and bio, likewise.
+        "phrases": Rule("self", None),
     },
     "collab_request": {
         "title": Rule("brand", "Erased request"),

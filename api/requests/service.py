@@ -28,6 +28,7 @@ from api.requests.models import (
 from api.values.models import readings
 from api.values.service import concept_weights, read_phrases
 from matching import Brief, detect_language, load_taxonomy, tag_text
+from matching.closeness import brief_phrases
 from matching.semantic import brief_meaning
 
 
@@ -163,6 +164,13 @@ def _brief_row(session: Session, request_id: str):
 
 def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief:
     audience = row.audience
+    words = {
+        "title": row.title,
+        "description": row.description,
+        "values": [phrase["text"] for phrase in row.target_phrases],
+        "brand_description": row.brand_description,
+        "brand_values": [phrase["text"] for phrase in row.value_phrases],
+    }
     return Brief(
         values=dict(row.target_values),
         practices=list(row.practices),
@@ -173,13 +181,8 @@ def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief
         min_followers=int(audience.get("min_followers", 0)),
         countries=list(audience.get("countries", [])),
         lang=row.lang,
-        meaning=brief_meaning(
-            title=row.title,
-            description=row.description,
-            values=[phrase["text"] for phrase in row.target_phrases],
-            brand_description=row.brand_description,
-            brand_values=[phrase["text"] for phrase in row.value_phrases],
-        ),
+        meaning=brief_meaning(**words),
+        phrases=brief_phrases(**words),
     )
 
 

@@ -23,6 +23,9 @@ array              shape, dtype           holds
 ``_track``         (cap,) float32         track-record component
 ``_virtual``       (cap,) bool
 ``_tier``          (cap,) int8            audience-size tier, for diversity
+``_meaning``       (64, cap) int8         meaning vector (matching.semantic)
+``_phrases``       dict id -> (n, 64) u8  phrase fingerprints (matching.closeness): beside the
+                                          columns, read for the best 60 candidates only
 =================  =====================  ==================================================
 
 Exact money comparison: float rounding is monotone, so ``float(fee) < float(budget)`` implies

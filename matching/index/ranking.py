@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matching.closeness import closeness_many
 from matching.diversity import diversify_matches
 from matching.explain import match_sentence
 from matching.index.briefs import _Compiled
@@ -17,6 +18,8 @@ from matching.scoring import (
     AUDIENCE_PLATFORMS,
     AUDIENCE_QUALITY,
     EMBRACE_CREDIT,
+    PHRASE_WEIGHT,
+    RERANK_DEPTH,
     WEIGHTS,
     budget_fit_from_ratio,
 )
@@ -129,6 +132,21 @@ class _Ranking:
         """1 where the creator speaks a language the brief prefers, else 0 (float32)."""
         return self._langs.intersects(q.own_lang_mask, cols).astype(np.float32)
 
+    def _closeness(self, q: _Compiled, rows: np.ndarray) -> np.ndarray:
+        """Phrase closeness of the brief with the creators at ``rows`` (float32, 0 without
+        phrases on either side)."""
+        brief = q.brief.phrases
+        if brief is None:
+            return np.zeros(len(rows), dtype=np.float32)
+        ids, phrases = self._ids, self._phrases
+        return closeness_many(brief, [phrases.get(ids[r]) for r in rows.tolist()])
+
+    @staticmethod
+    def _final(score: np.ndarray, near: np.ndarray) -> np.ndarray:
+        """The score of a brief that has phrases: the column score and the phrase closeness,
+        weighted 1 and PHRASE_WEIGHT (both in [0, 1], so is the result)."""
+        return (score + np.float32(PHRASE_WEIGHT) * near) * np.float32(1 / (1 + PHRASE_WEIGHT))
+
     def _components(self, q: _Compiled, rows: np.ndarray) -> dict[str, np.ndarray]:
         """The parts of the score (float32 in [0, 1]) for a few creators, to show them."""
         audience = self._audience(q, rows)
@@ -146,6 +164,7 @@ class _Ranking:
             "budget": np.ones(len(rows), dtype=np.float32) if budget is None else budget,
             "track_record": self._track[rows],
             "language": self._language(q, rows),
+            "phrases": self._closeness(q, rows),
         }
 
     @staticmethod
@@ -189,7 +208,9 @@ class _Ranking:
         passing = n - int(np.count_nonzero(blocked))
         if passing == 0:
             return []
-        pool = min(limit * 5 if diversify else limit, passing)
+        # Phrase closeness reranks the best RERANK_DEPTH by the column score (see _final).
+        rerank = q.brief.phrases is not None
+        pool = min(max(limit * 5 if diversify else limit, RERANK_DEPTH if rerank else 0), passing)
         if passing <= n // 8:
             # few survivors: score only them (gathers are cheaper than full passes)
             rows = np.flatnonzero(~blocked)
@@ -203,6 +224,8 @@ class _Ranking:
             top_scores = score[top]
             keep = top_scores >= 0.0
             top, top_scores = top[keep], top_scores[keep]
+        if rerank:
+            top_scores = self._final(top_scores, self._closeness(q, top))
         ids = self._ids
         order = sorted(range(len(top)), key=lambda i: (-float(top_scores[i]), ids[top[i]]))
         rows_sorted = top[order]

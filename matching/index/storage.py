@@ -79,6 +79,9 @@ class _Storage:
         self._virtual = np.zeros(cap, dtype=bool)
         self._tier = np.zeros(cap, dtype=np.int8)
         self._meaning = np.zeros((DIM, cap), dtype=np.int8)
+        # Phrase fingerprints by creator id: read for the best candidates only, never scanned,
+        # so they live beside the columns (64 bytes a phrase; see matching.closeness).
+        self._phrases: dict[str, np.ndarray] = {}
 
     # -- size and memory --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -117,6 +120,10 @@ class _Storage:
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self._arrays())
+
+    def phrase_bytes(self) -> int:
+        """Bytes of the phrase fingerprints kept beside the columns."""
+        return sum(bits.nbytes for bits in self._phrases.values())
 
     # -- writes -----------------------------------------------------------------------------
     def _grow(self, need: int) -> None:
@@ -258,6 +265,10 @@ class _Storage:
             self._base[row] = w.audience * audience + w.track_record * track
             self._virtual[row] = bool(c.is_virtual)
             self._meaning[:, row] = 0 if c.meaning is None else c.meaning
+            if c.phrases is None:
+                self._phrases.pop(c.creator_id, None)
+            else:
+                self._phrases[c.creator_id] = c.phrases
 
     def _set_fees(self, row: int, min_fee: dict[str, int]) -> None:
         for k in range(len(self._tokens)):
@@ -277,6 +288,7 @@ class _Storage:
     def delete(self, creator_id: str) -> bool:
         """Remove a creator; returns False when it was not indexed. O(1): swap-remove."""
         row = self._row.pop(creator_id, None)
+        self._phrases.pop(creator_id, None)
         if row is None:
             return False
         last = self._n - 1

@@ -3,6 +3,7 @@ meaning, stored as written with their reading, and the slugs the engine reads de
 
 from __future__ import annotations
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -11,6 +12,7 @@ from api.creators.models import Creator
 from api.requests.models import CollabRequest
 from matching import load_taxonomy
 from tests.factories import (
+    creator_body,
     offer_body,
     post_request,
     register_brand,
@@ -343,6 +345,44 @@ def test_the_upgrade_reads_value_phrases_again(client, database_url) -> None:
         assert list(request.target_values) == ["dairy"]
         assert request.values_source == "brand"
         assert _slugs(request.target_phrases[0]) == ["dairy"]
+
+
+def test_phrase_fingerprints_are_kept_and_rerank_the_matches(client, database_url) -> None:
+    """Each creator keeps its phrases' fingerprints (written with the profile, carried over by
+    0020 for older rows) and the matches blend in how close the brief's phrases come."""
+    from api.core.migrate import downgrade, upgrade
+    from api.match_index import stored_phrases
+    from matching.closeness import creator_phrases, from_stored
+
+    brand = register_brand(client)
+    creator = register_creator(client, values=["cause animale", "cuisine vegan"])
+    request = post_request(brand)
+    engine = client.app.state.engine
+
+    def stored() -> bytes | None:
+        with Session(engine) as session:
+            return session.get(Creator, creator.id).phrases
+
+    first = stored()
+    with Session(engine) as session:
+        assert first == stored_phrases(session.get(Creator, creator.id))
+    assert len(from_stored(first)) == 3  # two value phrases and the bio
+    [match] = [m for m in _matches(brand, request["id"]) if m["creator"]["id"] == creator.id]
+    assert match["components"]["phrases"] > 0
+    response = creator.patch("/v1/creators/me", json={"values": ["tricot"]})
+    assert response.status_code == 200, response.text
+    now = creator_phrases(["tricot"], creator_body()["bio"])
+    assert np.array_equal(from_stored(stored()), now)
+    engine.dispose()
+    downgrade(database_url, "0019")  # drops the column
+    upgrade(database_url)
+    assert np.array_equal(from_stored(stored()), now)
+
+
+def _matches(brand, request_id: str) -> list[dict]:
+    response = brand.get(f"/v1/requests/{request_id}/matches")
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
 
 
 def test_a_slug_the_taxonomy_lost_does_not_stop_the_index_from_loading(client) -> None:

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from matching import Audience, Brief, CreatorProfile, MatchIndex, Taxonomy, load_taxonomy, tag_text
+from matching.closeness import brief_phrases, creator_phrases
 from matching.models import normalize_token
 from matching.semantic import brief_meaning, creator_meaning
 
@@ -34,6 +35,7 @@ def creator_from_json(raw: dict, tax: Taxonomy) -> CreatorProfile:
         min_fee={t: int(v) for t, v in raw["min_fee"].items()},
         completed_deals=raw["completed_deals"],
         meaning=creator_meaning(labels, raw["bio"]),
+        phrases=creator_phrases(labels, raw["bio"]),
     )
 
 
@@ -50,6 +52,7 @@ def brief_from_json(raw: dict) -> Brief:
         countries=raw["countries"],
         lang=raw["lang"],
         meaning=brief_meaning(description=raw["text"]),
+        phrases=brief_phrases(description=raw["text"]),
     )
 
 

@@ -110,6 +110,7 @@ def test_results_carry_components_and_a_sentence_in_the_brief_language(dev_index
             "budget",
             "track_record",
             "language",
+            "phrases",
         }
         assert all(0.0 <= v <= 1.0 for v in m.components.values())
         assert m.explanation.count(".") == 1

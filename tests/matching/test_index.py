@@ -20,6 +20,7 @@ from matching import (
     load_taxonomy,
 )
 from matching.diversity import DIVERSITY_EPSILON, diversify_matches
+from matching.scoring import PHRASE_WEIGHT
 from tests.matching import devset
 
 ONE_ETH = 10**18
@@ -231,6 +232,9 @@ def test_scores_and_components_are_bounded_and_weighted(dev_index):
             assert 0 <= m.score <= 1
             weights = WEIGHTS.as_dict()  # affinity is shown, and counted inside alignment
             recombined = sum(weights[k] * m.components[k] for k in weights)
+            # the brief has phrases: closeness is blended in (matching.scoring.PHRASE_WEIGHT)
+            near = PHRASE_WEIGHT * m.components["phrases"]
+            recombined = (recombined + near) / (1 + PHRASE_WEIGHT)
             assert abs(recombined - m.score) < 1e-4
 
 
