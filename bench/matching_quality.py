@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api.requests.service import TEXT_WEIGHT  # noqa: E402
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy, tag_text  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
 from matching.interpret import interpret  # noqa: E402
@@ -100,13 +101,15 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         "brand_description": raw.get("brand_description", ""),
         "brand_values": raw["brand_values"],
     }
-    if raw["target_values"] is not None:
-        values = reader.causes(raw["target_values"], lang)
+    text = f"{raw['title']}. {raw['description']}"
+    values = reader.causes(raw["target_values"] or [], lang)
+    if values:  # as api.requests.service.create_request
+        for slug, weight in tag_text(text, lang).items():
+            if reader.tax.get(slug).kind == "cause":
+                values.setdefault(slug, TEXT_WEIGHT * weight)
     else:  # the text, then the brand's own values at a lower weight
         values = {
-            s: w
-            for s, w in tag_text(f"{raw['title']}. {raw['description']}", lang).items()
-            if reader.tax.get(s).kind == "cause"
+            s: w for s, w in tag_text(text, lang).items() if reader.tax.get(s).kind == "cause"
         }
         for slug, weight in reader.causes(raw["brand_values"], lang).items():
             values.setdefault(slug, 0.5 * weight)

@@ -65,6 +65,22 @@ def to_public(collab_request: CollabRequest) -> RequestPublic:
 BRAND_VALUE_WEIGHT = 0.5
 
 
+# The brief's own words beyond its target phrases: the causes its title and description name
+# count too when it has targets, below them.
+TEXT_WEIGHT = 0.6
+
+
+def with_text_causes(targets: dict[str, float], *, text: str, lang: str) -> dict[str, float]:
+    """``targets`` and the causes tagged in the brief's text at :data:`TEXT_WEIGHT` (a cause
+    already targeted keeps its weight)."""
+    taxonomy = load_taxonomy()
+    out = dict(targets)
+    for slug, weight in tag_text(text, lang=lang).items():
+        if taxonomy.get(slug).kind == "cause":
+            out.setdefault(slug, round(TEXT_WEIGHT * weight, 4))
+    return out
+
+
 def tagged_targets(*, text: str, lang: str, brand_values: list[str]) -> dict[str, float]:
     """What a brief that names no value is for: the values tagged in its title and
     description, and the brand's own values at :data:`BRAND_VALUE_WEIGHT` (a value found in
@@ -92,7 +108,9 @@ def create_request(
     lang = data.lang or detect_language(text)
     phrases = read_phrases(data.target_values or [], role="value", lang=lang)
     values, source = concept_weights(phrases), "brand"
-    if not values:
+    if values:
+        values = with_text_causes(values, text=text, lang=lang)
+    else:
         owner = session.get(Brand, brand.id)
         brand_values = list(owner.values) if owner else []
         values, source = tagged_targets(text=text, lang=lang, brand_values=brand_values), "tagged"

@@ -196,9 +196,28 @@ def test_brief_target_phrases_weigh_by_confidence(client) -> None:
             assert not reading["negated"]  # as a value, "no palm oil" is the cause it serves
             expected[concept["slug"]] = max(expected.get(concept["slug"], 0), concept["confidence"])
     weights = {v["slug"]: v["weight"] for v in body["target_values"]}
-    assert weights == {slug: round(c, 4) for slug, c in expected.items()}
+    assert {s: weights[s] for s in expected} == {s: round(c, 4) for s, c in expected.items()}
     assert weights["lgbtq-rights"] == 1.0
     assert 0 < weights["cruelty-free"] < 1.0
+
+
+def test_a_brief_with_targets_counts_the_causes_of_its_text_below_them(client) -> None:
+    """Everything the brand wrote counts: the causes its title and description name join
+    its target phrases at TEXT_WEIGHT (a targeted cause keeps its own weight)."""
+    from api.requests.service import TEXT_WEIGHT
+
+    brand = register_brand(client)
+    body = post_request(
+        brand,
+        target_values=["LGBTQ+ rights"],
+        title="Fierté et véganisme",
+        description="Une campagne pour les droits LGBTQ+ et la cause animale, avec des créateurs.",
+    )
+    weights = {v["slug"]: v["weight"] for v in body["target_values"]}
+    assert weights["lgbtq-rights"] == 1.0
+    assert 0 < weights["animal-welfare"] <= TEXT_WEIGHT
+    neutral = post_request(brand, target_values=["LGBTQ+ rights"], **NEUTRAL)
+    assert [v["slug"] for v in neutral["target_values"]] == ["lgbtq-rights"]
 
 
 def test_updates_read_the_new_phrases(client) -> None:
@@ -232,7 +251,7 @@ def test_the_upgrade_carries_stored_slugs_over_as_phrases(client, database_url) 
 
     brand = register_brand(client, values=[], practices=[])
     creator = register_creator(client, languages=["en", "fr"])
-    named = post_request(brand, target_values=["lgbtq-rights"])
+    named = post_request(brand, target_values=["lgbtq-rights"], **NEUTRAL)
     tagged = post_request(brand)
     engine = client.app.state.engine
     engine.dispose()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from api.requests.service import TEXT_WEIGHT
 from api.webhooks import service as webhooks_service
 from tests.factories import (
     ONE_ETH,
@@ -30,7 +31,9 @@ def test_brief_with_explicit_values_and_bad_input(client) -> None:
     brand = register_brand(client)
     body = post_request(brand, target_values=["LGBTQ+ rights", "inclusion"], lang="en")
     assert body["values_source"] == "brand"
-    assert [v["weight"] for v in body["target_values"]] == [1.0, 1.0]
+    weights = [v["weight"] for v in body["target_values"]]
+    assert weights[:2] == [1.0, 1.0]  # then the causes of its text, below them
+    assert all(w <= TEXT_WEIGHT for w in weights[2:])
     for bad in (
         {"budget": {"amount": "1.5", "token": "ETH"}},
         {"budget": {"amount": 1000, "token": "ETH"}},
