@@ -77,11 +77,18 @@ _FEMININE = (
 )
 
 
+# Words the rules below would turn into another everyday word: "soie" (silk) is not "soi"
+# (oneself: "confiance en soi").
+_KEEP = {"soie": "soie", "soies": "soie"}
+
+
 def stem(word: str) -> str:  # noqa: C901 - a table of suffix rules written as code
     """A deliberately small FR/EN stemmer: plural, feminine and -ing/-ed endings."""
     w = word
     if len(w) <= 3 or w.isdigit():
         return w
+    if w in _KEEP:
+        return _KEEP[w]
     if w.endswith("aux") and len(w) > 4:
         return w[:-3] + "al"
     for suffix, repl in _FEMININE:

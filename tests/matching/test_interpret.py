@@ -154,6 +154,13 @@ def test_a_value_naming_a_practice_embraces_it(text, practice):
     assert not reading.negated
 
 
+@pytest.mark.parametrize("role", ["value", "practice"])
+def test_oneself_is_not_silk(role):
+    """ "soie" stemmed like a feminine word is "soi": "confiance en soi" read as silk."""
+    assert "silk" not in interpret("confiance en soi", role=role, lang="fr").slugs
+    assert interpret("soies naturelles", role="practice", lang="fr").slugs == ("silk",)
+
+
 def test_issue_misreadings_do_not_come_back():
     assert "body-positivity" not in _reading("diet culture").slugs
     assert "body-positivity" not in _reading("culture des régimes").slugs
