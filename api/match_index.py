@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from api.creators.models import Creator
 from api.me.personal import is_erased
+from api.values.service import concept_weights
 from matching import Audience, CreatorProfile, MatchIndex, closeness, load_taxonomy
 from matching.closeness import creator_phrases
 from matching.interpret import embed
@@ -66,12 +67,14 @@ def creator_profile(creator: Creator) -> CreatorProfile:
     meaning = from_stored(creator.meaning)
     if meaning is None:
         meaning = _meaning_of(creator)
+    confidence = concept_weights(creator.value_phrases)
     phrases = closeness.from_stored(creator.phrases)
     if phrases is None:
         phrases = _phrases_of(creator)
     return CreatorProfile(
         creator_id=creator.id,
-        values=_known(creator.values),
+        # each value with the confidence of its reading (a value named outright weighs 1)
+        values={s: confidence.get(s, 1.0) for s in _known(creator.values)},
         dealbreakers=_known(creator.dealbreakers),
         is_virtual=creator.is_virtual,
         languages=list(creator.languages),

@@ -404,6 +404,17 @@ def _matches(brand, request_id: str) -> list[dict]:
     return response.json()["items"]
 
 
+def test_the_engine_weighs_each_value_by_the_confidence_of_its_reading(client) -> None:
+    """A value read from a typo counts less than one named outright, as in the dev sets."""
+    from api.match_index import creator_profile
+
+    creator = register_creator(client, values=["crueltyfre", "veganism"])
+    with Session(client.app.state.engine) as session:
+        values = creator_profile(session.get(Creator, creator.id)).values
+    assert values["veganism"] == 1.0
+    assert 0 < values["cruelty-free"] < 1.0
+
+
 def test_a_slug_the_taxonomy_lost_does_not_stop_the_index_from_loading(client) -> None:
     """Stored slugs were read with the taxonomy of their day (or carried over by 0008)."""
     from api.match_index import build_index
