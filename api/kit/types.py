@@ -30,7 +30,15 @@ WEI_PER_ETH = 10**18
 MAX_AMOUNT = 10**30
 # A date further away than this is a typo or a probe, and some would overflow once in UTC.
 MAX_FUTURE = timedelta(days=10 * 366)
-PLATFORMS = ("instagram", "tiktok", "youtube", "twitch", "x", "linkedin", "twitter", "snapchat")
+# Where creators publish. A closed list (the matching index keeps a row per platform, so names
+# must not be open to anyone), wide enough for what creators name: streaming, short video,
+# social networks, newsletters and podcasts.
+PLATFORMS = (
+    "instagram", "tiktok", "youtube", "twitch", "x", "linkedin", "twitter", "snapchat",
+    "facebook", "threads", "bluesky", "mastodon", "pinterest", "reddit", "kick", "discord",
+    "telegram", "whatsapp", "substack", "newsletter", "blog", "podcast", "spotify", "vimeo",
+    "dailymotion", "weibo", "douyin", "bilibili", "wechat",
+)  # fmt: skip
 _AMOUNT = re.compile(r"^[0-9]{1,31}$")
 
 

@@ -386,3 +386,17 @@ def test_request_and_offer_numbers_are_strict(client) -> None:
         json=offer_body(creator.id, review_period_seconds=3600),
     )
     assert ok.status_code == 201, ok.text
+
+
+def test_creators_name_the_platforms_they_publish_on(client) -> None:
+    """Streaming and newsletters are platforms too; a name no one publishes on is refused
+    (the matching index keeps a row per platform, so the list is closed)."""
+    for platform in ("kick", "substack", "Bluesky"):
+        audience = {platform: {"followers": 5_000, "engagement_rate": 0.03, "countries": ["FR"]}}
+        response = client.post("/v1/creators", json=creator_body(audience=audience))
+        assert response.status_code == 201, response.text
+        assert platform.lower() in response.json()["audience"]
+    audience = {"myspace-2": {"followers": 5_000, "engagement_rate": 0.03, "countries": ["FR"]}}
+    response = client.post("/v1/creators", json=creator_body(audience=audience))
+    assert response.status_code == 422
+    assert "unknown platform" in response.text
