@@ -415,6 +415,27 @@ def test_the_engine_weighs_each_value_by_the_confidence_of_its_reading(client) -
     assert 0 < values["cruelty-free"] < 1.0
 
 
+def test_the_upgrade_computes_meanings_again_with_the_new_basis(client, database_url) -> None:
+    """0021: a meaning stored with an older basis is computed again and stored."""
+    from api.core.migrate import downgrade, upgrade
+    from api.match_index import stored_meaning
+
+    creator = register_creator(client)
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        row = session.get(Creator, creator.id)
+        fresh = row.meaning
+        row.meaning = bytes([2]) + fresh[1:]  # as stored with basis 2
+        session.add(row)
+        session.commit()
+    engine.dispose()
+    downgrade(database_url, "0020")
+    upgrade(database_url)
+    with Session(engine) as session:
+        row = session.get(Creator, creator.id)
+        assert row.meaning == fresh == stored_meaning(row)
+
+
 def test_a_slug_the_taxonomy_lost_does_not_stop_the_index_from_loading(client) -> None:
     """Stored slugs were read with the taxonomy of their day (or carried over by 0008)."""
     from api.match_index import build_index

@@ -154,6 +154,19 @@ def test_a_value_naming_a_practice_embraces_it(text, practice):
     assert not reading.negated
 
 
+@pytest.mark.parametrize(
+    ("refusal", "practice", "slug"),
+    [
+        ("retouche photo", "photos retouchées pour la campagne", "photo-retouching"),
+        ("acrylic yarn", "polyester blends", "synthetic-fibres"),
+        ("vols long-courrier", "a long-haul airline", "aviation"),
+    ],
+)
+def test_everyday_refusals_meet_the_practice_they_name(refusal, practice, slug):
+    assert slug in interpret(refusal, role="dealbreaker").slugs
+    assert slug in interpret(practice, role="practice").slugs
+
+
 @pytest.mark.parametrize("role", ["value", "practice"])
 def test_oneself_is_not_silk(role):
     """ "soie" stemmed like a feminine word is "soi": "confiance en soi" read as silk."""
