@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from api.app import create_app
-from api.chain.client import ChainClient
+from api.chain.client import ChainClient, ChainDep
 from api.core.db import SessionDep, UnitOfWorkRoute
 from api.core.migrate import downgrade, upgrade
 from api.core.settings import Settings
@@ -257,6 +257,41 @@ def test_a_sync_route_makes_one_trip_to_a_thread(database_url: str, monkeypatch)
         response = client.get("/answer")
     assert response.json() == {"ok": True}
     assert len(trips) == 1, trips
+
+
+def test_route_bodies_run_a_few_at_a_time_unless_they_call_the_chain(database_url: str) -> None:
+    """Under load, many bodies at once fight over the GIL: at most BUSY_ROUTES run together;
+    one that waits on the node holds no place (it would stall the others)."""
+    router = APIRouter(route_class=UnitOfWorkRoute)
+    running = {"busy": 0, "chain": 0}
+    most = {"busy": 0, "chain": 0}
+    lock = threading.Lock()
+
+    def work(kind: str) -> dict:
+        with lock:
+            running[kind] += 1
+            most[kind] = max(most[kind], running[kind])
+        time.sleep(0.2)
+        with lock:
+            running[kind] -= 1
+        return {"ok": True}
+
+    @router.get("/busy")
+    def busy(session: SessionDep) -> dict:  # noqa: ARG001 - a route as the app has them
+        return work("busy")
+
+    @router.get("/chain")
+    def on_chain(chain: ChainDep) -> dict:  # noqa: ARG001 - what marks it as calling the chain
+        return work("chain")
+
+    settings = Settings(database_url=database_url, busy_routes=2, _env_file=None)
+    app = create_app(settings)
+    app.include_router(router)
+    with TestClient(app) as client, ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(client.get, ["/busy"] * 6 + ["/chain"] * 6))
+    assert all(a.status_code == 200 for a in answers)
+    assert most["busy"] == 2
+    assert most["chain"] > 2
 
 
 def _declared(client: TestClient) -> dict[tuple[str, str], set[str]]:

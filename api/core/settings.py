@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     chain_timeout_seconds: float = Field(5.0, gt=0, le=120)
     seed_demo: bool = False
     worker_threads: int = Field(40, ge=1, le=400, description="threads serving sync routes")
+    busy_routes: int | None = Field(
+        None,
+        ge=1,
+        le=400,
+        description="sync route bodies run at once, those calling the chain aside; "
+        "unset = one per CPU",
+    )
     web_workers: int = Field(
         1,
         ge=1,
