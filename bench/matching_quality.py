@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.requests.service import TEXT_WEIGHT  # noqa: E402
+from api.requests.service import with_text_causes  # noqa: E402
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy, tag_text  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
 from matching.interpret import interpret  # noqa: E402
@@ -104,9 +104,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
     text = f"{raw['title']}. {raw['description']}"
     values = reader.causes(raw["target_values"] or [], lang)
     if values:  # as api.requests.service.create_request
-        for slug, weight in tag_text(text, lang).items():
-            if reader.tax.get(slug).kind == "cause":
-                values.setdefault(slug, TEXT_WEIGHT * weight)
+        values = with_text_causes(values, text=text, lang=lang)
     else:  # the text, then the brand's own values at a lower weight
         values = {
             s: w for s, w in tag_text(text, lang).items() if reader.tax.get(s).kind == "cause"

@@ -4,7 +4,7 @@ The meaning vector (:mod:`matching.semantic`) averages all of one side's words i
 a creator who writes about running, queer joy and zero waste sits between the three. Closeness
 keeps the phrases apart: for each phrase of the brief (its text, each target value, the brand's
 description and values) the best cosine with any phrase of the creator (each value phrase, the
-bio), averaged with the brief's weights (the brand's own words count :data:`BRAND_WEIGHT`).
+bio), averaged with the brief's weights (those of its meaning: the brand's own words count less).
 
 Each phrase is kept as its **fingerprint**: the sign bits of its 512-dim sentence embedding
 (64 bytes). The cosine of two fingerprints (as unit ±1 vectors) is ``1 - 2 * hamming / 512``,
@@ -20,11 +20,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from matching.semantic import brief_texts
+
 BITS = 512  # the sentence embedding's dimension: one sign bit each
 FINGERPRINT_BYTES = BITS // 8
 MAX_PHRASES = 41  # a profile's 40 value phrases and its bio
 VERSION = 1
-BRAND_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,9 @@ class BriefPhrases:
 
 @lru_cache(maxsize=4096)
 def _fingerprints(texts: tuple[str, ...]) -> bytes:
-    from matching.interpret import embed
+    from matching.interpret import embed_batch
 
-    return np.packbits(embed(texts) >= 0.0, axis=1).tobytes()
+    return np.packbits(embed_batch(texts) >= 0.0, axis=1).tobytes()
 
 
 def fingerprints(texts: Sequence[str]) -> np.ndarray | None:
@@ -64,11 +65,16 @@ def brief_phrases(
     brand_description: str = "",
     brand_values: Sequence[str] = (),
 ) -> BriefPhrases | None:
-    """A brief's fingerprints: its text and each target phrase weigh 1, the brand's description
-    and each of its value phrases :data:`BRAND_WEIGHT`."""
-    own = [f"{title}. {description}".strip(". "), *values]
-    brand = [brand_description, *brand_values]
-    pairs = [(t, 1.0) for t in own if t.strip()] + [(t, BRAND_WEIGHT) for t in brand if t.strip()]
+    """A brief's fingerprints, weighted as its meaning (:func:`matching.semantic.brief_texts`:
+    its text and each target phrase 1, the brand's description and value phrases less)."""
+    texts, weights = brief_texts(
+        title=title,
+        description=description,
+        values=values,
+        brand_description=brand_description,
+        brand_values=brand_values,
+    )
+    pairs = [(t, w) for t, w in zip(texts, weights, strict=True) if t.strip()]
     if not pairs:
         return None
     bits = fingerprints([t for t, _ in pairs])

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -162,6 +162,15 @@ def embed(texts: list[str] | tuple[str, ...]) -> np.ndarray:
     with _encode_lock:
         out = model.encode(texts)
     return np.asarray(out, dtype=np.float32).reshape(len(texts), EMBEDDING_DIM)
+
+
+@lru_cache(maxsize=256)
+def embed_batch(texts: tuple[str, ...]) -> np.ndarray:
+    """:func:`embed`, read-only and kept for the last batches: a profile's or a brief's meaning
+    vector and its phrase fingerprints read the same texts, embedded once."""
+    out = embed(texts)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)
@@ -496,7 +505,7 @@ def _by_meaning(text, language, role, pol, tax, note, threshold=SIMILARITY_THRES
         # "heritage leather", "fromages au lait cru": a value that names a practice it enjoys
         # sits nearer that practice than any cause, and the nearest cause is often the one
         # that fights it (veganism). The practice is what the creator embraces.
-        embraced, near_practice, practice_slug = _semantic(core, tax, "practice", threshold)
+        embraced, near_practice, _ = _semantic(core, tax, "practice", threshold)
         if near_practice > best and embraced:
             return _result(
                 text,

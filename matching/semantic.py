@@ -76,9 +76,9 @@ def _project(embeddings: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=4096)
 def _meaning(texts: tuple[str, ...], weights: tuple[float, ...]) -> bytes:
-    from matching.interpret import embed
+    from matching.interpret import embed_batch
 
-    return _project(embed(texts), np.asarray(weights, dtype=np.float32)).tobytes()
+    return _project(embed_batch(texts), np.asarray(weights, dtype=np.float32)).tobytes()
 
 
 def meaning(texts: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray | None:
@@ -111,9 +111,29 @@ def brief_meaning(
 ) -> np.ndarray | None:
     """A brief's vector: its own text and each target value phrase count 1; the brand's
     description and each of its value phrases :data:`BRAND_WEIGHT`."""
+    texts, weights = brief_texts(
+        title=title,
+        description=description,
+        values=values,
+        brand_description=brand_description,
+        brand_values=brand_values,
+    )
+    return meaning(texts, weights)
+
+
+def brief_texts(
+    *,
+    title: str = "",
+    description: str = "",
+    values: Sequence[str] = (),
+    brand_description: str = "",
+    brand_values: Sequence[str] = (),
+) -> tuple[list[str], list[float]]:
+    """A brief's texts and their weights: its own text and each target value phrase 1, the
+    brand's description and each of its value phrases :data:`BRAND_WEIGHT`."""
     own = [f"{title}. {description}".strip(". ")] + list(values)
     brand = [brand_description] + list(brand_values)
-    return meaning(own + brand, [1.0] * len(own) + [BRAND_WEIGHT] * len(brand))
+    return own + brand, [1.0] * len(own) + [BRAND_WEIGHT] * len(brand)
 
 
 def to_stored(vector: np.ndarray | None) -> bytes | None:

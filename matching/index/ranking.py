@@ -93,10 +93,7 @@ class _Ranking:
             return self._concepts(q, cols)
         if not len(q.cause_rows):
             if q.practices:  # only the practices the creator embraces are concepts here
-                embraced = self._holds_any(self._held, q.practice_mask, cols)
-                affinity += embraced.astype(np.float32) * np.float32(
-                    EMBRACE_CREDIT * (1 - AFFINITY_SHARE)
-                )
+                affinity += self._concepts(q, cols) * np.float32(1 - AFFINITY_SHARE)
                 np.minimum(affinity, np.float32(1.0), out=affinity)
             return affinity
         align = self._concepts(q, cols)

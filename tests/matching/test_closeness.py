@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,30 @@ def test_the_rerank_reaches_past_the_limit():
         values=["running"], budget=10, lang="fr", phrases=brief_phrases(description=TRAIL)
     )
     assert idx.search(brief, limit=1)[0].creator_id == "runner"
+
+
+def test_a_profile_is_embedded_once_for_its_meaning_and_its_fingerprints(monkeypatch):
+    """Both read the same texts: one batch through the encoder, not two."""
+    from matching.semantic import brief_meaning, creator_meaning
+
+    interpret = importlib.import_module("matching.interpret")  # the package exports a function
+
+    calls = []
+    embed = interpret.embed
+
+    def counted(texts):
+        calls.append(tuple(texts))
+        return embed(texts)
+
+    monkeypatch.setattr(interpret, "embed", counted)
+    values, bio = ["escalade en falaise, jamais seule"], "Je grimpe le week-end du côté de Buoux."
+    creator_meaning(values, bio)
+    creator_phrases(values, bio)
+    words = {
+        "title": "Cordes d'escalade",
+        "description": "Pour grimper en falaise.",
+        "values": ["escalade"],
+    }
+    brief_meaning(**words)
+    brief_phrases(**words)
+    assert len(calls) == 2, calls
