@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -135,11 +137,19 @@ class SharedIndex:
 
     MatchIndex is not safe to write while it is read (an upsert may grow and swap its arrays
     mid-search): searches share a read lock, upserts and deletes take it alone.
+
+    Each write starts a new generation of the index; :meth:`remembered` keeps answers computed
+    from it (a request's match list) until the next one.
     """
+
+    MEMO_SIZE = 512
 
     def __init__(self, index: MatchIndex | None = None) -> None:
         self._index = index or MatchIndex()
         self._lock = _ReadWriteLock()
+        self._generation = 0
+        self._memo: OrderedDict[Hashable, tuple[int, object]] = OrderedDict()
+        self._memo_lock = threading.Lock()
         self.watermark: datetime | None = None  # newest creators.updated_at seen
         # creator id -> the stamp applied (as the driver returns it), for the rows within
         # LOOKBACK of the watermark: see refresh_index
@@ -151,11 +161,31 @@ class SharedIndex:
 
     def upsert(self, profile: CreatorProfile) -> None:
         with self._lock.writing():
+            self._generation += 1
             self._index.upsert(profile)
 
     def delete(self, creator_id: str) -> None:
         with self._lock.writing():
+            self._generation += 1
             self._index.delete(creator_id)
+
+    def remembered(self, key: Hashable, compute: Callable[[], object]) -> object:
+        """What ``compute()`` returned for ``key`` in this generation of the index, else its
+        answer now. ``key`` must name everything else the answer depends on. An answer computed
+        while a write lands is kept under the older generation, so it is never served again."""
+        generation = self._generation
+        with self._memo_lock:
+            known = self._memo.get(key)
+            if known is not None and known[0] == generation:
+                self._memo.move_to_end(key)
+                return known[1]
+        answer = compute()
+        with self._memo_lock:
+            self._memo[key] = (generation, answer)
+            self._memo.move_to_end(key)
+            while len(self._memo) > self.MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return answer
 
     def search(self, brief, limit: int = 20, diversify: bool = False):
         with self._lock.reading():

@@ -252,10 +252,20 @@ def find_matches(
     limit: int,
     diversify: bool,
 ) -> MatchList:
-    """The request's matches: two queries (the brief, then the creators shown)."""
+    """The request's matches: two queries (the brief, then the creators shown), and only the
+    first while neither the brief nor the index has changed since the list was last made."""
     row = _brief_row(session, request_id)
     if row is None or row.brand_id != brand.id:  # as get_own_request answers
         raise NotFound(f"request {request_id} not found")
+    # The brief row holds everything the brief is made of (the request's and its brand's words).
+    # A creator's change reaches the creators shown through the index: each one is an upsert.
+    key = ("matches", request_id, repr(tuple(row)), limit, diversify)
+    return index.remembered(
+        key, lambda: _ranked(session, index, row, request_id, limit=limit, diversify=diversify)
+    )
+
+
+def _ranked(session: Session, index: SharedIndex, row, request_id: str, *, limit, diversify):
     brief = _matching_brief(row)
     matches = index.search(brief, limit=limit, diversify=diversify)
     ids = [m.creator_id for m in matches]

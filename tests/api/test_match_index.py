@@ -173,3 +173,67 @@ def test_a_change_stamped_first_but_committed_last_still_reaches_the_other_worke
         refresh()
         assert slow.id not in _matched(brand, request)
         assert fast.id in _matched(brand, request)
+
+
+def test_an_answer_computed_while_the_index_changes_is_not_served_again() -> None:
+    index = SharedIndex()
+    calls = []
+
+    def compute():
+        calls.append(1)
+        if len(calls) == 1:  # a write lands while the first answer is being made
+            index.upsert(_creator(1, ["animal-welfare"]))
+        return len(calls)
+
+    assert index.remembered("k", compute) == 1
+    assert index.remembered("k", compute) == 2  # the first belonged to the older generation
+    assert index.remembered("k", compute) == 2  # remembered now
+    index.delete("c1")
+    assert index.remembered("k", compute) == 3
+
+
+def test_a_match_list_is_made_again_only_when_the_brief_or_a_creator_changes(client) -> None:
+    """The list is remembered per request: a second read asks the database for the brief only,
+    and a change to a creator (its name, its values) or to the brand's words is seen at once."""
+    from sqlalchemy import event
+
+    from tests.factories import post_request, register_brand, register_creator
+
+    brand = register_brand(client)
+    request = post_request(brand, target_values=["lgbtq-rights"])
+    # a bio far from the brief (its text is about animals): only the values decide
+    creator = register_creator(
+        client, values=["lgbtq-rights"], dealbreakers=[], bio="Je cours des marathons."
+    )
+    url = f"/v1/requests/{request['id']}/matches"
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    def shown() -> dict[str, str]:
+        statements.clear()
+        items = brand.get(url).json()["items"]
+        return {item["creator"]["id"]: item["creator"]["display_name"] for item in items}
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert creator.id in shown()
+        assert any("FROM creator" in s for s in statements)
+        assert creator.id in shown()
+        assert not any("FROM creator" in s for s in statements)  # remembered
+
+        creator.patch("/v1/creators/me", json={"display_name": "Renamed"})
+        assert shown()[creator.id] == "Renamed"
+        creator.patch("/v1/creators/me", json={"values": ["sport-wellbeing"]})
+        assert creator.id not in shown()
+        creator.patch("/v1/creators/me", json={"values": ["lgbtq-rights"]})
+        assert creator.id in shown()
+        shown()
+        assert not any("FROM creator" in s for s in statements)
+        brand.patch("/v1/brands/me", json={"description": "Une autre histoire."})
+        assert creator.id in shown()
+        assert any("FROM creator" in s for s in statements)  # the brief changed: made again
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
