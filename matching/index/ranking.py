@@ -282,7 +282,7 @@ class _Ranking:
         """
         single = type(self)(self.taxonomy, capacity=16)
         single.upsert(creator)
-        reasons = single.explain_filter(brief, creator.creator_id)
-        if reasons:
-            return reasons
-        return single.search(brief, limit=1)[0]
+        found = single.search(brief, limit=1)
+        if found:  # it passes every filter: no reason to look for
+            return found[0]
+        return single.explain_filter(brief, creator.creator_id)
