@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
@@ -211,7 +213,16 @@ def brief_for(
     budget: int | None = None,
     token: str | None = None,
 ) -> Brief:
-    return _brief(_brief_row(session, collab_request.id), budget=budget, token=token)
+    """The brief of a request this unit of work has loaded, with its brand from the session (an
+    offer's terms read the brand too): no query joins them again."""
+    brand = session.get(Brand, collab_request.brand_id)
+    row = SimpleNamespace(
+        **{column.key: getattr(collab_request, column.key) for column in _BRIEF_REQUEST},
+        practices=brand.practices,
+        brand_description=brand.description,
+        value_phrases=brand.value_phrases,
+    )
+    return _brief(row, budget=budget, token=token)
 
 
 def _matching_brief(row) -> Brief:

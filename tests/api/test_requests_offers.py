@@ -326,3 +326,34 @@ def test_offer_lists_page_newest_first(client) -> None:
     assert _all_pages(creator, "/v1/offers", limit=2) == [to_creator[::-1][:2], to_creator[:1]]
     assert _all_pages(other, "/v1/offers", limit=2) == [sent[3:]]
     assert _all_pages(creator, "/v1/offers", status="screened_out") == [[]]
+
+
+def test_an_offer_is_screened_against_the_brief_its_matches_were_ranked_with(client) -> None:
+    """Screening builds the brief from the request and brand it has loaded; the match list from
+    one query joining them. Both read the same words, values, practices and audience."""
+    import dataclasses
+
+    import numpy as np
+    from sqlmodel import Session
+
+    from api.requests import service
+    from api.requests.models import CollabRequest
+
+    brand = register_brand(client, practices=["palm oil"], description="Savons au lait d'ânesse.")
+    request = post_request(brand, audience={"languages": ["fr", "en"], "countries": ["FR"]})
+    with Session(client.app.state.engine) as session:
+        loaded = session.get(CollabRequest, request["id"])
+        screened = service.brief_for(session=session, collab_request=loaded, budget=5, token="ETH")
+        ranked = service._brief(service._brief_row(session, request["id"]), budget=5, token="ETH")
+    for field in dataclasses.fields(screened):
+        mine, theirs = getattr(screened, field.name), getattr(ranked, field.name)
+        if field.name == "meaning":
+            assert np.array_equal(mine, theirs)
+        elif field.name == "phrases":
+            assert np.array_equal(mine.bits, theirs.bits)
+            assert np.array_equal(mine.weights, theirs.weights)
+        else:
+            assert mine == theirs, field.name
+    assert screened.practices
+    assert screened.values
+    assert screened.countries == ["FR"]
