@@ -222,11 +222,15 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def advisory_xact_lock(session: Session, name: str) -> None:
-    """On PostgreSQL, wait for the transaction-level advisory lock named ``name``, held to the
-    end of the transaction (SQLite has one writer at a time already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+def advisory_xact_lock(session: Session, *names: str) -> None:
+    """On PostgreSQL, wait for the transaction-level advisory locks named ``names``, each in
+    turn (in the order given), held to the end of the transaction; one statement takes them
+    all. SQLite has one writer at a time already."""
+    if names and session.get_bind().dialect.name == "postgresql":
+        # A target list is evaluated left to right: the locks are taken in this order.
+        calls = ", ".join(f"pg_advisory_xact_lock(:key{i})" for i in range(len(names)))
+        keys = {f"key{i}": advisory_key(name) for i, name in enumerate(names)}
+        session.execute(text(f"SELECT {calls}"), keys)  # noqa: S608 - only bound parameters
 
 
 # Work to do once the unit of work has committed (and never if it rolls back), such as

@@ -92,8 +92,9 @@ def _write_staged(session: OrmSession) -> None:
     for event, _, endpoints in staged:
         enqueue(session, event=event, endpoints=endpoints)
     session.flush()
-    for name in sorted({reader_lock(a) for _, accounts, _ in staged for a in accounts}):
-        advisory_xact_lock(session, name)
+    advisory_xact_lock(
+        session, *sorted({reader_lock(a) for _, accounts, _ in staged for a in accounts})
+    )
     session.add_all([event for event, *_ in staged])
     session.flush()
     session.add_all(

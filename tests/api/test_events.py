@@ -253,3 +253,68 @@ def test_only_changes_seen_by_the_same_account_take_turns(engine, database_url) 
     with Session(engine) as reader:
         order = [e.resource_id for e in reader.exec(select(Event).order_by(Event.seq))]
     assert order == ["b1", "a1"]
+
+
+def test_reader_locks_are_taken_in_order_in_one_statement(engine, database_url) -> None:
+    """An event seen by two accounts takes both reader locks in one statement, in their sorted
+    order: held up at the second, it already holds the first (so two writers never wait for
+    each other in a cycle)."""
+    import threading
+
+    import sqlalchemy as sa
+    from sqlalchemy import event as sa_event
+
+    from api.core.db import advisory_key
+    from api.events.service import emit, reader_lock
+
+    statements: list[str] = []
+
+    def write() -> None:
+        with Session(engine) as session:
+            emit(
+                session,
+                type="offer.sent",
+                resource_type="offer",
+                resource_id="both",
+                data={},
+                audience=["brd_z", "brd_a"],
+            )
+            session.commit()
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    if not database_url.startswith("postgresql"):
+        write()
+        return
+    second = advisory_key(reader_lock("brd_z"))  # sorted after brd_a's
+    holder = sa.create_engine(database_url)
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        with holder.connect() as connection:
+            connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": second})
+            waiting = threading.Thread(target=write)
+            waiting.start()
+            held = []
+            for _ in range(100):  # until the writer holds the first and waits for the second
+                held = (
+                    connection.execute(
+                        sa.text(
+                            "SELECT granted FROM pg_locks WHERE locktype = 'advisory' "
+                            "AND pid <> pg_backend_pid() ORDER BY granted DESC"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                if held == [True, False]:
+                    break
+                time.sleep(0.05)
+            assert held == [True, False]
+            connection.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+            waiting.join(10)
+            assert not waiting.is_alive()
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+        holder.dispose()
+    assert sum("pg_advisory_xact_lock" in s for s in statements) == 1
