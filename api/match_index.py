@@ -234,7 +234,8 @@ def _stamps(session: Session, since: datetime | None) -> list[tuple[str, object]
     stamps = select(Creator.id, _RAW_STAMP)
     if since is not None:
         stamps = stamps.where(Creator.updated_at >= since)
-    return [tuple(row) for row in session.exec(stamps)]
+    # On the connection: plain rows, without the ORM's loading of each one.
+    return session.connection().execute(stamps).tuples().all()
 
 
 def refresh_index(engine, index: SharedIndex) -> int:

@@ -76,7 +76,11 @@ class ScreeningPolicy(BaseModel):
 
 class Creator(SQLModel, table=True):
     # Handles are unique regardless of case; registration looks them up by lower(handle).
-    __table_args__ = (Index("ix_creator_handle_lower", func.lower(text("handle")), unique=True),)
+    __table_args__ = (
+        Index("ix_creator_handle_lower", func.lower(text("handle")), unique=True),
+        # What each API process polls for creators changed lately (api.match_index)
+        Index("ix_creator_updated_at", "updated_at", "id"),
+    )
 
     id: str = DBField(primary_key=True, max_length=40)
     handle: str = DBField(max_length=40, unique=True)
