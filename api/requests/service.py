@@ -173,6 +173,12 @@ _BRIEF_ROW = (
     .join(Brand, Brand.id == CollabRequest.brand_id)
     .where(CollabRequest.id == bindparam("request_id"))
 )
+# Who owns the request, and when its brand last changed (the brief holds the brand's words).
+_BRIEF_STAMP = (
+    select(CollabRequest.brand_id, Brand.updated_at)
+    .join(Brand, Brand.id == CollabRequest.brand_id)
+    .where(CollabRequest.id == bindparam("request_id"))
+)
 _MATCHED_CREATORS = select(
     Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual
 ).where(Creator.id.in_(bindparam("ids", expanding=True)))
@@ -263,17 +269,21 @@ def find_matches(
     limit: int,
     diversify: bool,
 ) -> MatchList:
-    """The request's matches: two queries (the brief, then the creators shown), and only the
-    first while neither the brief nor the index has changed since the list was last made."""
-    row = _brief_row(session, request_id)
-    if row is None or row.brand_id != brand.id:  # as get_own_request answers
+    """The request's matches: three queries (whose request it is and when its brand changed,
+    the brief, the creators shown), and only the first while neither the brand nor the index
+    has changed since the list was last made."""
+    stamp = session.exec(_BRIEF_STAMP, params={"request_id": request_id}).first()
+    if stamp is None or stamp.brand_id != brand.id:  # as get_own_request answers
         raise NotFound(f"request {request_id} not found")
-    # The brief row holds everything the brief is made of (the request's and its brand's words).
-    # A creator's change reaches the creators shown through the index: each one is an upsert.
-    key = ("matches", request_id, repr(tuple(row)), limit, diversify)
-    return index.remembered(
-        key, lambda: _ranked(session, index, row, request_id, limit=limit, diversify=diversify)
-    )
+    # A request's words are not changed once it is posted; its brand's change with the brand's
+    # stamp. A creator's change reaches the creators shown through the index: each is a write.
+    key = ("matches", request_id, stamp.updated_at, limit, diversify)
+
+    def ranked() -> MatchList:
+        row = _brief_row(session, request_id)
+        return _ranked(session, index, row, request_id, limit=limit, diversify=diversify)
+
+    return index.remembered(key, ranked)
 
 
 def _ranked(session: Session, index: SharedIndex, row, request_id: str, *, limit, diversify):
