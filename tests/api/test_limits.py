@@ -125,7 +125,9 @@ def _assert_429(response) -> int:
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["type"] == "urn:collab:problem:rate-limited"
     retry_after = int(response.headers["retry-after"])
-    assert 1 <= retry_after <= 60
+    # Per minute, on sliding windows: a full minute's requests fade over the next minute, so
+    # room for one more may take up to two (api.core.limits.retry_after).
+    assert 1 <= retry_after <= 120
     return retry_after
 
 
