@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
@@ -20,7 +21,7 @@ from api.chain.indexer import start_background, stop_background
 from api.charities.router import router as charities_router
 from api.collaborations.router import router as collaborations_router
 from api.core import principals
-from api.core.db import busy_routes, default_busy_routes, make_engine
+from api.core.db import busy_routes, make_engine
 from api.core.deployment import deployment_at_start
 from api.core.errors import install_handlers
 from api.core.inputs import RejectNul
@@ -57,9 +58,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # Sync routes run in this many threads. Fewer threads fight less over the GIL (lower tail
         # latency under load); more keep the API answering while some wait on a slow node.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        app.state.engine = engine or make_engine(settings.database_url)
         # Route bodies that do not call the chain run a few at a time (see busy_routes).
-        with busy_routes(settings.busy_routes or default_busy_routes(app.state.engine)):
+        with busy_routes(settings.busy_routes or os.cpu_count() or 1):
+            app.state.engine = engine or make_engine(settings.database_url)
             rpc = settings.chain_rpc_url
             app.state.chain = ChainClient.from_settings(settings) if rpc else None
             # Known tokens and reserved addresses; a misconfigured one stops the start-up here.

@@ -294,21 +294,6 @@ def test_route_bodies_run_a_few_at_a_time_unless_they_call_the_chain(database_ur
     assert most["chain"] > 2
 
 
-def test_sqlite_runs_one_route_body_at_a_time_postgresql_one_per_cpu(database_url) -> None:
-    """Unless BUSY_ROUTES says: SQLite's statements all run in the process (two bodies would
-    only take turns at the GIL); PostgreSQL's wait on the server, while another body runs."""
-    import os
-
-    from api.core.db import default_busy_routes, make_engine
-
-    engine = make_engine(database_url)
-    try:
-        expected = 1 if database_url.startswith("sqlite") else (os.cpu_count() or 1)
-        assert default_busy_routes(engine) == expected
-    finally:
-        engine.dispose()
-
-
 def _declared(client: TestClient) -> dict[tuple[str, str], set[str]]:
     schema = client.get("/openapi.json").json()
     return {

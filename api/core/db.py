@@ -6,7 +6,6 @@ import asyncio
 import functools
 import hashlib
 import inspect
-import os
 import re
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -204,16 +203,6 @@ def _one_trip(endpoint: Callable) -> Callable:
 # time, the rest waiting their turn on the loop, serve more and sooner. Routes that call the
 # chain are not counted: they mostly wait on the node.
 _busy: dict[int, CapacityLimiter] = {}
-
-
-def default_busy_routes(engine: Engine) -> int:
-    """How many route bodies run at once unless BUSY_ROUTES says: on SQLite one, since every
-    statement runs in this process and two bodies only take turns at the GIL, each paying for
-    the switches (SQLite, 32 clients: about 1.35 times the throughput of two at once); on
-    PostgreSQL one per CPU, so that a body runs while another waits on the server."""
-    if engine.dialect.name == "sqlite":
-        return 1
-    return os.cpu_count() or 1
 
 
 @contextmanager

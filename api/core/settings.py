@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         ge=1,
         le=400,
         description="sync route bodies run at once, those calling the chain aside; "
-        "unset = 1 on SQLite, one per CPU on PostgreSQL",
+        "unset = one per CPU",
     )
     web_workers: int = Field(
         1,
