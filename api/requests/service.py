@@ -173,12 +173,9 @@ _BRIEF_ROW = (
     .join(Brand, Brand.id == CollabRequest.brand_id)
     .where(CollabRequest.id == bindparam("request_id"))
 )
-# Who owns the request, and when its brand last changed (the brief holds the brand's words).
-_BRIEF_STAMP = (
-    select(CollabRequest.brand_id, Brand.updated_at)
-    .join(Brand, Brand.id == CollabRequest.brand_id)
-    .where(CollabRequest.id == bindparam("request_id"))
-)
+# Who owns the request, and when its brand last changed (the brief holds the brand's words):
+# the brief's query, with these two columns only.
+_BRIEF_STAMP = _BRIEF_ROW.with_only_columns(CollabRequest.brand_id, Brand.updated_at)
 _MATCHED_CREATORS = select(
     Creator.id, Creator.handle, Creator.display_name, Creator.is_virtual
 ).where(Creator.id.in_(bindparam("ids", expanding=True)))
