@@ -326,6 +326,22 @@ def _apply_negation(items: list[_Item], hits: list[_Hit], tax: Taxonomy) -> None
         h.negated = negated
         h.by_external_cue = external
         prev = h
+    _spread_to_same_practice(items, hits, tax)
+
+
+def _spread_to_same_practice(items: list[_Item], hits: list[_Hit], tax: Taxonomy) -> None:
+    """A product named next to the negation of what makes it that product is its negated form:
+    "cocktails sans alcool", "bières 0,0% alcool" (the "0" already spent on "bières"), "leather
+    goods, leather-free". Two neighbouring hits of one practice in one clause take one
+    polarity, the negated one."""
+    for a, b in zip(hits, hits[1:], strict=False):
+        if a.negated == b.negated or a.phrase.slug is None or a.phrase.slug != b.phrase.slug:
+            continue
+        if tax.get(a.phrase.slug).kind != "practice" or a.phrase.role != "synonym":
+            continue
+        if any(items[k].kind in ("b", ",") for k in range(a.end, b.start)):
+            continue
+        a.negated = b.negated = True
 
 
 def tag_text(

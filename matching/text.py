@@ -37,6 +37,10 @@ CLAUSE_WORDS = frozenset(LEXICON["clause_words"])
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# "0%", "0,0 %", "0.0%": the absence of what it qualifies, before or after it ("0% alcool",
+# "bières 0,0%"). Read as the single cue "0" (a prefix and a postfix cue of the lexicon); the
+# comma of "0,0" would otherwise close the clause.
+_ZERO_PERCENT = re.compile(r"(?<![\d.,])0(?:[.,]0+)?\s*%")
 _TOKEN = re.compile(r"#[\w+]+|[a-z0-9]+(?:\+)?|[.;:!?()\[\]\n|]|,")
 
 
@@ -117,7 +121,7 @@ def raw_tokens(text: str) -> list[str]:
     """
     # camelCase inside hashtags only: "#CrueltyFree" -> "#cruelty free" later needs the case.
     text = re.sub(r"#(\w+)", lambda m: "#" + split_camel(m.group(1)).replace(" ", "_"), text)
-    folded = fold(text)
+    folded = _ZERO_PERCENT.sub(" 0 ", fold(text))
     folded = folded.replace("'", " ").replace("-", " ").replace("/", " ")
     out: list[str] = []
     for tok in _TOKEN.findall(folded):

@@ -117,6 +117,27 @@ def test_negation_scope():
     assert tag_text("not vegan") == {}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nos bières 0,0% sont brassées comme des vraies",
+        "gin 0.0 %",
+        "0% alcool",
+        "bières 0,0% alcool",
+    ],
+)
+def test_zero_percent_negates_what_it_qualifies_before_or_after(text):
+    assert tag_text(text, "fr" if "alcool" in text or "bières" in text else "en") == {
+        "sobriety": 1.0
+    }
+
+
+def test_a_product_next_to_the_negation_of_its_substance_is_its_negated_form():
+    assert tag_text("cocktails sans alcool") == {"sobriety": 1.0}
+    # a comma separates two items: the wine is still wine
+    assert "alcohol" in tag_text("wine, no alcohol-free options")
+
+
 def test_problem_phrases_tag_the_cause_even_when_fought():
     assert tag_text("Lutte contre l'homophobie") == {"lgbtq-rights": 1.0}
     assert tag_text("against racism") == {"anti-racism": 1.0}
