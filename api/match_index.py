@@ -26,7 +26,7 @@ from api.me.personal import is_erased
 from api.values.service import concept_weights
 from matching import Audience, CreatorProfile, MatchIndex, closeness, load_taxonomy
 from matching.closeness import creator_phrases
-from matching.interpret import embed
+from matching.interpret import embed, loose
 from matching.semantic import creator_meaning, from_stored, to_stored
 
 log = logging.getLogger("collab.index")
@@ -79,6 +79,7 @@ def creator_profile(creator: Creator) -> CreatorProfile:
         creator_id=creator.id,
         # each value with the confidence of its reading (a value named outright weighs 1)
         values={s: confidence.get(s, 1.0) for s in _known(creator.values)},
+        loose=loose(confidence),
         dealbreakers=_known(creator.dealbreakers),
         is_virtual=creator.is_virtual,
         languages=list(creator.languages),

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from api.requests.service import with_text_causes  # noqa: E402
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy, tag_text  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
-from matching.interpret import interpret  # noqa: E402
+from matching.interpret import interpret, loose  # noqa: E402
 from matching.semantic import brief_meaning, creator_meaning  # noqa: E402
 from tests.matching import devset  # noqa: E402
 
@@ -64,21 +64,30 @@ class Reader:
         return out
 
     def practices(self, phrases: list[str], lang: str | None, role: str = "practice") -> list[str]:
-        out: list[str] = []
+        return self.stated(phrases, lang, role)[0]
+
+    def stated(
+        self, phrases: list[str], lang: str | None, role: str = "practice"
+    ) -> tuple[list[str], list[str]]:
+        """Practices the phrases assert, and those they deny ("bières 0,0% alcool")."""
+        out: tuple[list[str], list[str]] = ([], [])
         for text in phrases:
             reading = self._read(text, role, lang)
-            if reading.negated:
-                continue
-            out += [s for s in reading.slugs if self.tax.get(s).kind == "practice" and s not in out]
+            found = out[1] if reading.negated else out[0]
+            found += [
+                s for s in reading.slugs if self.tax.get(s).kind == "practice" and s not in found
+            ]
         return out
 
 
 def _creator(raw: dict, reader: Reader) -> CreatorProfile:
     lang = raw["languages"][0] if len(raw["languages"]) == 1 else None
+    values = reader.causes(raw["values"], lang)
     return CreatorProfile(
         creator_id=raw["creator_id"],
         display_name=raw["display_name"],
-        values=reader.causes(raw["values"], lang),
+        values=values,
+        loose=loose(values),
         dealbreakers=reader.practices(raw["dealbreakers"], lang, "dealbreaker"),
         is_virtual=raw["is_virtual"],
         languages=raw["languages"],
@@ -111,9 +120,11 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         }
         for slug, weight in reader.causes(raw["brand_values"], lang).items():
             values.setdefault(slug, 0.5 * weight)
+    practices, denied = reader.stated(raw["brand_practices"], lang)
     return Brief(
         values=values,
-        practices=reader.practices(raw["brand_practices"], lang),
+        practices=practices,
+        practices_denied=denied,
         budget=_wei(raw["budget_eth"]),
         token="ETH",
         lang=lang,

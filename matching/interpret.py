@@ -51,6 +51,11 @@ SIMILARITY_THRESHOLD = 0.6
 # Chosen on tests/matching/data/unseen_phrases.json: every dealbreaker it newly reads there
 # at 0.54-0.6 is right; below 0.53 unrelated refusals ("pas d'applis de rencontre") creep in.
 DEALBREAKER_THRESHOLD = 0.54
+# A reading below this confidence (by meaning, at a cosine under 0.7) is *loose*: the concept
+# it names counts as a value with that weight, but is not held firmly enough to refuse a
+# brand's practice by implication or to embrace one ("cuisine du marché" read at 0.57 as
+# veganism must not screen a cook out of a cheese maker). See :func:`loose`.
+HELD_CONFIDENCE = 0.6
 # Other concepts are kept when they are this close to the best one (a phrase naming two).
 SIMILARITY_MARGIN = 0.04
 MAX_CONCEPTS = 3
@@ -74,6 +79,18 @@ _POSTFIX_NEGATION = frozenset({"free", "libre", "less"})
 _OPPOSITION = frozenset(
     {"against", "anti", "stop", "ban", "banned", "contre", "refus", "refuse", "refusons", "bannir"}
 )
+# Words of a stance against what follows, in a value phrase: "crypto-sceptique", "dénoncer la
+# fast fashion", "alcohol awareness", "fast fashion detox". A value naming a practice with one
+# of them fights the practice; without them it embraces it ("natural wine").
+_STANCE = frozenset(
+    {
+        "sceptique", "sceptiques", "sceptic", "sceptics", "skeptic", "skeptics", "skeptical",
+        "sceptical", "denoncer", "denonce", "denonciation", "denounce", "denouncing", "detox",
+        "prevention", "awareness", "sensibilisation", "quit", "quitting", "arreter", "sevrage",
+        "recovery", "recovering", "boycott", "boycotter", "boycotting", "lutte", "lutter",
+        "fight", "fighting", "combat", "combattre", "reduce", "reducing", "reduire",
+    }
+)  # fmt: skip
 _ZERO_PERCENT = re.compile(r"(?<![\d.,])0(?:[.,]0+)?\s*%")
 
 # Substitutes: a modifier that turns a material into something that is not it.
@@ -263,8 +280,9 @@ def _protected(words: list[str], i: int, taxonomy: Taxonomy) -> bool:
     return any(_is_term(words[i : i + k], taxonomy) for k in (2, 3))
 
 
-def polarity(text: str, taxonomy: Taxonomy | None = None) -> _Polarity:
-    """Negation cues and substitutes of ``text``, and its core once they are removed."""
+def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = False) -> _Polarity:
+    """Negation cues and substitutes of ``text``, and its core once they are removed. With
+    ``stance`` (a value phrase), words of a stance against something are cues of opposition."""
     tax = taxonomy or load_taxonomy()
     folded = fold(text)
     zero = _ZERO_PERCENT.search(folded)
@@ -283,7 +301,8 @@ def polarity(text: str, taxonomy: Taxonomy | None = None) -> _Polarity:
     head = None
     for i, w in enumerate(words):
         postfix = w in _POSTFIX_NEGATION and i > 0
-        if (w in _NEGATION_WORDS or postfix) and not _protected(words, i, tax):
+        against = stance and w in _STANCE
+        if (w in _NEGATION_WORDS or postfix or against) and not _protected(words, i, tax):
             cues.append(w)
             if postfix and i + 1 < len(words) and len(cues) == 1:
                 head = " ".join(words[i + 1 :])
@@ -291,7 +310,7 @@ def polarity(text: str, taxonomy: Taxonomy | None = None) -> _Polarity:
         core.append(w)
     if not cues:
         return _Polarity(False, text.strip())
-    opposition = all(c in _OPPOSITION for c in cues)
+    opposition = all(c in _OPPOSITION or (stance and c in _STANCE) for c in cues)
     core_text = " ".join(core) or text.strip()
     return _Polarity(True, core_text, cue=cues[0], opposition=opposition, head=head)
 
@@ -327,8 +346,15 @@ def _project(hit: _Hit, role: Role, tax: Taxonomy) -> list[_Hit]:  # noqa: C901 
             return [_Hit(p, lowered, hit.negated) for p in entry.conflicts]
         if hit.negated:  # "not vegan": no practice follows from it
             return []
+        # "cruelty-free" as a practice is no animal testing: the absence of each practice whose
+        # negation is this cause; else of each practice it fights whose negation is a cause it
+        # belongs to ("alcohol-free beer": no alcohol, whose negation is sobriety). "Custom
+        # sports wheelchairs" says nothing of tobacco, which sport fights.
         negating = [e.slug for e in tax.entries if e.kind == "practice" and e.negation == hit.slug]
-        return [_Hit(p, lowered, True) for p in (negating or entry.conflicts)]
+        if not negating:
+            kin = set(tax.ancestors(hit.slug))
+            negating = [p for p in entry.conflicts if tax.get(p).negation in kin]
+        return [_Hit(p, lowered, True) for p in negating]
     if entry.kind == "cause":
         negated = hit.negated and not hit.problem and not hit.opposition
         return [_Hit(hit.slug, hit.confidence, negated)]
@@ -403,9 +429,16 @@ def interpret(
     language = lang or detect_language(text)
     if not text.strip():
         return _result(text, language, [], "empty phrase")
-    pol = polarity(text, tax)
+    pol = polarity(text, tax, stance=role == "value")
     if role == "dealbreaker":
         reading = _read(text, language, "practice", pol, tax, DEALBREAKER_THRESHOLD)
+        if reading.negated and not pol.negated and pol.material is None:
+            # The words name a cause, and no cue refuses it: "vols courts quand le train
+            # existe" would read as the sport of "courts", i.e. no tobacco. What a refusal
+            # names is a practice: read it by meaning among them.
+            meant = _by_meaning(text, language, "practice", pol, tax, "", DEALBREAKER_THRESHOLD)
+            if meant.understood and not meant.negated:
+                reading = meant
         return _industrial(_refused(reading, pol), role)
     reading = _read(text, language, role, pol, tax)
     if role == "practice":
@@ -489,7 +522,13 @@ def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
             tagged = _tagged_as_value(text, words_of, tax)
             if tagged:
                 return _result(text, language, _merge(tagged), note)
-        tagged = [p for h in _tagged(pol, words_of, tax) for p in _project(h, role, tax)]
+        hits = _tagged(pol, words_of, tax)
+        if role != "value":
+            # A practice named outright outweighs one inferred from a cause beside it: "in-game
+            # loot boxes" has loot boxes, whatever gaming (which refuses them) would suggest.
+            named = [h for h in hits if h.problem or tax.get(h.slug).kind == "practice"]
+            hits = named or hits
+        tagged = [p for h in hits for p in _project(h, role, tax)]
         if tagged:
             return _result(text, language, _merge(tagged), note + _polarity_note(pol))
     return None
@@ -521,6 +560,12 @@ def _by_meaning(text, language, role, pol, tax, note, threshold=SIMILARITY_THRES
         return _result(text, language, _merge(hits), f"close in meaning ({best:.2f})" + note)
     closest = f"; closest: {best_slug} ({best:.2f})" if best_slug else ""
     return _result(text, language, [], "no concept close enough" + closest + note)
+
+
+def loose(confidence: dict[str, float]) -> frozenset[str]:
+    """The concepts of ``confidence`` (slug -> best reading confidence) read too loosely to be
+    held (:data:`HELD_CONFIDENCE`)."""
+    return frozenset(slug for slug, c in confidence.items() if c < HELD_CONFIDENCE)
 
 
 def _polarity_note(pol: _Polarity) -> str:

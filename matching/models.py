@@ -64,9 +64,13 @@ class CreatorProfile:
     meaning: np.ndarray | None = None
     # Its phrases' fingerprints (matching.closeness.creator_phrases), or None.
     phrases: np.ndarray | None = None
+    # Values read too loosely to be held (matching.interpret.loose): they earn alignment
+    # credit, but neither refuse the brand's practices by implication nor embrace one.
+    loose: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.creator_id = str(self.creator_id)
+        self.loose = frozenset(self.loose)
         self.meaning = _meaning(self.meaning)
         self.phrases = _fingerprints(self.phrases)
         if isinstance(self.values, list | tuple | set | frozenset):
@@ -107,6 +111,10 @@ class Brief:
 
     values: dict[str, float] | list[str] = field(default_factory=dict)
     practices: list[str] = field(default_factory=list)
+    # Practices the brand's own words deny ("bières 0,0% alcool", "faux fur"). One it also
+    # has (a "brasserie artisanale" that only brews 0.0% beer) is uncertain: an explicit
+    # dealbreaker on it still screens the creator out, an implicit refusal does not.
+    practices_denied: list[str] = field(default_factory=list)
     budget: int = 0
     token: str = ETH
     languages: list[str] = field(default_factory=list)
@@ -131,6 +139,7 @@ class Brief:
         else:
             self.values = dict(self.values)
         self.practices = list(self.practices)
+        self.practices_denied = list(self.practices_denied)
         self.budget = _amount(self.budget, "budget")
         self.token = normalize_token(self.token)
         self.languages = [x.strip().lower() for x in self.languages]

@@ -24,7 +24,7 @@ import numpy as np
 
 DIM = 64
 SCALE = 127  # int8 steps of a unit vector's coordinates
-VERSION = 3
+VERSION = 4
 BASIS_PATH = Path(__file__).with_name("data") / "meaning_basis.npz"
 TAXONOMY_PATH = Path(__file__).with_name("data") / "taxonomy.json"
 # A creator: each value phrase and its bio count alike (the bio says what it does).

@@ -54,6 +54,9 @@ class ValueEntry:
     # One sentence per language saying what the concept covers: shown to people and embedded
     # with the labels, so a phrase that names no synonym can still land on the right concept.
     descriptions: dict[str, str] = field(default_factory=dict)
+    # For a practice: the narrower practices a refusal of it refuses too ("anything of animal
+    # origin" refuses meat, dairy, wool...; "crypto" refuses NFTs; "wool" refuses mulesing).
+    covers: list[str] = field(default_factory=list)
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels["en"]
@@ -77,6 +80,7 @@ class Taxonomy:
             for p in e.parents:
                 self._children[p].append(e.slug)
         self._refusals = {s: frozenset(self._compute_refusals(s)) for s in self.slugs}
+        self._covered = {s: frozenset(self._compute_covered(s)) for s in self.slugs}
         self._terms = self._build_term_index()
 
     # -- checks and derived relations -------------------------------------------------------
@@ -99,6 +103,11 @@ class Taxonomy:
             # practices, so only a cause may refuse one, and a practice sits in no hierarchy.
             if e.kind == "practice" and (e.parents or e.conflicts):
                 raise ValueError(f"{e.slug}: a practice has no parents or conflicts")
+            for c in e.covers:
+                if e.kind != "practice" or c not in self._by_slug or c == e.slug:
+                    raise ValueError(f"{e.slug}: covers {c!r}: a practice covers other practices")
+                if self._by_slug[c].kind != "practice":
+                    raise ValueError(f"{e.slug}: covers {c!r}, which is not a practice")
             for c in e.conflicts:
                 if c not in self._by_slug or self._by_slug[c].kind != "practice":
                     raise ValueError(f"{e.slug}: conflict {c!r} is not a practice")
@@ -174,6 +183,19 @@ class Taxonomy:
     def refusals(self, slug: str) -> frozenset[str]:
         """Practices a creator holding ``slug`` implicitly refuses (own and inherited)."""
         return self._refusals[slug]
+
+    def _compute_covered(self, slug: str) -> set[str]:
+        out, stack = {slug}, list(self._by_slug[slug].covers)
+        while stack:
+            c = stack.pop()
+            if c not in out:
+                out.add(c)
+                stack.extend(self._by_slug[c].covers)
+        return out
+
+    def covered(self, slug: str) -> frozenset[str]:
+        """What a dealbreaker on ``slug`` refuses: the practice and every one it covers."""
+        return self._covered[slug]
 
     # -- lookups ----------------------------------------------------------------------------
     def get(self, slug: str) -> ValueEntry:
@@ -317,6 +339,7 @@ class Taxonomy:
                     "hashtags": list(e.hashtags),
                     "parents": list(e.parents),
                     "conflicts": list(e.conflicts),
+                    "covers": list(e.covers),
                 }
                 for e in self.entries
             ]
@@ -346,6 +369,7 @@ def taxonomy_from_dict(data: dict) -> Taxonomy:
             problems={lang: list(raw.get("problems", {}).get(lang, [])) for lang in LANGS},
             negation=raw.get("negation"),
             descriptions=dict(raw.get("descriptions", {})),
+            covers=list(raw.get("covers", [])),
         )
         for raw in data["entries"]
     ]

@@ -28,7 +28,7 @@ from api.requests.models import (
     TaggedValue,
 )
 from api.values.models import readings
-from api.values.service import concept_weights, read_phrases
+from api.values.service import concept_weights, denied_slugs, read_phrases
 from matching import Brief, detect_language, load_taxonomy, tag_text
 from matching.closeness import brief_phrases
 from matching.semantic import brief_meaning
@@ -163,7 +163,12 @@ _BRIEF_REQUEST = (
     CollabRequest.budget_token,
     CollabRequest.audience,
 )
-_BRIEF_BRAND = (Brand.practices, Brand.description.label("brand_description"), Brand.value_phrases)
+_BRIEF_BRAND = (
+    Brand.practices,
+    Brand.practice_phrases,
+    Brand.description.label("brand_description"),
+    Brand.value_phrases,
+)
 
 
 # Built once (as the query below): SQLAlchemy neither builds them nor computes their cache key
@@ -197,6 +202,7 @@ def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief
     return Brief(
         values=dict(row.target_values),
         practices=list(row.practices),
+        practices_denied=denied_slugs(row.practice_phrases),
         budget=budget if budget is not None else int(row.budget_amount),
         token=token or row.budget_token,
         languages=list(audience.get("languages", [])),
@@ -222,6 +228,7 @@ def brief_for(
     row = SimpleNamespace(
         **{column.key: getattr(collab_request, column.key) for column in _BRIEF_REQUEST},
         practices=brand.practices,
+        practice_phrases=brand.practice_phrases,
         brand_description=brand.description,
         value_phrases=brand.value_phrases,
     )

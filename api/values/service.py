@@ -68,6 +68,15 @@ def concept_weights(phrases: Iterable[StoredPhrase]) -> dict[str, float]:
     return weights
 
 
+def denied_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:
+    """Concepts the negated phrases deny: a brand's "bières 0,0% alcool" denies alcohol."""
+    out: dict[str, None] = {}
+    for phrase in phrases:
+        if phrase["negated"]:
+            out.update((concept["slug"], None) for concept in phrase["concepts"])
+    return list(out)
+
+
 def concept_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:
     return list(concept_weights(phrases))
 

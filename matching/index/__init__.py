@@ -9,8 +9,8 @@ array              shape, dtype           holds
 ``_credit``        (causes, cap) uint8    value credit per cause in 1/255, parents' partial credit
                                           already applied (column-major: a brief reads only
                                           the rows of its own values)
-``_held``          (words, cap) uint64    bit per slug the creator holds (any weight > 0)
-``_refused``       (words, cap) uint64    explicit dealbreakers
+``_held``          (words, cap) uint64    bit per slug the creator holds (its loose readings aside)
+``_refused``       (words, cap) uint64    explicit dealbreakers, with what their practices cover
 ``_langs`` etc.    (words, cap) uint64    languages, platforms present, audience countries
 ``_followers``     (platforms, cap) u32   followers per platform (clamped at 2**32 - 1)
 ``_quality``       (platforms, cap) u8    static audience quality per platform, in 1/255

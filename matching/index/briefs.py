@@ -22,7 +22,8 @@ class _Compiled:
     practices: list[str]
     practice_mask: np.ndarray  # over all slugs
     # per practice: (the slugs whose holders implicitly refuse it, the practice itself). A
-    # creator that names the practice among its values embraces it and does not refuse it.
+    # creator that names the practice among its values embraces it and does not refuse it. A
+    # practice the brand also denies (Brief.practices_denied) is uncertain: none.
     conflicts: list[tuple[np.ndarray, np.ndarray]]
     token_row: int | None
     budget_hi: float
@@ -51,6 +52,7 @@ class _BriefCompiler:
         tax = self.taxonomy
         values = tax.resolve_weights(brief.values)
         practices = tax.resolve_many(brief.practices)
+        denied = set(tax.resolve_many(brief.practices_denied))
         causes: dict[str, float] = {}
         for slug, w in values.items():
             if tax.get(slug).kind == "practice":
@@ -64,7 +66,7 @@ class _BriefCompiler:
         conflicts = [
             (self._bits_of(self._refusers[p]), self._slug_mask([p]))
             for p in practices
-            if self._refusers.get(p)
+            if self._refusers.get(p) and p not in denied
         ]
         budget_hi, budget_lo = _split_amount(brief.budget)
         platform_rows = [

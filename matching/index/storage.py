@@ -234,9 +234,12 @@ class _Storage:
         self._credit[:, rows_a] = np.rint(np.clip(credit.T, 0.0, 1.0) * 255).astype(np.uint8)
         for i, (c, values, dealbreakers) in enumerate(batch):
             row = rows[i]
-            for w, word in enumerate(self._slug_bits(values)):
+            held = (s for s in values if s not in c.loose)
+            for w, word in enumerate(self._slug_bits(held)):
                 self._held[w, row] = word
-            for w, word in enumerate(self._slug_bits(dealbreakers)):
+            # a dealbreaker refuses what its practice covers ("animal products": meat, wool...)
+            refused = {s for d in dealbreakers for s in self.taxonomy.covered(d)}
+            for w, word in enumerate(self._slug_bits(refused)):
                 self._refused[w, row] = word
             self._langs.set_row(row, c.languages)
             for platform in c.audience:

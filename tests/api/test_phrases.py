@@ -128,6 +128,27 @@ def test_a_negated_practice_is_not_a_practice_of_the_brand(client) -> None:
     assert [r["code"] for r in check["reasons"]] == ["dealbreaker"]
 
 
+def test_a_practice_the_brand_also_denies_screens_out_explicit_refusals_only(client) -> None:
+    """A craft brewery that only brews 0,0% beer: alcohol is both asserted and denied, so it is
+    uncertain. The sober creator is matched and can be offered; the one refusing alcohol
+    outright is screened out, in the list and at the offer."""
+    brewery = register_brand(
+        client, values=["artisanat"], practices=["brasserie artisanale", "bières 0,0% alcool"]
+    )
+    assert brewery.data["practices"] == ["alcohol"]
+    sober = register_creator(client, values=["sobriété", "sport"], dealbreakers=[])
+    refuses = register_creator(client, values=["sobriété", "sport"], dealbreakers=["alcool"])
+    request = post_request(brewery, target_values=["sobriété"])
+    listed = _match_ids(brewery, request["id"])
+    assert sober.id in listed
+    assert refuses.id not in listed
+    offer = brewery.post(f"/v1/requests/{request['id']}/offers", json=offer_body(sober.id))
+    assert offer.status_code == 201, offer.text
+    assert offer.json()["status"] != "screened_out"
+    offer = brewery.post(f"/v1/requests/{request['id']}/offers", json=offer_body(refuses.id))
+    assert offer.json()["status"] == "screened_out"
+
+
 def test_a_french_dealbreaker_blocks_an_animal_testing_brand(client) -> None:
     tester = register_brand(client, values=[], practices=["animal testing", LONG_PRACTICE])
     assert tester.data["practices"][0] == "animal-testing"
@@ -361,7 +382,10 @@ def test_the_upgrade_reads_value_phrases_again(client, database_url) -> None:
         assert stored.value_phrases == fresh
         assert stored.values == ["alcohol", "animal-welfare"]
         request = session.get(CollabRequest, named["id"])
-        assert list(request.target_values) == ["dairy"]
+        # first the target read from the phrase (0023 then adds its text's causes below it,
+        # as posting a brief does)
+        assert next(iter(request.target_values)) == "dairy"
+        assert request.target_values["dairy"] == max(request.target_values.values())
         assert request.values_source == "brand"
         assert _slugs(request.target_phrases[0]) == ["dairy"]
 
@@ -454,3 +478,77 @@ def test_a_slug_the_taxonomy_lost_does_not_stop_the_index_from_loading(client) -
     brand = register_brand(client)
     client.app.state.match_index = index
     assert creator.id in _match_ids(brand, post_request(brand)["id"])
+
+
+def test_the_upgrade_reads_every_phrase_again_with_the_new_reader(client, database_url) -> None:
+    """0023: values, dealbreakers, practices and targets are read again, the engine's slugs
+    follow the new readings, and meanings are made again with basis 4."""
+    from api.core.migrate import downgrade, upgrade
+    from api.match_index import stored_meaning
+
+    creator = register_creator(
+        client, values=["crypto-sceptique", "animal-welfare"], dealbreakers=["vols courts"]
+    )
+    brand = register_brand(client, values=["artisanat"], practices=["bières 0,0% alcool"])
+    request = post_request(brand, target_values=["sobriété"])
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        row = session.get(Creator, creator.id)
+        fresh = (row.value_phrases, row.dealbreaker_phrases, row.meaning)
+        practices = session.get(Brand, brand.id).practice_phrases
+        targets = dict(session.get(CollabRequest, request["id"]).target_values)
+    assert _slugs(fresh[0][0]) == []  # a skeptic embraces nothing
+    assert _slugs(fresh[1][0]) == ["aviation"]
+    assert practices[0]["negated"]
+    assert _slugs(practices[0]) == ["alcohol"]
+    # as read before: crypto embraced, the short flights as no tobacco, the 0,0% as alcohol
+    embraced = {**fresh[0][0], "concepts": [{"slug": "crypto", "confidence": 0.95}]}
+    embraced |= {"negated": False, "reason": "named in the lexicon"}
+    no_tobacco = {**fresh[1][0], "concepts": [{"slug": "tobacco", "confidence": 0.855}]}
+    no_tobacco |= {"negated": True, "reason": "named in the lexicon (en)"}
+    alcohol = {**practices[0], "negated": False, "reason": "named in the lexicon"}
+    engine.dispose()
+    downgrade(database_url, "0022")
+    try:
+        with engine.begin() as connection:
+            creators = sa.table(
+                "creator",
+                sa.column("id"),
+                sa.column("meaning", sa.LargeBinary),
+                *(
+                    sa.column(c, sa.JSON)
+                    for c in ("values", "value_phrases", "dealbreakers", "dealbreaker_phrases")
+                ),
+            )
+            connection.execute(
+                sa.update(creators)
+                .where(creators.c.id == creator.id)
+                .values(
+                    values=["crypto", "animal-welfare"],
+                    value_phrases=[embraced, fresh[0][1]],
+                    dealbreakers=[],
+                    dealbreaker_phrases=[no_tobacco],
+                    meaning=bytes([3]) + fresh[2][1:],
+                )
+            )
+            brands = sa.table(
+                "brand", sa.column("id"), sa.column("practices", sa.JSON),
+                sa.column("practice_phrases", sa.JSON),
+            )  # fmt: skip
+            connection.execute(
+                sa.update(brands)
+                .where(brands.c.id == brand.id)
+                .values(practices=["alcohol"], practice_phrases=[alcohol])
+            )
+    finally:
+        upgrade(database_url)
+    with Session(engine) as session:
+        row = session.get(Creator, creator.id)
+        assert (row.value_phrases, row.dealbreaker_phrases) == fresh[:2]
+        assert row.values == ["animal-welfare"]
+        assert row.dealbreakers == ["aviation"]
+        assert row.meaning == fresh[2] == stored_meaning(row)
+        stored_brand = session.get(Brand, brand.id)
+        assert stored_brand.practice_phrases == practices
+        assert stored_brand.practices == []
+        assert dict(session.get(CollabRequest, request["id"]).target_values) == targets

@@ -107,6 +107,55 @@ def test_a_creator_embracing_a_practice_does_not_implicitly_refuse_it():
     assert codes(idx, b, "wine") == {"dealbreaker"}
 
 
+def test_a_loose_value_earns_credit_but_neither_refuses_nor_embraces():
+    """ "Cuisine du marché" read at 0.57 as veganism: some credit for a vegan brief, but it
+    does not screen the cook out of a cheese maker, nor does a loose practice embrace one."""
+    idx = MatchIndex()
+    idx.upsert(creator("cook", values={"cooking": 1.0, "veganism": 0.57}, loose={"veganism"}))
+    idx.upsert(creator("vegan", values={"cooking": 1.0, "veganism": 1.0}))
+    cheese = brief(values={"cooking": 1.0}, practices=["dairy"])
+    assert codes(idx, cheese, "cook") == set()
+    assert codes(idx, cheese, "vegan") == {"value_conflict"}
+    vegan = idx.search(brief(values={"veganism": 1.0}))
+    assert [m.creator_id for m in vegan] == ["vegan", "cook"]
+    assert vegan[1].components["alignment"] > 0
+    idx.upsert(creator("fan", values={"gambling": 0.55, "football": 1.0}, loose={"gambling"}))
+    betting = brief(values={}, practices=["gambling"], require_shared_value=True)
+    assert idx.explain_filter(betting, "fan") == []
+    [match] = [m for m in idx.search(betting) if m.creator_id == "fan"]
+    assert not match.explanation.startswith("Shares gambling")
+
+
+def test_a_practice_the_brand_also_denies_trips_dealbreakers_only():
+    """A craft brewery whose practices also say "bières 0,0% alcool": whether it sells alcohol
+    is uncertain. A creator refusing alcohol is still screened out (a refusal is never
+    risked); a sober creator, who refuses nothing outright, is not."""
+    idx = MatchIndex()
+    idx.upsert(creator("sober", values=["sobriety"]))
+    idx.upsert(creator("refuses", values=["sobriety"], dealbreakers=["alcohol"]))
+    brewery = brief(values={"sobriety": 1.0}, practices=["alcohol"])
+    assert codes(idx, brewery, "sober") == {"value_conflict"}
+    brewery.practices_denied = ["alcohol"]
+    assert codes(idx, brewery, "sober") == set()
+    assert codes(idx, brewery, "refuses") == {"dealbreaker"}
+    assert [m.creator_id for m in idx.search(brewery)] == ["sober"]
+
+
+def test_a_dealbreaker_refuses_what_its_practice_covers():
+    idx = MatchIndex()
+    idx.upsert(creator("vegan", values=["cooking"], dealbreakers=["animal-products"]))
+    idx.upsert(creator("crypto", values=["cooking"], dealbreakers=["crypto"]))
+    assert codes(idx, brief(values={"cooking": 1.0}, practices=["wool"]), "vegan") == {
+        "dealbreaker"
+    }
+    assert codes(idx, brief(values={"cooking": 1.0}, practices=["nft"]), "crypto") == {
+        "dealbreaker"
+    }
+    # not the other way round: refusing NFTs refuses no plain crypto exchange
+    idx.upsert(creator("nft", values=["cooking"], dealbreakers=["nft"]))
+    assert codes(idx, brief(values={"cooking": 1.0}, practices=["crypto"]), "nft") == set()
+
+
 def test_an_embraced_practice_counts_for_a_brief_that_names_no_cause():
     idx = MatchIndex()
     idx.upsert(creator("fan", values=["gambling"]))

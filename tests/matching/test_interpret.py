@@ -289,6 +289,52 @@ def test_a_dealbreaker_is_read_on_weaker_evidence_than_a_practice(text, slug):
     assert not interpret(text, role="practice").understood
 
 
+def test_a_dealbreaker_naming_a_cause_is_read_among_practices():
+    """ "Vols courts" once read as the sport of tennis courts, and so as *no tobacco*: a
+    refusal that refused nothing. A refusal names a practice."""
+    reading = interpret("vols courts quand le train existe", role="dealbreaker", lang="fr")
+    assert reading.slugs == ("aviation",)
+    assert not reading.negated
+
+
+def test_a_practice_named_outright_outweighs_one_a_cause_suggests():
+    """Gaming refuses nothing by itself; "loot boxes" are named: the brand has them."""
+    reading = interpret("in-game loot boxes sold in its mobile game", role="practice", lang="en")
+    assert reading.slugs == ("loot-boxes",)
+    assert not reading.negated
+    # a cause alone says nothing about a practice it does not name
+    assert "tobacco" not in interpret("custom sports wheelchairs", role="practice").slugs
+    # ... unless it is the absence of one: "alcohol-free beer" has no alcohol
+    beer = interpret("alcohol-free beer", role="practice", lang="en")
+    assert (beer.slugs, beer.negated) == (("alcohol",), True)
+
+
+@pytest.mark.parametrize(
+    ("text", "cause"),
+    [
+        ("dénoncer la fast fashion", "sustainable-fashion"),
+        ("fast fashion detox", "sustainable-fashion"),
+        ("alcohol awareness", "sobriety"),
+        ("crypto-sceptique", None),
+    ],
+)
+def test_a_value_with_a_stance_against_a_practice_does_not_embrace_it(text, cause):
+    reading = interpret(text, role="value")
+    practices = {"fast-fashion", "alcohol", "crypto"}
+    assert not practices & set(reading.slugs), reading
+    assert (cause in reading.slugs) if cause else not reading.slugs
+    # without the stance, the practice is what the value embraces
+    assert interpret("natural wine", role="value").slugs == ("alcohol",)
+
+
+def test_a_narrow_refusal_of_a_practice_is_its_own_concept():
+    """Mulesing is a practice of some wool farms: refusing it refuses no wool, and a
+    "mulesing-free merino wool" brand has wool, not mulesing."""
+    assert interpret("mulesing", role="dealbreaker").slugs == ("mulesing",)
+    wool = interpret("mulesing-free merino wool", role="practice", lang="en")
+    assert (wool.slugs, wool.negated) == (("wool",), False)
+
+
 def test_a_substitute_dealbreaker_refuses_no_material():
     reading = interpret("cuir végétal", role="dealbreaker")
     assert "leather" not in reading.slugs or reading.negated

@@ -162,7 +162,17 @@ def test_every_conflict_pairs_a_cause_with_a_practice(taxonomy: Taxonomy):
     assert {"child-labour", "labour-exploitation"} <= taxonomy.refusals("fair-trade")
     assert {"diet-culture", "cosmetic-surgery"} <= taxonomy.refusals("body-positivity")
     assert "factory-farming" in taxonomy.refusals("respectful-farming")
-    assert "loot-boxes" in taxonomy.refusals("esports")
+    # a topic people enjoy opposes nothing: a gamer is not screened out of loot boxes
+    assert "loot-boxes" not in taxonomy.refusals("esports")
+
+
+def test_a_refusal_of_a_practice_refuses_what_it_covers(taxonomy: Taxonomy):
+    assert {"meat", "dairy", "wool", "silk", "leather", "fur"} <= taxonomy.covered(
+        "animal-products"
+    )
+    assert "mulesing" in taxonomy.covered("animal-products")  # through wool
+    assert taxonomy.covered("crypto") == {"crypto", "nft", "speculative-crypto"}
+    assert taxonomy.covered("nft") == {"nft"}
 
 
 def _claims(taxonomy: Taxonomy) -> dict[str, set[str]]:
@@ -293,6 +303,16 @@ def _entry(slug: str, kind: str = "cause", **extra) -> dict:
             [_entry("a", synonyms={"en": ["free range"]})],
             {"en": ["free range"]},
             "blocker 'free range' is a term of a",
+        ),
+        (
+            [_entry("c", covers=["p"]), _entry("p", "practice")],
+            None,
+            "covers 'p': a practice covers other practices",
+        ),
+        (
+            [_entry("p", "practice", covers=["c"]), _entry("c")],
+            None,
+            "covers 'c', which is not a practice",
         ),
     ],
 )
