@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.requests.service import with_text_causes  # noqa: E402
-from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy, tag_text  # noqa: E402
+from api.requests.service import tagged_targets, with_text_causes  # noqa: E402
+from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
 from matching.interpret import interpret, loose  # noqa: E402
 from matching.semantic import brief_meaning, creator_meaning  # noqa: E402
@@ -114,12 +114,9 @@ def _brief(raw: dict, reader: Reader) -> Brief:
     values = reader.causes(raw["target_values"] or [], lang)
     if values:  # as api.requests.service.create_request
         values = with_text_causes(values, text=text, lang=lang)
-    else:  # the text, then the brand's own values at a lower weight
-        values = {
-            s: w for s, w in tag_text(text, lang).items() if reader.tax.get(s).kind == "cause"
-        }
-        for slug, weight in reader.causes(raw["brand_values"], lang).items():
-            values.setdefault(slug, 0.5 * weight)
+    else:  # as the API: the text, then the brand's own values at a lower weight
+        brand_values = list(reader.causes(raw["brand_values"], lang))
+        values = tagged_targets(text=text, lang=lang, brand_values=brand_values)
     practices, denied = reader.stated(raw["brand_practices"], lang)
     return Brief(
         values=values,

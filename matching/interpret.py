@@ -380,12 +380,21 @@ def _tagged(pol: _Polarity, lang: str, tax: Taxonomy) -> list[_Hit]:
     return hits
 
 
-def _tagged_as_value(text: str, lang: str, tax: Taxonomy) -> list[_Hit]:
+def _tagged_as_value(text: str, lang: str, tax: Taxonomy, stance: bool) -> list[_Hit]:
     """Causes the lexicon tagger reads in the whole phrase, with its own negation scopes:
-    "non testé sur les animaux et 100% vegan" negates the first item only."""
+    "non testé sur les animaux et 100% vegan" negates the first item only. When it reads
+    causes, the practices it reads beside them are embraced too ("sacs en cuir vintage":
+    second hand, and leather), unless one of those causes refuses them ("sober from alcohol")
+    or the phrase takes a stance against something."""
     tags = tag_text(text, lang, taxonomy=tax)
+    causes = [s for s in tags if tax.get(s).kind == "cause"]
+    if not causes:
+        return []
+    refused = set().union(*(tax.refusals(c) for c in causes))
     return [
-        _Hit(s, round(0.95 * w, 3), False) for s, w in tags.items() if tax.get(s).kind == "cause"
+        _Hit(s, round(0.95 * w, 3), False)
+        for s, w in tags.items()
+        if s in causes or (not stance and s not in refused)
     ]
 
 
@@ -519,7 +528,7 @@ def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
     for words_of in (language, *(other for other in LANGS if other != language)):
         note = "named in the lexicon" + ("" if words_of == language else f" ({words_of})")
         if role == "value":
-            tagged = _tagged_as_value(text, words_of, tax)
+            tagged = _tagged_as_value(text, words_of, tax, pol.negated)
             if tagged:
                 return _result(text, language, _merge(tagged), note)
         hits = _tagged(pol, words_of, tax)

@@ -71,7 +71,7 @@ MIN_CREDIT = 0.15
 # AFFINITY_MATCH (it says the same thing in words the taxonomy does not know).
 AFFINITY_FLOOR = 0.15
 AFFINITY_FULL = 0.65
-AFFINITY_SHARE = 0.5
+AFFINITY_SHARE = 0.4
 AFFINITY_MATCH = 0.3
 
 # A creator whose values name a practice the brand has ("natural wine" for a wine shop)
@@ -82,7 +82,7 @@ EMBRACE_CREDIT = 0.5
 # RERANK_DEPTH best creators by the weighted sum above is (that sum + PHRASE_WEIGHT * closeness)
 # / (1 + PHRASE_WEIGHT). The rest of the list is never shown (limits stay below the depth or
 # the depth follows them), so every listed score is read the same way.
-PHRASE_WEIGHT = 0.3
+PHRASE_WEIGHT = 0.6
 RERANK_DEPTH = 60
 
 TRACK_SATURATION = 20

@@ -327,6 +327,12 @@ def test_a_value_with_a_stance_against_a_practice_does_not_embrace_it(text, caus
     assert interpret("natural wine", role="value").slugs == ("alcohol",)
 
 
+def test_a_value_naming_a_cause_and_a_practice_holds_both_unless_the_cause_refuses_it():
+    vintage = interpret("sacs en cuir vintage", role="value", lang="fr")
+    assert set(vintage.slugs) == {"circular-economy", "leather"}
+    assert interpret("sober from alcohol", role="value", lang="en").slugs == ("sobriety",)
+
+
 def test_a_narrow_refusal_of_a_practice_is_its_own_concept():
     """Mulesing is a practice of some wool farms: refusing it refuses no wool, and a
     "mulesing-free merino wool" brand has wool, not mulesing."""
