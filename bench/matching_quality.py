@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.requests.service import tagged_targets, with_text_causes  # noqa: E402
+from api.values.service import phrase_language, profile_language  # noqa: E402
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
 from matching.interpret import interpret, loose  # noqa: E402
@@ -48,14 +49,15 @@ class Reader:
         self.not_understood: list[str] = []
         self.tax = load_taxonomy()
 
-    def _read(self, text: str, role: str, lang: str | None):
+    def _read(self, text: str, role: str, lang: str):
         self.phrases += 1
-        reading = interpret(text, role=role, lang=lang)
+        # as the API: French when the phrase reads French, else the profile's language
+        reading = interpret(text, role=role, lang=phrase_language(text, default=lang))
         if not reading.understood:
             self.not_understood.append(f"{role}: {text}")
         return reading
 
-    def causes(self, phrases: list[str], lang: str | None) -> dict[str, float]:
+    def causes(self, phrases: list[str], lang: str) -> dict[str, float]:
         out: dict[str, float] = {}
         for text in phrases:
             reading = self._read(text, "value", lang)
@@ -63,11 +65,11 @@ class Reader:
                 out[slug] = max(out.get(slug, 0.0), float(confidence))
         return out
 
-    def practices(self, phrases: list[str], lang: str | None, role: str = "practice") -> list[str]:
+    def practices(self, phrases: list[str], lang: str, role: str = "practice") -> list[str]:
         return self.stated(phrases, lang, role)[0]
 
     def stated(
-        self, phrases: list[str], lang: str | None, role: str = "practice"
+        self, phrases: list[str], lang: str, role: str = "practice"
     ) -> tuple[list[str], list[str]]:
         """Practices the phrases assert, and those they deny ("bières 0,0% alcool")."""
         out: tuple[list[str], list[str]] = ([], [])
@@ -81,7 +83,7 @@ class Reader:
 
 
 def _creator(raw: dict, reader: Reader) -> CreatorProfile:
-    lang = raw["languages"][0] if len(raw["languages"]) == 1 else None
+    lang = profile_language(raw["languages"])
     values = reader.causes(raw["values"], lang)
     return CreatorProfile(
         creator_id=raw["creator_id"],
