@@ -2,7 +2,8 @@
 
     python bench/matching_quality.py
 
-The tuning set (tests/matching/data/{briefs,creators}.json) is what the engine was tuned on; the
+The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ and dev3/) are what the engine
+was tuned on; the
 acceptance set (tests/matching/data/acceptance/) was written apart, by someone who never saw the
 taxonomy, lexicon or tagger, and is only for measuring. Acceptance phrases go through the same
 reading as the API's: every value, dealbreaker, practice and target phrase is interpreted
@@ -32,6 +33,7 @@ from tests.matching import devset  # noqa: E402
 
 ACCEPTANCE = ROOT / "tests" / "matching" / "data" / "acceptance"
 DEV2 = ROOT / "tests" / "matching" / "data" / "dev2"
+DEV3 = ROOT / "tests" / "matching" / "data" / "dev3"
 WEI = 10**18
 K = 10
 
@@ -134,7 +136,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
 
 
 def free_text(folder: Path) -> dict:
-    """A set written in people's words (acceptance, or the second tuning set)."""
+    """A set written in people's words (acceptance, or the second and third tuning sets)."""
     reader = Reader()
     creators = json.loads((folder / "creators.json").read_text("utf-8"))["creators"]
     briefs = json.loads((folder / "briefs.json").read_text("utf-8"))["briefs"]
@@ -180,8 +182,9 @@ def tuning() -> dict:
 
 def main() -> int:
     rows = [("tuning", tuning())]
-    if (DEV2 / "briefs.json").exists():
-        rows.append(("tuning 2", free_text(DEV2)))
+    for name, folder in (("tuning 2", DEV2), ("tuning 3", DEV3)):
+        if (folder / "briefs.json").exists():
+            rows.append((name, free_text(folder)))
     rows.append(("acceptance", free_text(ACCEPTANCE)))
     print(
         f"{'set':<12}{'briefs':>7}{'creators':>9}{'NDCG@10 fr':>12}{'en':>7}{'all':>7}"

@@ -92,6 +92,7 @@ _STANCE = frozenset(
     }
 )  # fmt: skip
 _ZERO_PERCENT = re.compile(r"(?<![\d.,])0(?:[.,]0+)?\s*%")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 
 # Substitutes: a modifier that turns a material into something that is not it.
 _MATERIALS = frozenset(
@@ -143,7 +144,8 @@ class _Polarity:
     cue: str | None = None
     material: str | None = None  # the material a substitute stands in for
     opposition: bool = False  # every cue is one of opposition ("against", "contre")
-    head: str | None = None  # the words after a postfix cue: "merino wool" in "mulesing-free …"
+    head: str | None = None  # the words a postfix cue leaves: "merino wool" in "mulesing-free …"
+    span: str | None = None  # the words a postfix cue negates: "mulesing" in "mulesing-free …"
 
 
 # -- the embedding model ---------------------------------------------------------------------
@@ -284,6 +286,12 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
     """Negation cues and substitutes of ``text``, and its core once they are removed. With
     ``stance`` (a value phrase), words of a stance against something are cues of opposition."""
     tax = taxonomy or load_taxonomy()
+    outside = _PARENTHESES.sub(" ", text)
+    if outside != text and _words(outside):
+        # A cue inside parentheses qualifies them only: "RDS-certified down jackets (no live
+        # plucking)" has down. Those outside decide; the words inside stay in the core.
+        pol = polarity(outside, tax, stance=stance)
+        return pol if pol.negated else _Polarity(False, text.strip())
     folded = fold(text)
     zero = _ZERO_PERCENT.search(folded)
     words = _words(_ZERO_PERCENT.sub(" ", folded))
@@ -298,21 +306,25 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
         return _Polarity(True, material, cue="substitute", material=material)
     cues = [zero.group(0).replace(" ", "")] if zero else []
     core: list[str] = []
-    head = None
+    head = span = None
     for i, w in enumerate(words):
         postfix = w in _POSTFIX_NEGATION and i > 0
         against = stance and w in _STANCE
         if (w in _NEGATION_WORDS or postfix or against) and not _protected(words, i, tax):
             cues.append(w)
-            if postfix and i + 1 < len(words) and len(cues) == 1:
-                head = " ".join(words[i + 1 :])
+            if postfix and len(cues) == 1:
+                # "-free" negates the shortest term right before it ("palm oil-free"), else
+                # the one word ("interest-free payments" still are payments)
+                k = next((k for k in (1, 2, 3) if k <= i and _is_term(words[i - k : i], tax)), 1)
+                span = " ".join(words[i - k : i])
+                head = " ".join(words[: i - k] + words[i + 1 :]) or None
             continue
         core.append(w)
     if not cues:
         return _Polarity(False, text.strip())
     opposition = all(c in _OPPOSITION or (stance and c in _STANCE) for c in cues)
     core_text = " ".join(core) or text.strip()
-    return _Polarity(True, core_text, cue=cues[0], opposition=opposition, head=head)
+    return _Polarity(True, core_text, cue=cues[0], opposition=opposition, head=head, span=span)
 
 
 # -- evidence and role -----------------------------------------------------------------------
@@ -350,11 +362,7 @@ def _project(hit: _Hit, role: Role, tax: Taxonomy) -> list[_Hit]:  # noqa: C901 
         # negation is this cause; else of each practice it fights whose negation is a cause it
         # belongs to ("alcohol-free beer": no alcohol, whose negation is sobriety). "Custom
         # sports wheelchairs" says nothing of tobacco, which sport fights.
-        negating = [e.slug for e in tax.entries if e.kind == "practice" and e.negation == hit.slug]
-        if not negating:
-            kin = set(tax.ancestors(hit.slug))
-            negating = [p for p in entry.conflicts if tax.get(p).negation in kin]
-        return [_Hit(p, lowered, True) for p in negating]
+        return [_Hit(p, lowered, True) for p in tax.absence(hit.slug)]
     if entry.kind == "cause":
         negated = hit.negated and not hit.problem and not hit.opposition
         return [_Hit(hit.slug, hit.confidence, negated)]
@@ -476,13 +484,18 @@ def _refused(reading: Interpretation, pol: _Polarity) -> Interpretation:
 
 
 def _product(reading: Interpretation, pol: _Polarity, language: str, tax) -> Interpretation:
-    """ "mulesing-free merino wool", "BPA-free plastic bottles": the cue negates the words
-    before it; the product after it is there. A practice present in the product and not
-    negated by the cue is what the phrase says the brand does."""
+    """ "mulesing-free merino wool", "BPA-free plastic bottles", "4 interest-free payments":
+    the cue negates the term right before it; the rest of the phrase is there. A practice
+    present in the rest and not negated by the cue is what the phrase says the brand does."""
     if not reading.negated or pol.head is None:
         return reading
-    product = _read(pol.head, language, "practice", polarity(pol.head, tax), tax)
-    named = pol.core.removesuffix(pol.head).strip()
+    # named outright only: by meaning, a fragment ("ingredients" of "palm-oil-free
+    # ingredients") lands on whatever concept is least far
+    head = polarity(pol.head, tax)
+    product = _by_terms(pol.head, language, "practice", head, tax) if not head.negated else None
+    if product is None:
+        return reading
+    named = pol.span or ""
     absent = _read(named, language, "practice", _Polarity(True, named), tax).slugs if named else ()
     present = tuple((s, c) for s, c in product.concepts if s not in absent)
     if product.negated or not present:

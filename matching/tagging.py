@@ -326,22 +326,29 @@ def _apply_negation(items: list[_Item], hits: list[_Hit], tax: Taxonomy) -> None
         h.negated = negated
         h.by_external_cue = external
         prev = h
-    _spread_to_same_practice(items, hits, tax)
+    _spread_absence(items, hits, tax)
 
 
-def _spread_to_same_practice(items: list[_Item], hits: list[_Hit], tax: Taxonomy) -> None:
-    """A product named next to the negation of what makes it that product is its negated form:
-    "cocktails sans alcool", "bières 0,0% alcool" (the "0" already spent on "bières"), "leather
-    goods, leather-free". Two neighbouring hits of one practice in one clause take one
-    polarity, the negated one."""
+def _spread_absence(items: list[_Item], hits: list[_Hit], tax: Taxonomy) -> None:
+    """A product named next to the absence of what makes it that product is its absent form.
+    Two neighbouring hits in one clause of one family of practices (one covers the other) take
+    one polarity, the negated one: "cocktails sans alcool", "spiritueux sans alcool", "bières
+    0,0% alcool" (the "0" already spent on "bières"). A cause that is the absence of a practice,
+    right before it, negates it: "alcohol-free spirits", "dairy-free cheese"."""
     for a, b in zip(hits, hits[1:], strict=False):
-        if a.negated == b.negated or a.phrase.slug is None or a.phrase.slug != b.phrase.slug:
-            continue
-        if tax.get(a.phrase.slug).kind != "practice" or a.phrase.role != "synonym":
+        if a.phrase.slug is None or b.phrase.slug is None or b.phrase.role != "synonym":
             continue
         if any(items[k].kind in ("b", ",") for k in range(a.end, b.start)):
             continue
-        a.negated = b.negated = True
+        ka, kb = tax.get(a.phrase.slug).kind, tax.get(b.phrase.slug).kind
+        family = tax.covered(a.phrase.slug) | tax.covered(b.phrase.slug)
+        if ka == kb == "practice" and a.negated != b.negated and a.phrase.role == "synonym":
+            if a.phrase.slug in family and b.phrase.slug in family:
+                a.negated = b.negated = True
+        elif ka == "cause" and kb == "practice" and not a.negated and not b.negated:
+            absent = {p for s in tax.absence(a.phrase.slug) for p in tax.covered(s)}
+            if b.start == a.end and not items[b.start].coord and b.phrase.slug in absent:
+                b.negated = True
 
 
 def tag_text(

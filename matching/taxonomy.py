@@ -197,6 +197,17 @@ class Taxonomy:
         """What a dealbreaker on ``slug`` refuses: the practice and every one it covers."""
         return self._covered[slug]
 
+    def absence(self, slug: str) -> list[str]:
+        """The practices a cause is the absence of: those whose negation it is ("cruelty-free":
+        animal testing), else those it fights whose negation is a cause it belongs to
+        ("alcohol-free": alcohol, whose negation is sobriety). Empty for a topic ("sport")."""
+        entry = self._by_slug[slug]
+        out = [e.slug for e in self.entries if e.kind == "practice" and e.negation == slug]
+        if not out and entry.kind == "cause":
+            kin = set(self.ancestors(slug))
+            out = [p for p in entry.conflicts if self._by_slug[p].negation in kin]
+        return out
+
     # -- lookups ----------------------------------------------------------------------------
     def get(self, slug: str) -> ValueEntry:
         return self._by_slug[slug]

@@ -83,10 +83,12 @@ def reference_reasons(tax: Taxonomy, brief: Brief, c: CreatorProfile) -> set[str
     values = tax.resolve_weights(brief.values)
     practices = set(tax.resolve_many(brief.practices))
     practices |= {s for s in values if tax.get(s).kind == "practice"}
-    held = set(tax.resolve_weights(c.values))
-    if practices & set(tax.resolve_many(c.dealbreakers)):
+    held = set(tax.resolve_weights(c.values)) - set(c.loose)  # loose readings hold nothing
+    refused = {p for d in tax.resolve_many(c.dealbreakers) for p in tax.covered(d)}
+    if practices & refused:
         codes.add("dealbreaker")
-    if any((practices - held) & tax.refusals(v) for v in held):  # held practices: embraced
+    certain = practices - set(tax.resolve_many(brief.practices_denied))  # denied: uncertain
+    if any((certain - held) & tax.refusals(v) for v in held):  # held practices: embraced
         codes.add("value_conflict")
     fees = {normalize_token(t): v for t, v in c.min_fee.items()}
     if brief.token not in fees:

