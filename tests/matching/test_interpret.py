@@ -492,7 +492,7 @@ LABELLED = [
     ("value", "je défends les animaux", ("animal-welfare",), False),
     ("value", "refuges pour chiens et chats", ("animal-rescue",), False),
     ("value", "adopt don't shop", ("animal-rescue",), False),
-    ("value", "plant-based living", ("veganism",), False),
+    ("value", "plant-based living", ("plant-based",), False),
     ("value", "cuisine végétarienne", ("vegetarianism",), False),
     ("value", "sauver la planète", ("environment",), False),
     ("value", "fighting climate change", ("climate",), False),

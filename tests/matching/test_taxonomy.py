@@ -33,12 +33,16 @@ def test_load_is_cached_and_complete(taxonomy: Taxonomy):
 
 
 def test_parents_and_conflicts(taxonomy: Taxonomy):
-    assert taxonomy.get("veganism").parents == ["animal-welfare"]
+    assert taxonomy.get("veganism").parents == ["animal-welfare", "plant-based"]
     assert {"animal-testing", "fur"} <= set(taxonomy.get("animal-welfare").conflicts)
     assert "fossil-fuels" in taxonomy.get("climate").conflicts
     # conflicts are inherited down the parent links
     assert {"animal-testing", "fur", "leather"} <= taxonomy.refusals("veganism")
     assert "animal-welfare" in taxonomy.ancestors("cruelty-free")
+    # eating plant-based refuses dairy and eggs, not honey or wool: that is veganism
+    assert {"dairy", "eggs", "meat"} <= taxonomy.refusals("plant-based")
+    assert not {"honey", "wool", "silk"} & taxonomy.refusals("plant-based")
+    assert {"honey", "wool", "silk"} <= taxonomy.refusals("veganism")
 
 
 @pytest.mark.parametrize(
