@@ -5,9 +5,9 @@ negated product, a value with a stance against a practice ("crypto-sceptique", "
 detox") fights it instead of embracing it, a practice named outright outweighs one a cause
 beside it suggests ("in-game loot boxes"), a dealbreaker that names a cause is read by meaning
 among practices. The taxonomy gained concepts (mulesing, animal products, spirits, big alcohol,
-BNPL, payday loans, anti-LGBTQ causes, plant-based eating, fashion, tech, comedy, self-confidence, photography)
-and aliases, so the meaning basis was fitted again (version 4). Cues inside parentheses
-qualify them only.
+BNPL, payday loans, anti-LGBTQ causes, plant-based eating, fashion, tech, comedy,
+self-confidence, photography) and aliases, so the meaning basis was fitted again (version 4).
+Cues inside parentheses qualify them only.
 
 Every phrase a creator, brand or request holds is read again (except slugs carried over from
 before phrases existed, "stored as ..."), the slugs the engine reads are derived again from the
