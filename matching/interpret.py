@@ -119,6 +119,13 @@ _WORD = re.compile(r"[a-z0-9]+")
 # practice than the product itself (a dealbreaker on it does not refuse a small farm's cheese).
 _INDUSTRIAL = frozenset(LEXICON["industrial_qualifiers"])
 _INDUSTRIAL_FORMS: dict[str, str] = LEXICON["industrial_forms"]
+# "pub ciblée pour enfants", "ads targeting 10-15 year olds": targeted ads (or data) aimed at
+# minors are marketing to children, a narrower practice (refusing it refuses no ad to adults).
+_MINORS = frozenset(LEXICON["minor_qualifiers"])
+_MINOR_FORMS: dict[str, str] = LEXICON["minor_forms"]
+_MINOR_AGES = re.compile(
+    r"\b(?:\d{1,2}\s*(?:-|a|to)\s*|under\s+|moins\s+de\s+)(1[0-7]|[1-9])\s*(?:ans|years?|yo)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -456,10 +463,10 @@ def interpret(
             meant = _by_meaning(text, language, "practice", pol, tax, "", DEALBREAKER_THRESHOLD)
             if meant.understood and not meant.negated:
                 reading = meant
-        return _industrial(_refused(reading, pol), role)
+        return _narrowed(_refused(reading, pol), role)
     reading = _read(text, language, role, pol, tax)
     if role == "practice":
-        return _industrial(_product(reading, pol, language, tax), role)
+        return _narrowed(_product(reading, pol, language, tax), role)
     return reading
 
 
@@ -508,12 +515,23 @@ def _product(reading: Interpretation, pol: _Polarity, language: str, tax) -> Int
     )
 
 
-def _industrial(reading: Interpretation, role: Role) -> Interpretation:
-    """An animal product qualified as industrial ("lait UHT industriel") is its industrial form
-    too. A practice has both (industrial meat is meat); a dealbreaker refuses only the form."""
-    if reading.negated or not _INDUSTRIAL.intersection(_words(reading.text)):
+def _narrowed(reading: Interpretation, role: Role) -> Interpretation:
+    """A practice qualified as industrial ("lait UHT industriel", "big alcohol") is its
+    industrial form too; targeted ads aimed at minors are marketing to children."""
+    words = set(_words(reading.text))
+    if _INDUSTRIAL & words:
+        reading = _narrow(reading, role, _INDUSTRIAL_FORMS, "its industrial form")
+    if _MINORS & words or _MINOR_AGES.search(fold(reading.text)):
+        reading = _narrow(reading, role, _MINOR_FORMS, "aimed at minors")
+    return reading
+
+
+def _narrow(reading: Interpretation, role: Role, table: dict[str, str], note: str):
+    """A practice has both the broad form and the narrow one (industrial meat is meat); a
+    dealbreaker refuses only the narrow one."""
+    if reading.negated:
         return reading
-    forms = {s: _INDUSTRIAL_FORMS[s] for s in reading.slugs if s in _INDUSTRIAL_FORMS}
+    forms = {s: table[s] for s in reading.slugs if s in table}
     if not forms:
         return reading
     out: dict[str, float] = {}
@@ -525,7 +543,7 @@ def _industrial(reading: Interpretation, role: Role) -> Interpretation:
     return replace(
         reading,
         concepts=tuple(out.items()),
-        reason=reading.reason + "; its industrial form",
+        reason=f"{reading.reason}; {note}",
     )
 
 

@@ -370,6 +370,17 @@ def test_narrow_refusals_read_as_narrow_practices(text, slug):
     assert interpret(text, role="dealbreaker").slugs == (slug,)
 
 
+def test_targeted_ads_aimed_at_minors_are_marketing_to_children():
+    """Named by a word or by ages under 18: a practice is both, a refusal only the narrow one
+    (refusing ads aimed at kids refuses no ad to adults)."""
+    ads = interpret("campagnes publicitaires ciblant les 10-15 ans", role="practice", lang="fr")
+    assert set(ads.slugs) == {"targeted-advertising", "marketing-to-children"}
+    refusal = interpret("publicité ciblée sur les mineurs", role="dealbreaker", lang="fr")
+    assert refusal.slugs == ("marketing-to-children",)
+    adults = interpret("targeted ads to adults over 25", role="practice", lang="en")
+    assert adults.slugs == ("targeted-advertising",)
+
+
 def test_a_substitute_dealbreaker_refuses_no_material():
     reading = interpret("cuir végétal", role="dealbreaker")
     assert "leather" not in reading.slugs or reading.negated
