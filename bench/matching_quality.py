@@ -2,12 +2,11 @@
 
     python bench/matching_quality.py
 
-The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ and dev3/) are what the engine
-was tuned on; the
-acceptance set (tests/matching/data/acceptance/) was written apart, by someone who never saw the
-taxonomy, lexicon or tagger, and is only for measuring. Acceptance phrases go through the same
-reading as the API's: every value, dealbreaker, practice and target phrase is interpreted
-(`matching.interpret`), never rejected.
+The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/, dev3/, dev4/) are what the
+engine was tuned on; the acceptance set (tests/matching/data/acceptance/) was written apart, by
+someone who never saw the taxonomy, lexicon or tagger, and is only for measuring. Acceptance
+phrases go through the same reading as the API's: every value, dealbreaker, practice and target
+phrase is interpreted (`matching.interpret`), never rejected.
 
 Prints NDCG@10 per language, forbidden creators in any top 10 (a must-exclude creator ranked),
 and how many phrases were not understood. Quality, not speed: no timing here.
@@ -34,6 +33,7 @@ from tests.matching import devset  # noqa: E402
 ACCEPTANCE = ROOT / "tests" / "matching" / "data" / "acceptance"
 DEV2 = ROOT / "tests" / "matching" / "data" / "dev2"
 DEV3 = ROOT / "tests" / "matching" / "data" / "dev3"
+DEV4 = ROOT / "tests" / "matching" / "data" / "dev4"
 WEI = 10**18
 K = 10
 
@@ -136,7 +136,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
 
 
 def free_text(folder: Path) -> dict:
-    """A set written in people's words (acceptance, or the second and third tuning sets)."""
+    """A set written in people's words (acceptance, or the second, third and fourth tuning sets)."""
     reader = Reader()
     creators = json.loads((folder / "creators.json").read_text("utf-8"))["creators"]
     briefs = json.loads((folder / "briefs.json").read_text("utf-8"))["briefs"]
@@ -182,7 +182,7 @@ def tuning() -> dict:
 
 def main() -> int:
     rows = [("tuning", tuning())]
-    for name, folder in (("tuning 2", DEV2), ("tuning 3", DEV3)):
+    for name, folder in (("tuning 2", DEV2), ("tuning 3", DEV3), ("tuning 4", DEV4)):
         if (folder / "briefs.json").exists():
             rows.append((name, free_text(folder)))
     rows.append(("acceptance", free_text(ACCEPTANCE)))

@@ -325,6 +325,22 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
                 k = next((k for k in (1, 2, 3) if k <= i and _is_term(words[i - k : i], tax)), 1)
                 span = " ".join(words[i - k : i])
                 head = " ".join(words[: i - k] + words[i + 1 :]) or None
+            elif i > 0 and len(cues) == 1 and w not in _OPPOSITION and not against:
+                # "laine mérinos garantie sans mulesing": a cue inside the phrase negates up to
+                # the first term in the next few words ("we never use fur"); what stands
+                # before it is there. No term that near: it negates all that follows.
+                after = words[i + 1 :]
+                end = next(
+                    (
+                        j + k
+                        for j in range(min(len(after), 4))
+                        for k in (3, 2, 1)
+                        if j + k <= len(after) and _is_term(after[j : j + k], tax)
+                    ),
+                    len(after),
+                )
+                span = " ".join(after[:end])
+                head = " ".join(words[:i] + after[end:]) or None
             continue
         core.append(w)
     if not cues:
@@ -511,7 +527,7 @@ def _product(reading: Interpretation, pol: _Polarity, language: str, tax) -> Int
         product,
         text=reading.text,
         concepts=present,
-        reason=product.reason + f"; {pol.cue!r} negates only what comes before it",
+        reason=product.reason + f"; {pol.cue!r} negates only {pol.span!r}",
     )
 
 

@@ -370,6 +370,20 @@ def test_narrow_refusals_read_as_narrow_practices(text, slug):
     assert interpret(text, role="dealbreaker").slugs == (slug,)
 
 
+@pytest.mark.parametrize(
+    ("text", "slugs", "negated"),
+    [
+        ("laine mérinos garantie sans mulesing", ("wool",), False),
+        ("sacs en cuir sans chrome", ("leather",), False),
+        ("we never use fur", ("fur",), True),
+        ("capuches sans fourrure", ("fur",), True),
+    ],
+)
+def test_a_cue_inside_the_phrase_negates_what_follows_it_only(text, slugs, negated):
+    reading = interpret(text, role="practice")
+    assert (reading.slugs, reading.negated) == (slugs, negated)
+
+
 def test_targeted_ads_aimed_at_minors_are_marketing_to_children():
     """Named by a word or by ages under 18: a practice is both, a refusal only the narrow one
     (refusing ads aimed at kids refuses no ad to adults)."""
