@@ -7,7 +7,8 @@ beside it suggests ("in-game loot boxes"), a dealbreaker that names a cause is r
 among practices. The taxonomy gained concepts (mulesing, animal products, spirits, big alcohol,
 BNPL, payday loans, anti-LGBTQ causes, plant-based eating, fashion, tech, comedy,
 self-confidence, photography) and aliases, so the meaning basis was fitted again (version 4).
-Cues inside parentheses qualify them only.
+Cues inside parentheses qualify them only; a cue inside a phrase negates what follows it, not
+what stands before ("laine mérinos garantie sans mulesing" has wool).
 
 Every phrase a creator, brand or request holds is read again (except slugs carried over from
 before phrases existed, "stored as ..."), the slugs the engine reads are derived again from the
