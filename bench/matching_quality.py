@@ -2,7 +2,7 @@
 
     python bench/matching_quality.py
 
-The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/, dev3/, dev4/) are what the
+The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ to dev5/) are what the
 engine was tuned on; the acceptance set (tests/matching/data/acceptance/) was written apart, by
 someone who never saw the taxonomy, lexicon or tagger, and is only for measuring. Acceptance
 phrases go through the same reading as the API's: every value, dealbreaker, practice and target
@@ -34,6 +34,7 @@ ACCEPTANCE = ROOT / "tests" / "matching" / "data" / "acceptance"
 DEV2 = ROOT / "tests" / "matching" / "data" / "dev2"
 DEV3 = ROOT / "tests" / "matching" / "data" / "dev3"
 DEV4 = ROOT / "tests" / "matching" / "data" / "dev4"
+DEV5 = ROOT / "tests" / "matching" / "data" / "dev5"
 WEI = 10**18
 K = 10
 
@@ -136,7 +137,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
 
 
 def free_text(folder: Path) -> dict:
-    """A set written in people's words (acceptance, or the second, third and fourth tuning sets)."""
+    """A set written in people's words (acceptance, or the other tuning sets)."""
     reader = Reader()
     creators = json.loads((folder / "creators.json").read_text("utf-8"))["creators"]
     briefs = json.loads((folder / "briefs.json").read_text("utf-8"))["briefs"]
@@ -182,7 +183,12 @@ def tuning() -> dict:
 
 def main() -> int:
     rows = [("tuning", tuning())]
-    for name, folder in (("tuning 2", DEV2), ("tuning 3", DEV3), ("tuning 4", DEV4)):
+    for name, folder in (
+        ("tuning 2", DEV2),
+        ("tuning 3", DEV3),
+        ("tuning 4", DEV4),
+        ("tuning 5", DEV5),
+    ):
         if (folder / "briefs.json").exists():
             rows.append((name, free_text(folder)))
     rows.append(("acceptance", free_text(ACCEPTANCE)))

@@ -177,6 +177,9 @@ def test_a_refusal_of_a_practice_refuses_what_it_covers(taxonomy: Taxonomy):
     assert "mulesing" in taxonomy.covered("animal-products")  # through wool
     assert taxonomy.covered("crypto") == {"crypto", "nft", "speculative-crypto"}
     assert taxonomy.covered("nft") == {"nft"}
+    # paying to open loot boxes is gambling: a betting refusal refuses them too
+    assert "loot-boxes" in taxonomy.covered("gambling")
+    assert taxonomy.covered("loot-boxes") == {"loot-boxes"}
 
 
 def _claims(taxonomy: Taxonomy) -> dict[str, set[str]]:
