@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.requests.service import tagged_targets, with_text_causes  # noqa: E402
+from api.requests.service import brief_targets  # noqa: E402
 from api.values.service import phrase_language, profile_language  # noqa: E402
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
@@ -116,12 +116,12 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         "brand_values": raw["brand_values"],
     }
     text = f"{raw['title']}. {raw['description']}"
-    values = reader.causes(raw["target_values"] or [], lang)
-    if values:  # as api.requests.service.create_request
-        values = with_text_causes(values, text=text, lang=lang)
-    else:  # as the API: the text, then the brand's own values at a lower weight
-        brand_values = list(reader.causes(raw["brand_values"], lang))
-        values = tagged_targets(text=text, lang=lang, brand_values=brand_values)
+    values, _ = brief_targets(  # as api.requests.service.create_request
+        reader.causes(raw["target_values"] or [], lang),
+        text=text,
+        lang=lang,
+        brand_values=lambda: list(reader.causes(raw["brand_values"], lang)),
+    )
     practices, denied = reader.stated(raw["brand_practices"], lang)
     return Brief(
         values=values,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam
@@ -93,6 +94,17 @@ def tagged_targets(*, text: str, lang: str, brand_values: list[str]) -> dict[str
     return targets
 
 
+def brief_targets(
+    weights: dict[str, float], *, text: str, lang: str, brand_values: Callable[[], list[str]]
+) -> tuple[dict[str, float], str]:
+    """A brief's target values and where they come from: the concepts of its target phrases
+    (``weights``) with the causes of its text below them ("brand"), else, when there are none,
+    :func:`tagged_targets` ("tagged"; ``brand_values`` is only asked for then)."""
+    if weights:
+        return with_text_causes(weights, text=text, lang=lang), "brand"
+    return tagged_targets(text=text, lang=lang, brand_values=brand_values()), "tagged"
+
+
 def create_request(
     *, session: Session, deployment: Deployment, brand: Principal, data: RequestCreate
 ) -> RequestPublic:
@@ -109,13 +121,14 @@ def create_request(
     text = f"{data.title}\n{data.description}"
     lang = data.lang or detect_language(text)
     phrases = read_phrases(data.target_values or [], role="value", lang=lang)
-    values, source = concept_weights(phrases), "brand"
-    if values:
-        values = with_text_causes(values, text=text, lang=lang)
-    else:
+
+    def brand_values() -> list[str]:
         owner = session.get(Brand, brand.id)
-        brand_values = list(owner.values) if owner else []
-        values, source = tagged_targets(text=text, lang=lang, brand_values=brand_values), "tagged"
+        return list(owner.values) if owner else []
+
+    values, source = brief_targets(
+        concept_weights(phrases), text=text, lang=lang, brand_values=brand_values
+    )
     collab_request = CollabRequest(
         id=new_id("req"),
         brand_id=brand.id,

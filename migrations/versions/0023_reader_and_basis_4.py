@@ -20,11 +20,12 @@ Revises: 0022
 """
 
 from collections.abc import Sequence
+from functools import partial
 
 import sqlalchemy as sa
 from alembic import op
 
-from api.requests.service import tagged_targets, with_text_causes
+from api.requests.service import brief_targets
 from api.values.service import concept_slugs, concept_weights, stored
 from matching import interpret
 from matching.semantic import creator_meaning, to_stored
@@ -78,17 +79,12 @@ def upgrade() -> None:
                 if name != "collab_request":
                     changes[slug_column] = concept_slugs(phrases)
                     continue
-                text = f"{row.title}\n{row.description}"
-                weights = concept_weights(phrases)
-                if weights:
-                    changes[slug_column] = with_text_causes(weights, text=text, lang=row.lang)
-                    changes["values_source"] = "brand"
-                else:
-                    values = brand_values.get(row.brand_id, [])
-                    changes[slug_column] = tagged_targets(
-                        text=text, lang=row.lang, brand_values=values
-                    )
-                    changes["values_source"] = "tagged"
+                changes[slug_column], changes["values_source"] = brief_targets(
+                    concept_weights(phrases),
+                    text=f"{row.title}\n{row.description}",
+                    lang=row.lang,
+                    brand_values=partial(brand_values.get, row.brand_id, []),
+                )
             if name == "brand":
                 brand_values[row.id] = changes["values"]
             if name == "creator":
