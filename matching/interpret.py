@@ -411,12 +411,12 @@ def _tagged(pol: _Polarity, lang: str, tax: Taxonomy) -> list[_Hit]:
     return hits
 
 
-def _tagged_as_value(text: str, lang: str, tax: Taxonomy, stance: bool) -> list[_Hit]:
+def _tagged_as_value(text: str, lang: str, tax: Taxonomy, cued: bool) -> list[_Hit]:
     """Causes the lexicon tagger reads in the whole phrase, with its own negation scopes:
     "non testé sur les animaux et 100% vegan" negates the first item only. When it reads
     causes, the practices it reads beside them are embraced too ("sacs en cuir vintage":
     second hand, and leather), unless one of those causes refuses them ("sober from alcohol")
-    or the phrase takes a stance against something."""
+    or the phrase has a cue of negation or stance (``cued``: "crypto-sceptique")."""
     tags = tag_text(text, lang, taxonomy=tax)
     causes = [s for s in tags if tax.get(s).kind == "cause"]
     if not causes:
@@ -425,7 +425,7 @@ def _tagged_as_value(text: str, lang: str, tax: Taxonomy, stance: bool) -> list[
     return [
         _Hit(s, round(0.95 * w, 3), False)
         for s, w in tags.items()
-        if s in causes or (not stance and s not in refused)
+        if s in causes or (not cued and s not in refused)
     ]
 
 

@@ -341,9 +341,11 @@ def _spread_absence(items: list[_Item], hits: list[_Hit], tax: Taxonomy) -> None
         if any(items[k].kind in ("b", ",") for k in range(a.end, b.start)):
             continue
         ka, kb = tax.get(a.phrase.slug).kind, tax.get(b.phrase.slug).kind
-        family = tax.covered(a.phrase.slug) | tax.covered(b.phrase.slug)
         if ka == kb == "practice" and a.negated != b.negated and a.phrase.role == "synonym":
-            if a.phrase.slug in family and b.phrase.slug in family:
+            # one family: the same practice, or one covering the other
+            if a.phrase.slug in tax.covered(b.phrase.slug) or b.phrase.slug in tax.covered(
+                a.phrase.slug
+            ):
                 a.negated = b.negated = True
         elif ka == "cause" and kb == "practice" and not a.negated and not b.negated:
             absent = {p for s in tax.absence(a.phrase.slug) for p in tax.covered(s)}

@@ -81,6 +81,7 @@ class Taxonomy:
                 self._children[p].append(e.slug)
         self._refusals = {s: frozenset(self._compute_refusals(s)) for s in self.slugs}
         self._covered = {s: frozenset(self._compute_covered(s)) for s in self.slugs}
+        self._absence = {s: tuple(self._compute_absence(s)) for s in self.slugs}
         self._terms = self._build_term_index()
 
     # -- checks and derived relations -------------------------------------------------------
@@ -197,16 +198,19 @@ class Taxonomy:
         """What a dealbreaker on ``slug`` refuses: the practice and every one it covers."""
         return self._covered[slug]
 
-    def absence(self, slug: str) -> list[str]:
-        """The practices a cause is the absence of: those whose negation it is ("cruelty-free":
-        animal testing), else those it fights whose negation is a cause it belongs to
-        ("alcohol-free": alcohol, whose negation is sobriety). Empty for a topic ("sport")."""
+    def _compute_absence(self, slug: str) -> list[str]:
         entry = self._by_slug[slug]
         out = [e.slug for e in self.entries if e.kind == "practice" and e.negation == slug]
         if not out and entry.kind == "cause":
             kin = set(self.ancestors(slug))
             out = [p for p in entry.conflicts if self._by_slug[p].negation in kin]
         return out
+
+    def absence(self, slug: str) -> tuple[str, ...]:
+        """The practices a cause is the absence of: those whose negation it is ("cruelty-free":
+        animal testing), else those it fights whose negation is a cause it belongs to
+        ("alcohol-free": alcohol, whose negation is sobriety). Empty for a topic ("sport")."""
+        return self._absence[slug]
 
     # -- lookups ----------------------------------------------------------------------------
     def get(self, slug: str) -> ValueEntry:
