@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import type_coerce
-from sqlalchemy.types import NullType
+from sqlalchemy import String, cast, func, literal
 from sqlmodel import Session, select
 from threadpoolctl import threadpool_limits
 
@@ -224,19 +223,21 @@ def build_index(session: Session) -> SharedIndex:
     return shared
 
 
-# The stamp as the driver returns it: compared, never read, so not converted. The window is
-# every creator after a bulk import (10k rows every refresh), where the conversion to datetimes
-# cost more CPU than the requests served meanwhile.
-_RAW_STAMP = type_coerce(Creator.updated_at, NullType())
+# Each creator of a window as one line "<id> <stamp as text>", all in one string: a refresh
+# looks again at every creator stamped within LOOKBACK of the newest, which after a bulk import
+# is every creator (10k rows every refresh). Read row by row, the driver hands the interpreter
+# lock back and forth for each row, and under load each hand-back waits for the requests' threads;
+# aggregated by the database, the window is one row. The stamps are compared, never read.
+_STAMP_LINE = Creator.id + literal(" ") + cast(Creator.updated_at, String)
 
 
-def _stamps(session: Session, since: datetime | None) -> list[tuple[str, object]]:
-    """(id, raw stamp) of the creators stamped since ``since`` (all of them without one)."""
-    stamps = select(Creator.id, _RAW_STAMP)
+def _stamps(session: Session, since: datetime | None) -> list[tuple[str, str]]:
+    """(id, stamp as text) of the creators stamped since ``since`` (all of them without one)."""
+    lines = select(func.aggregate_strings(_STAMP_LINE, "\n"))
     if since is not None:
-        stamps = stamps.where(Creator.updated_at >= since)
-    # On the connection: plain rows, without the ORM's loading of each one.
-    return session.connection().execute(stamps).tuples().all()
+        lines = lines.where(Creator.updated_at >= since)
+    text = session.connection().execute(lines).scalar()
+    return [tuple(line.split(" ", 1)) for line in text.split("\n")] if text else []
 
 
 def refresh_index(engine, index: SharedIndex) -> int:
