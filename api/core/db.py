@@ -156,6 +156,20 @@ def _close(session: Session, *, commit: bool) -> None:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+KEPT = "collab_kept"
+
+
+def get_kept(session: Session, model: type, ident: str):
+    """``session.get``, and the object kept for the rest of the unit of work. The session holds
+    what it loaded weakly: a row one function reads is gone when that function returns, and the
+    next ``get`` of it asks the database again (an offer's brief and its terms both read the
+    brand)."""
+    found = session.get(model, ident)
+    if found is not None:
+        session.info.setdefault(KEPT, {})[model, ident] = found
+    return found
+
+
 class UnitOfWorkRoute(APIRoute):
     """A route whose sync endpoint makes one trip to a worker thread, and commits there.
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import event as sa_event
-from sqlalchemy import or_
+from sqlalchemy import insert, or_
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -83,7 +83,8 @@ def latest_data(session: Session, *, type: str, resource_id: str) -> dict | None
 def _write_staged(session: OrmSession) -> None:
     """The staged events, in the order they were emitted, right before the commit. What does
     not need the order (the webhook deliveries, which name the event by its id) is written
-    before the lock, so that it is held for two inserts and the commit."""
+    before the lock, so that it is held for two inserts and the commit. The events and their
+    audience go in as plain INSERTs: nothing reads them back through this session."""
     from api.webhooks.service import enqueue
 
     staged = session.info.pop(STAGED, None)
@@ -95,14 +96,21 @@ def _write_staged(session: OrmSession) -> None:
     advisory_xact_lock(
         session, *sorted({reader_lock(a) for _, accounts, _ in staged for a in accounts})
     )
-    session.add_all([event for event, *_ in staged])
-    session.flush()
-    session.add_all(
-        EventAudience(account_id=account, event_seq=event.seq)
-        for event, accounts, _ in staged
-        for account in accounts
-    )
-    session.flush()
+    audience = []
+    for event, accounts, _ in staged:
+        event.seq = session.execute(_INSERT_EVENT, _event_row(event)).scalar_one()
+        audience += [{"account_id": account, "event_seq": event.seq} for account in accounts]
+    if audience:
+        session.execute(_INSERT_AUDIENCE, audience)
+
+
+_INSERT_EVENT = insert(Event).returning(Event.seq)
+_INSERT_AUDIENCE = insert(EventAudience)
+_EVENT_COLUMNS = [column.key for column in Event.__table__.columns if column.key != "seq"]
+
+
+def _event_row(event: Event) -> dict:
+    return {name: getattr(event, name) for name in _EVENT_COLUMNS}
 
 
 @sa_event.listens_for(OrmSession, "after_transaction_end")

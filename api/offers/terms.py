@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from api.brands.models import Brand
+from api.core.db import get_kept
 from api.core.errors import InvalidInput
 from api.core.settings import Settings
 from api.creators.models import Creator
@@ -53,7 +54,7 @@ def build_terms_text(
     French mentions are required by law whatever the brief's language. The law is checked
     first: no prohibited category for a French audience (422), and no contract without both
     parties' identities when it must be written (422). The same inputs give the same bytes."""
-    brand = session.get(Brand, collab_request.brand_id)
+    brand = get_kept(session, Brand, collab_request.brand_id)
     check_offer(
         session=session,
         settings=settings,

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from api.brands.models import Brand
 from api.core.auth import Principal
+from api.core.db import get_kept
 from api.core.deployment import Deployment
 from api.core.errors import NotFound
 from api.creators.models import Creator
@@ -237,7 +238,7 @@ def brief_for(
 ) -> Brief:
     """The brief of a request this unit of work has loaded, with its brand from the session (an
     offer's terms read the brand too): no query joins them again."""
-    brand = session.get(Brand, collab_request.brand_id)
+    brand = get_kept(session, Brand, collab_request.brand_id)
     row = SimpleNamespace(
         **{column.key: getattr(collab_request, column.key) for column in _BRIEF_REQUEST},
         practices=brand.practices,
