@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from api.core.errors import InvalidInput
-from api.offers.models import MilestoneCreate, MilestonePublic
+from api.offers.models import MilestoneCreate
 
 MAX_DELIVERY_DAYS = 366
 
@@ -84,15 +84,16 @@ def first_deadline(deliver_by: datetime, milestones: list[dict] | None) -> datet
     return datetime.fromtimestamp(milestones[0]["deliver_by"], UTC)
 
 
-def public(*, amount: str, deliver_by: datetime, milestones: list[dict] | None):
+def public(*, amount: str, deliver_by: datetime, milestones: list[dict] | None) -> list[dict]:
+    """The schedule as an offer shows it (the fields of each MilestonePublic)."""
     if not milestones:  # the offer's own deadline, as it shows it
-        return [MilestonePublic(index=0, label=None, amount=amount, deliver_by=deliver_by)]
+        return [{"index": 0, "label": None, "amount": amount, "deliver_by": deliver_by}]
     return [
-        MilestonePublic(
-            index=index,
-            label=m["label"],
-            amount=m["amount"],
-            deliver_by=datetime.fromtimestamp(m["deliver_by"], UTC),
-        )
+        {
+            "index": index,
+            "label": m["label"],
+            "amount": m["amount"],
+            "deliver_by": datetime.fromtimestamp(m["deliver_by"], UTC),
+        }
         for index, m in enumerate(milestones)
     ]

@@ -4,6 +4,7 @@ import os
 from datetime import datetime, timedelta
 
 from eth_utils import keccak
+from pydantic import TypeAdapter
 from sqlalchemy import and_, bindparam, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -36,7 +37,6 @@ from api.offers.models import (
     OfferCreate,
     OfferPublic,
     OfferVersion,
-    OfferVersionPublic,
     Screening,
 )
 from api.offers.terms import build_terms_text
@@ -220,30 +220,31 @@ def current_version(*, session: Session, offer: Offer) -> OfferVersion:
     ).one()
 
 
-def version_public(version) -> OfferVersionPublic:
-    return OfferVersionPublic(
-        number=version.number,
-        proposed_by=version.proposed_by,
-        price={"amount": version.amount, "token": version.token},
-        deliverables=version.deliverables,
-        deliver_by=version.deliver_by,
-        milestones=schedules.public(
+def _version_fields(version) -> dict:
+    """A version (an object, or a row of VERSION_SHOWN) as OfferVersionPublic's fields."""
+    return {
+        "number": version.number,
+        "proposed_by": version.proposed_by,
+        "price": {"amount": version.amount, "token": version.token},
+        "deliverables": version.deliverables,
+        "deliver_by": version.deliver_by,
+        "milestones": schedules.public(
             amount=version.amount, deliver_by=version.deliver_by, milestones=version.milestones
         ),
-        review_period_seconds=version.review_period_seconds,
-        usage_rights=version.usage_rights,
-        revenue_share=version.revenue_share,
-        note=version.note,
-        salt=version.salt,
-        terms_text=version.terms_text,
-        terms_hash=version.terms_hash,
-        expires_at=version.expires_at,
-        created_at=version.created_at,
-        deal_id=version.deal_id,
-        signed_message=version.signed_message,
-        creator_signed_at=version.creator_signed_at,
-        brand_signed_at=version.brand_signed_at,
-    )
+        "review_period_seconds": version.review_period_seconds,
+        "usage_rights": version.usage_rights,
+        "revenue_share": version.revenue_share,
+        "note": version.note,
+        "salt": version.salt,
+        "terms_text": version.terms_text,
+        "terms_hash": version.terms_hash,
+        "expires_at": version.expires_at,
+        "created_at": version.created_at,
+        "deal_id": version.deal_id,
+        "signed_message": version.signed_message,
+        "creator_signed_at": version.creator_signed_at,
+        "brand_signed_at": version.brand_signed_at,
+    }
 
 
 def to_public(offer: Offer, *, session: Session) -> OfferPublic:
@@ -280,6 +281,11 @@ _VERSIONS_OF = (
 )
 
 
+# A list of offers is checked in one call from plain fields: building each offer's nested
+# models one by one (its price, schedule, screening, versions) cost more than the queries.
+_OFFER_LIST = TypeAdapter(list[OfferPublic])
+
+
 def to_publics(offers: list, *, session: Session) -> list[OfferPublic]:
     """Offers (objects, or rows of OFFER_SHOWN) as the API shows them, in two queries however
     many they are: their versions, and the deals of those ever accepted (the status a deal
@@ -295,40 +301,47 @@ def to_publics(offers: list, *, session: Session) -> list[OfferPublic]:
         statement = select(Collaboration).where(Collaboration.offer_id.in_(accepted))
         deals = {deal.offer_id: deal for deal in session.exec(statement)}
     now = utcnow()
-    return [
-        _public(offer, versions[offer.id], effective_status(offer, deals.get(offer.id), now))
-        for offer in offers
-    ]
+    return _OFFER_LIST.validate_python(
+        [
+            _fields(offer, versions[offer.id], effective_status(offer, deals.get(offer.id), now))
+            for offer in offers
+        ]
+    )
 
 
 def _public(offer, versions: list, status: str) -> OfferPublic:
+    return OfferPublic.model_validate(_fields(offer, versions, status))
+
+
+def _fields(offer, versions: list, status: str) -> dict:
+    """An offer (an object, or a row of OFFER_SHOWN) and its versions as OfferPublic's fields."""
     current = versions[-1]
-    return OfferPublic(
-        id=offer.id,
-        request_id=offer.request_id,
-        brand_id=offer.brand_id,
-        creator_id=offer.creator_id,
-        price={"amount": offer.amount, "token": offer.token},
-        deliver_by=offer.deliver_by,
-        milestones=schedules.public(
+    return {
+        "id": offer.id,
+        "request_id": offer.request_id,
+        "brand_id": offer.brand_id,
+        "creator_id": offer.creator_id,
+        "price": {"amount": offer.amount, "token": offer.token},
+        "deliver_by": offer.deliver_by,
+        "milestones": schedules.public(
             amount=offer.amount, deliver_by=offer.deliver_by, milestones=offer.milestones
         ),
-        review_period_seconds=offer.review_period_seconds,
-        platform_fee_bps=offer.platform_fee_bps,
-        deal_id=offer.deal_id,
-        terms_text=offer.terms_text,
-        deliverables=current.deliverables,
-        usage_rights=current.usage_rights,
-        revenue_share=current.revenue_share,
-        status=status,
-        screening=Screening(**offer.screening),
-        decline_reason=offer.decline_reason,
-        expires_at=offer.expires_at,
-        current_version=offer.current_version,
-        versions=[version_public(version) for version in versions],
-        created_at=offer.created_at,
-        updated_at=offer.updated_at,
-    )
+        "review_period_seconds": offer.review_period_seconds,
+        "platform_fee_bps": offer.platform_fee_bps,
+        "deal_id": offer.deal_id,
+        "terms_text": offer.terms_text,
+        "deliverables": current.deliverables,
+        "usage_rights": current.usage_rights,
+        "revenue_share": current.revenue_share,
+        "status": status,
+        "screening": offer.screening,
+        "decline_reason": offer.decline_reason,
+        "expires_at": offer.expires_at,
+        "current_version": offer.current_version,
+        "versions": [_version_fields(version) for version in versions],
+        "created_at": offer.created_at,
+        "updated_at": offer.updated_at,
+    }
 
 
 def _reason(reason: FilterReason) -> dict:
