@@ -8,6 +8,7 @@ import hashlib
 import inspect
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -19,6 +20,7 @@ from fastapi.dependencies.utils import get_typed_signature
 from fastapi.routing import APIRoute
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
@@ -101,7 +103,41 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         engine.writers = OneWriterAtATime(wait_seconds=SQLITE_BUSY_SECONDS)
         engine.writers.install(engine)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    engine = create_engine(database_url, **kwargs)
+    ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+# A pooled connection back in use after this long is pinged first (see ping_when_idle).
+IDLE_PING_SECONDS = 5.0
+_CHECKED_IN = "collab_checked_in"
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling for connections that sat in the pool, not for every
+    checkout. `pool_pre_ping` pings each time a connection leaves the pool: one more round trip
+    per request under load, where connections never rest. Here a connection idle for longer
+    than ``idle_seconds`` (the database may have restarted, a proxy may have cut it) is pinged,
+    and replaced when the ping fails; a busy one is used as it is. A server that goes away while
+    its connections are busy fails the requests in flight, and the pool then replaces every
+    connection older than the failure (SQLAlchemy's invalidation), as it would with pre-ping."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checkout(dbapi_connection, record, _proxy) -> None:
+        checked_in = record.info.get(_CHECKED_IN)
+        if checked_in is None or time.monotonic() - checked_in <= idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: the pool tries again with a new connection
+            raise DisconnectionError(f"an idle pooled connection failed its ping: {exc}") from exc
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(_dbapi_connection, record) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
 
 
 COMMITTED = "collab_committed_by_route"
