@@ -26,6 +26,7 @@ from api.values.service import concept_weights
 from matching import Audience, CreatorProfile, MatchIndex, closeness, load_taxonomy
 from matching.closeness import creator_phrases
 from matching.interpret import embed, loose
+from matching.names import names_refused
 from matching.semantic import creator_meaning, from_stored, to_stored
 
 log = logging.getLogger("collab.index")
@@ -80,6 +81,10 @@ def creator_profile(creator: Creator) -> CreatorProfile:
         values={s: confidence.get(s, 1.0) for s in _known(creator.values)},
         loose=loose(confidence),
         dealbreakers=_known(creator.dealbreakers),
+        refused_names=names_refused(
+            (phrase["text"], phrase.get("understood", True))
+            for phrase in creator.dealbreaker_phrases
+        ),
         is_virtual=creator.is_virtual,
         languages=list(creator.languages),
         audience={

@@ -2,7 +2,7 @@
 
     python bench/matching_quality.py
 
-The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ to dev5/) are what the
+The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ to dev6/) are what the
 engine was tuned on; the acceptance set (tests/matching/data/acceptance/) was written apart, by
 someone who never saw the taxonomy, lexicon or tagger, and is only for measuring. Acceptance
 phrases go through the same reading as the API's: every value, dealbreaker, practice and target
@@ -27,6 +27,7 @@ from api.values.service import phrase_language, profile_language  # noqa: E402
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
 from matching.interpret import interpret, loose  # noqa: E402
+from matching.names import names_refused, stated_names  # noqa: E402
 from matching.semantic import brief_meaning, creator_meaning  # noqa: E402
 from tests.matching import devset  # noqa: E402
 
@@ -35,6 +36,7 @@ DEV2 = ROOT / "tests" / "matching" / "data" / "dev2"
 DEV3 = ROOT / "tests" / "matching" / "data" / "dev3"
 DEV4 = ROOT / "tests" / "matching" / "data" / "dev4"
 DEV5 = ROOT / "tests" / "matching" / "data" / "dev5"
+DEV6 = ROOT / "tests" / "matching" / "data" / "dev6"
 WEI = 10**18
 K = 10
 
@@ -50,6 +52,7 @@ class Reader:
     def __init__(self) -> None:
         self.phrases = 0
         self.not_understood: list[str] = []
+        self.readings: list = []  # every reading, in order
         self.tax = load_taxonomy()
 
     def _read(self, text: str, role: str, lang: str):
@@ -58,6 +61,7 @@ class Reader:
         reading = interpret(text, role=role, lang=phrase_language(text, default=lang))
         if not reading.understood:
             self.not_understood.append(f"{role}: {text}")
+        self.readings.append(reading)
         return reading
 
     def causes(self, phrases: list[str], lang: str) -> dict[str, float]:
@@ -88,12 +92,16 @@ class Reader:
 def _creator(raw: dict, reader: Reader) -> CreatorProfile:
     lang = profile_language(raw["languages"])
     values = reader.causes(raw["values"], lang)
+    read = len(reader.readings)
+    dealbreakers = reader.practices(raw["dealbreakers"], lang, "dealbreaker")
+    readings = reader.readings[read:]
     return CreatorProfile(
         creator_id=raw["creator_id"],
         display_name=raw["display_name"],
         values=values,
         loose=loose(values),
-        dealbreakers=reader.practices(raw["dealbreakers"], lang, "dealbreaker"),
+        dealbreakers=dealbreakers,
+        refused_names=names_refused((r.text, r.understood) for r in readings),
         is_virtual=raw["is_virtual"],
         languages=raw["languages"],
         audience={
@@ -127,6 +135,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         values=values,
         practices=practices,
         practices_denied=denied,
+        stated_names=stated_names(raw["brand_practices"], raw.get("brand_name", "")),
         budget=_wei(raw["budget_eth"]),
         token="ETH",
         lang=lang,
@@ -188,6 +197,7 @@ def main() -> int:
         ("tuning 3", DEV3),
         ("tuning 4", DEV4),
         ("tuning 5", DEV5),
+        ("tuning 6", DEV6),
     ):
         if (folder / "briefs.json").exists():
             rows.append((name, free_text(folder)))

@@ -101,6 +101,11 @@ def _messages(fr: bool, taxonomy: Taxonomy, d: dict) -> dict:
     def lab(slugs) -> str:
         return _fmt_list(taxonomy.label(s, lang) for s in slugs)
 
+    def refused() -> str:
+        """The practices refused, then the names (a dealbreaker no concept covers)."""
+        named = [f"« {n} »" if fr else f'"{n}"' for n in d.get("names", ())]
+        return _fmt_list([taxonomy.label(s, lang) for s in d["practices"]] + named)
+
     def pairs() -> str:
         return "; ".join(
             f"{taxonomy.label(v, lang)} / {taxonomy.label(p, lang)}" for v, p in d["conflicts"]
@@ -119,7 +124,7 @@ def _messages(fr: bool, taxonomy: Taxonomy, d: dict) -> dict:
 
     if fr:
         return {
-            "dealbreaker": lambda: f"Le créateur refuse explicitement : {lab(d['practices'])}.",
+            "dealbreaker": lambda: f"Le créateur refuse explicitement : {refused()}.",
             "value_conflict": lambda: (
                 f"Les valeurs du créateur s'opposent aux pratiques de la marque ({pairs()})."
             ),
@@ -136,7 +141,7 @@ def _messages(fr: bool, taxonomy: Taxonomy, d: dict) -> dict:
             ),
         }
     return {
-        "dealbreaker": lambda: f"The creator refuses: {lab(d['practices'])}.",
+        "dealbreaker": lambda: f"The creator refuses: {refused()}.",
         "value_conflict": lambda: (
             f"The creator's values conflict with the brand's practices ({pairs()})."
         ),

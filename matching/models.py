@@ -67,10 +67,14 @@ class CreatorProfile:
     # Values read too loosely to be held (matching.interpret.loose): they earn alignment
     # credit, but neither refuse the brand's practices by implication nor embrace one.
     loose: frozenset[str] = frozenset()
+    # Dealbreakers no concept covers, as words to find in what a brand states (matching.names):
+    # "nestle", "shein", "grande distribution".
+    refused_names: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.creator_id = str(self.creator_id)
         self.loose = frozenset(self.loose)
+        self.refused_names = frozenset(self.refused_names)
         self.meaning = _meaning(self.meaning)
         self.phrases = _fingerprints(self.phrases)
         if isinstance(self.values, list | tuple | set | frozenset):
@@ -127,6 +131,9 @@ class Brief:
     # is filtered out, inside the index and before the top k (a brief naming no cause keeps
     # everyone). Screening leaves it off: the creator's own alignment bar judges an offer.
     require_shared_value: bool = False
+    # The runs of words the brand states, in its name and its practices that deny nothing
+    # (matching.names.stated_names): a creator refusing one of them by name is filtered out.
+    stated_names: frozenset[str] = frozenset()
     # What the brief and its brand say, as a vector (matching.semantic.brief_meaning), or None.
     meaning: np.ndarray | None = None
     # Its phrases' fingerprints and weights (matching.closeness.brief_phrases), or None.
@@ -140,6 +147,7 @@ class Brief:
             self.values = dict(self.values)
         self.practices = list(self.practices)
         self.practices_denied = list(self.practices_denied)
+        self.stated_names = frozenset(self.stated_names)
         self.budget = _amount(self.budget, "budget")
         self.token = normalize_token(self.token)
         self.languages = [x.strip().lower() for x in self.languages]

@@ -33,6 +33,7 @@ from api.values.models import readings
 from api.values.service import concept_weights, denied_slugs, read_phrases
 from matching import Brief, detect_language, load_taxonomy, tag_text
 from matching.closeness import brief_phrases
+from matching.names import stated_names
 from matching.semantic import brief_meaning
 
 
@@ -178,6 +179,7 @@ _BRIEF_REQUEST = (
     CollabRequest.audience,
 )
 _BRIEF_BRAND = (
+    Brand.name.label("brand_name"),
     Brand.practices,
     Brand.practice_phrases,
     Brand.description.label("brand_description"),
@@ -217,6 +219,9 @@ def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief
         values=dict(row.target_values),
         practices=list(row.practices),
         practices_denied=denied_slugs(row.practice_phrases),
+        stated_names=stated_names(
+            [phrase["text"] for phrase in row.practice_phrases], row.brand_name
+        ),
         budget=budget if budget is not None else int(row.budget_amount),
         token=token or row.budget_token,
         languages=list(audience.get("languages", [])),
@@ -241,6 +246,7 @@ def brief_for(
     brand = get_kept(session, Brand, collab_request.brand_id)
     row = SimpleNamespace(
         **{column.key: getattr(collab_request, column.key) for column in _BRIEF_REQUEST},
+        brand_name=brand.name,
         practices=brand.practices,
         practice_phrases=brand.practice_phrases,
         brand_description=brand.description,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class _Compiled:
     # The brief's meaning vector scaled so that its dot with a creator's int8 column is their
     # cosine (both vectors have norm SCALE); None when the brief has no text.
     meaning: np.ndarray | None
+    # row -> the names that creator refuses and the brand states (Brief.stated_names)
+    named: dict[int, list[str]] = field(default_factory=dict)
     cosines: np.ndarray | None = None  # every creator's cosine, once a full pass computed it
 
 
@@ -72,7 +74,12 @@ class _BriefCompiler:
         platform_rows = [
             self._platforms.names[p] for p in brief.platforms if p in self._platforms.names
         ]
+        named: dict[int, list[str]] = {}
+        for name in sorted(brief.stated_names & self._name_refusers.keys()):
+            for creator_id in self._name_refusers[name]:
+                named.setdefault(self._row[creator_id], []).append(name)
         return _Compiled(
+            named=named,
             brief=brief,
             cause_rows=cause_rows,
             cause_weights=weights,

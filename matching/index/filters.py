@@ -35,6 +35,12 @@ class _Filters:
 
         if q.practices:
             out["dealbreaker"] = self._holds_any(self._refused, q.practice_mask, cols)
+        if q.named:
+            named = np.zeros(self._n, dtype=bool)
+            named[list(q.named)] = True
+            named = named[cols]
+            out["dealbreaker"] = out["dealbreaker"] | named if "dealbreaker" in out else named
+        if q.practices:
             conflict = np.zeros(m, dtype=bool)
             for refusers, practice in q.conflicts:
                 refuses = self._holds_any(self._held, refusers, cols)
@@ -117,7 +123,10 @@ class _Filters:
                 for s in q.practices
                 if int(self._refused[self._slug_pos[s] // 64, row]) >> (self._slug_pos[s] % 64) & 1
             }
-            return reason(code, lang, tax, practices=[s for s in q.practices if s in refused])
+            practices = [s for s in q.practices if s in refused]
+            if row in q.named:
+                return reason(code, lang, tax, practices=practices, names=q.named[row])
+            return reason(code, lang, tax, practices=practices)
         if code == "value_conflict":
             held = self._held_slugs(row)
             pairs = [

@@ -82,6 +82,9 @@ class _Storage:
         # Phrase fingerprints by creator id: read for the best candidates only, never scanned,
         # so they live beside the columns (64 bytes a phrase; see matching.closeness).
         self._phrases: dict[str, np.ndarray] = {}
+        # Dealbreakers by name (CreatorProfile.refused_names): id -> names, and name -> ids.
+        self._refused_names: dict[str, frozenset[str]] = {}
+        self._name_refusers: dict[str, set[str]] = {}
 
     # -- size and memory --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -272,6 +275,18 @@ class _Storage:
                 self._phrases.pop(c.creator_id, None)
             else:
                 self._phrases[c.creator_id] = c.phrases
+            self._set_refused_names(c.creator_id, c.refused_names)
+
+    def _set_refused_names(self, creator_id: str, names: frozenset[str]) -> None:
+        for name in self._refused_names.pop(creator_id, ()):
+            refusers = self._name_refusers[name]
+            refusers.discard(creator_id)
+            if not refusers:
+                del self._name_refusers[name]
+        if names:
+            self._refused_names[creator_id] = names
+            for name in names:
+                self._name_refusers.setdefault(name, set()).add(creator_id)
 
     def _set_fees(self, row: int, min_fee: dict[str, int]) -> None:
         for k in range(len(self._tokens)):
@@ -292,6 +307,7 @@ class _Storage:
         """Remove a creator; returns False when it was not indexed. O(1): swap-remove."""
         row = self._row.pop(creator_id, None)
         self._phrases.pop(creator_id, None)
+        self._set_refused_names(creator_id, frozenset())
         if row is None:
             return False
         last = self._n - 1

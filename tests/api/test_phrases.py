@@ -552,3 +552,27 @@ def test_the_upgrade_reads_every_phrase_again_with_the_new_reader(client, databa
         assert stored_brand.practice_phrases == practices
         assert stored_brand.practices == []
         assert dict(session.get(CollabRequest, request["id"]).target_values) == targets
+
+
+def test_a_dealbreaker_naming_a_company_blocks_a_brand_that_names_it(client) -> None:
+    """No concept is a company: "Amazon (jamais)" is kept as a name, and a brand stating it (in
+    a practice that denies nothing, or in its own name) is filtered out, in the list, in the
+    check and at the offer. A brand that says it does not sell there keeps the creator."""
+    refuses = register_creator(client, values=["cruelty-free"], dealbreakers=["Amazon (jamais)"])
+    [reading] = refuses.data["interpretations"]["dealbreakers"]
+    assert reading["understood"] is False
+    sells = register_brand(client, practices=["vente sur notre site et sur Amazon"])
+    avoids = register_brand(client, practices=["commande en ligne sans passer par Amazon"])
+
+    request = post_request(sells)
+    assert refuses.id not in _match_ids(sells, request["id"])
+    check = sells.get(f"/v1/requests/{request['id']}/matches/{refuses.id}").json()
+    [dealbreaker] = [r for r in check["reasons"] if r["code"] == "dealbreaker"]
+    assert dealbreaker["detail"]["names"] == ["amazon"]
+    assert "« amazon »" in dealbreaker["message"]  # the brief is in French
+    offer = sells.post(f"/v1/requests/{request['id']}/offers", json=offer_body(refuses.id))
+    assert offer.status_code == 201, offer.text
+    assert offer.json()["status"] == "screened_out"
+
+    request = post_request(avoids)
+    assert refuses.id in _match_ids(avoids, request["id"])
