@@ -83,8 +83,12 @@ class Reader:
         for text in phrases:
             reading = self._read(text, role, lang)
             found = out[1] if reading.negated else out[0]
+            # as the API (held_practices): a brand's practice read too loosely is not held
+            unsure = loose(dict(reading.concepts)) if role == "practice" else frozenset()
             found += [
-                s for s in reading.slugs if self.tax.get(s).kind == "practice" and s not in found
+                s
+                for s in reading.slugs
+                if self.tax.get(s).kind == "practice" and s not in found and s not in unsure
             ]
         return out
 

@@ -282,6 +282,31 @@ def _is_term(words: list[str], taxonomy: Taxonomy) -> bool:
     return _term(" ".join(words), taxonomy) is not None
 
 
+# Words that say a thing is let in, used or sold: after a cue that ends a phrase ("X not
+# allowed", "X non accepté"), the cue negates what stands before them.
+_ADMITTED = frozenset(
+    {
+        "accepted", "allowed", "permitted", "welcome", "tolerated", "admitted", "served", "sold",
+        "used", "included", "stocked", "offered",
+        "accepte", "acceptee", "acceptes", "acceptees", "autorise", "autorisee", "autorises",
+        "autorisees", "admis", "admise", "admises", "tolere", "toleree", "toleres", "tolerees",
+        "servi", "servie", "servis", "servies", "vendu", "vendue", "vendus", "vendues",
+        "utilise", "utilisee", "utilises", "utilisees", "bienvenu", "bienvenue", "bienvenus",
+        "bienvenues", "propose", "proposee", "proposes", "proposees",
+    }
+)  # fmt: skip
+
+
+def _has_term(words: list[str], taxonomy: Taxonomy) -> bool:
+    """Whether a run of up to three of ``words`` is a term of the taxonomy."""
+    return any(
+        _is_term(words[j : j + k], taxonomy)
+        for j in range(len(words))
+        for k in (1, 2, 3)
+        if j + k <= len(words)
+    )
+
+
 def _protected(words: list[str], i: int, taxonomy: Taxonomy) -> bool:
     """The cue at ``i`` belongs to a taxonomy term ("zero waste", "cruelty-free")."""
     if words[i] in _POSTFIX_NEGATION:
@@ -337,10 +362,17 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
                         for k in (3, 2, 1)
                         if j + k <= len(after) and _is_term(after[j : j + k], tax)
                     ),
-                    len(after),
+                    None,
                 )
-                span = " ".join(after[:end])
-                head = " ".join(words[:i] + after[end:]) or None
+                if end is None and _has_term(words[:i], tax) and set(after) <= _ADMITTED:
+                    # Nothing after it but a word of admitting, a term before: it comes last,
+                    # as in "ultra-fast-fashion labels not accepted", "alcool non servi", "fur?
+                    # never" ("sacs en cuir sans chrome" is still leather: chrome is after).
+                    span, head = " ".join(words[:i]), " ".join(after) or None
+                else:
+                    end = len(after) if end is None else end
+                    span = " ".join(after[:end])
+                    head = " ".join(words[:i] + after[end:]) or None
             continue
         core.append(w)
     if not cues:

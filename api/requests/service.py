@@ -30,7 +30,7 @@ from api.requests.models import (
     TaggedValue,
 )
 from api.values.models import readings
-from api.values.service import concept_weights, denied_slugs, read_phrases
+from api.values.service import concept_weights, denied_slugs, held_practices, read_phrases
 from matching import Brief, detect_language, load_taxonomy, tag_text
 from matching.closeness import brief_phrases
 from matching.names import stated_names
@@ -217,7 +217,8 @@ def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief
     }
     return Brief(
         values=dict(row.target_values),
-        practices=list(row.practices),
+        # a practice read too loosely to be held (matching.interpret.loose) is not the brand's
+        practices=held_practices(row.practices, row.practice_phrases),
         practices_denied=denied_slugs(row.practice_phrases),
         stated_names=stated_names(
             [phrase["text"] for phrase in row.practice_phrases], row.brand_name

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from api.values.models import StoredPhrase
 from matching import Interpretation, detect_language, interpret
-from matching.interpret import Role
+from matching.interpret import Role, loose
 from matching.taxonomy import LANGS
 
 
@@ -75,6 +75,15 @@ def denied_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:
         if phrase["negated"]:
             out.update((concept["slug"], None) for concept in phrase["concepts"])
     return list(out)
+
+
+def held_practices(practices: Iterable[str], phrases: Iterable[StoredPhrase]) -> list[str]:
+    """The practices a brand's phrases state firmly enough to be held against it: a phrase read
+    only by meaning, below HELD_CONFIDENCE ("resale of pre-loved clothing" at 0.55 as fast
+    fashion), still counts through the brief's words, as a loose value does, but trips no
+    dealbreaker and no value's refusal."""
+    unsure = loose(concept_weights(phrases))
+    return [slug for slug in practices if slug not in unsure]
 
 
 def concept_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:

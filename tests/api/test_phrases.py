@@ -531,15 +531,7 @@ def test_the_upgrade_reads_every_phrase_again_with_the_new_reader(client, databa
                     meaning=bytes([3]) + fresh[2][1:],
                 )
             )
-            brands = sa.table(
-                "brand", sa.column("id"), sa.column("practices", sa.JSON),
-                sa.column("practice_phrases", sa.JSON),
-            )  # fmt: skip
-            connection.execute(
-                sa.update(brands)
-                .where(brands.c.id == brand.id)
-                .values(practices=["alcohol"], practice_phrases=[alcohol])
-            )
+            _set_practices(connection, brand.id, ["alcohol"], [alcohol])
     finally:
         upgrade(database_url)
     with Session(engine) as session:
@@ -576,3 +568,65 @@ def test_a_dealbreaker_naming_a_company_blocks_a_brand_that_names_it(client) -> 
 
     request = post_request(avoids)
     assert refuses.id in _match_ids(avoids, request["id"])
+
+
+def test_a_practice_read_too_loosely_trips_no_dealbreaker(client) -> None:
+    """ "resale of pre-loved clothing" is only close in meaning to fast fashion (under the held
+    confidence): the reading is shown as it is, but it is not held against the brand."""
+    from matching.interpret import HELD_CONFIDENCE
+
+    resale = register_brand(client, values=["économie circulaire"], practices=[LOOSE_PRACTICE])
+    [reading] = resale.data["interpretations"]["practices"]
+    assert reading["concepts"], reading
+    assert all(c["confidence"] < HELD_CONFIDENCE for c in reading["concepts"]), reading
+    refuses = register_creator(
+        client, values=["économie circulaire"], dealbreakers=[reading["concepts"][0]["slug"]]
+    )
+    request = post_request(resale, target_values=["économie circulaire"])
+    assert refuses.id in _match_ids(resale, request["id"])
+    offer = resale.post(f"/v1/requests/{request['id']}/offers", json=offer_body(refuses.id))
+    assert offer.json()["status"] == "sent", offer.text
+
+
+LOOSE_PRACTICE = "resale of pre-loved clothing"
+
+
+def test_the_upgrade_reads_a_cue_that_ends_a_phrase_again(client, database_url) -> None:
+    """0024: a practice read before as stated ("fourrure non acceptée" as fur) is read again as
+    denied, and the brand's practices follow; its creators' meanings are kept."""
+    from api.core.migrate import downgrade, upgrade
+
+    brand = register_brand(client, values=["artisanat"], practices=["fourrure non acceptée"])
+    creator = register_creator(client, values=["cruelty-free"], dealbreakers=["fur? never"])
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        practices = session.get(Brand, brand.id).practice_phrases
+        meaning = session.get(Creator, creator.id).meaning
+    assert practices[0]["negated"]
+    assert _slugs(practices[0]) == ["fur"]
+    stated = {**practices[0], "negated": False, "reason": "named in the lexicon"}
+    engine.dispose()
+    downgrade(database_url, "0023")
+    try:
+        with engine.begin() as connection:
+            _set_practices(connection, brand.id, ["fur"], [stated])
+    finally:
+        upgrade(database_url)
+    with Session(engine) as session:
+        stored_brand = session.get(Brand, brand.id)
+        assert stored_brand.practice_phrases == practices
+        assert stored_brand.practices == []
+        assert session.get(Creator, creator.id).meaning == meaning
+
+
+def _set_practices(connection, brand_id: str, practices: list[str], phrases: list[dict]) -> None:
+    """A brand's practices and their readings as an older reader stored them."""
+    brands = sa.table(
+        "brand", sa.column("id"), sa.column("practices", sa.JSON),
+        sa.column("practice_phrases", sa.JSON),
+    )  # fmt: skip
+    connection.execute(
+        sa.update(brands)
+        .where(brands.c.id == brand_id)
+        .values(practices=practices, practice_phrases=phrases)
+    )

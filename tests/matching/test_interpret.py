@@ -384,6 +384,23 @@ def test_a_cue_inside_the_phrase_negates_what_follows_it_only(text, slugs, negat
     assert (reading.slugs, reading.negated) == (slugs, negated)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shein and other ultra-fast-fashion labels not accepted",
+        "fourrure non acceptée",
+        "alcool non servi",
+        "fur? never",
+    ],
+)
+def test_a_cue_that_ends_the_phrase_negates_what_stands_before_it(text):
+    """Nothing after the cue but a word of admitting (or nothing at all): what the phrase names
+    is what the brand does not let in."""
+    reading = interpret(text, role="practice", lang="fr" if "non" in text else "en")
+    assert reading.slugs, reading
+    assert reading.negated, reading
+
+
 def test_targeted_ads_aimed_at_minors_are_marketing_to_children():
     """Named by a word or by ages under 18: a practice is both, a refusal only the narrow one
     (refusing ads aimed at kids refuses no ad to adults)."""
