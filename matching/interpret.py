@@ -511,11 +511,25 @@ def interpret(
             meant = _by_meaning(text, language, "practice", pol, tax, "", DEALBREAKER_THRESHOLD)
             if meant.understood and not meant.negated:
                 reading = meant
-        return _narrowed(_refused(reading, pol), role)
+        return _as_names(_narrowed(_refused(reading, pol), role))
     reading = _read(text, language, role, pol, tax)
     if role == "practice":
         return _narrowed(_product(reading, pol, language, tax), role)
     return reading
+
+
+def _as_names(reading: Interpretation) -> Interpretation:
+    """A dealbreaker no concept covers still refuses the names it lists (matching.names): its
+    reason says which, so its author can see what it will screen out."""
+    from matching.names import refused_names
+
+    if reading.understood or not (names := refused_names(reading.text)):
+        return reading
+    quoted = ", ".join(f'"{name}"' for name in names)
+    note = f"kept as {'names' if len(names) > 1 else 'a name'}: {quoted}"
+    return replace(
+        reading, reason=f"{reading.reason}; {note} (a brand that states it is screened out)"
+    )
 
 
 def _read(text, language, role, pol, tax, threshold=SIMILARITY_THRESHOLD) -> Interpretation:

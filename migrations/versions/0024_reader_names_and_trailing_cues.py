@@ -2,10 +2,11 @@
 
 "ultra-fast-fashion labels not accepted", "alcool non servi" and "fur? never" were read as the
 practice stated; a cue followed by nothing but a word of admitting now negates what stands
-before it. Every phrase a creator, brand or request holds is read again and the engine's slugs
-derived again (api.values.reread). The taxonomy and the meaning basis did not change: meaning
-vectors stay. (Dealbreakers kept as names and loosely read practices are derived when profiles
-and briefs are loaded: nothing stored for them.)
+before it. A dealbreaker no concept covers says in its reading's reason which names it is kept
+as. Every phrase a creator, brand or request holds is read again and the engine's slugs derived
+again (api.values.reread). The taxonomy and the meaning basis did not change: meaning vectors
+stay. (The names themselves, and which practices are read too loosely to be held, are derived
+when profiles and briefs are loaded.)
 
 Revision ID: 0024
 Revises: 0023

@@ -553,6 +553,7 @@ def test_a_dealbreaker_naming_a_company_blocks_a_brand_that_names_it(client) -> 
     refuses = register_creator(client, values=["cruelty-free"], dealbreakers=["Amazon (jamais)"])
     [reading] = refuses.data["interpretations"]["dealbreakers"]
     assert reading["understood"] is False
+    assert 'kept as a name: "amazon"' in reading["reason"]  # so its author sees what it does
     sells = register_brand(client, practices=["vente sur notre site et sur Amazon"])
     avoids = register_brand(client, practices=["commande en ligne sans passer par Amazon"])
 
