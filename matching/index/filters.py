@@ -35,18 +35,17 @@ class _Filters:
 
         if q.practices:
             out["dealbreaker"] = self._holds_any(self._refused, q.practice_mask, cols)
-        if q.named:
-            named = np.zeros(self._n, dtype=bool)
-            named[list(q.named)] = True
-            named = named[cols]
-            out["dealbreaker"] = out["dealbreaker"] | named if "dealbreaker" in out else named
-        if q.practices:
             conflict = np.zeros(m, dtype=bool)
             for refusers, practice in q.conflicts:
                 refuses = self._holds_any(self._held, refusers, cols)
                 refuses &= ~self._holds_any(self._held, practice, cols)
                 conflict |= refuses
             out["value_conflict"] = conflict
+        if q.named:  # dealbreakers by name (matching.names): rows the compiled brief found
+            named = np.zeros(self._n, dtype=bool)
+            named[list(q.named)] = True
+            named = named[cols]
+            out["dealbreaker"] = out["dealbreaker"] | named if "dealbreaker" in out else named
         if q.token_row is None:
             out["token_not_accepted"] = np.ones(m, dtype=bool)
         else:
