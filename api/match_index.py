@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from api.creators.models import Creator
 from api.me.personal import is_erased
-from api.values.service import concept_weights
+from api.values.service import concept_weights, refused_practices
 from matching import Audience, CreatorProfile, MatchIndex, closeness, load_taxonomy
 from matching.closeness import creator_phrases
 from matching.interpret import embed, loose
@@ -72,6 +72,11 @@ def creator_profile(creator: Creator) -> CreatorProfile:
     if meaning is None:
         meaning = _meaning_of(creator)
     confidence = concept_weights(creator.value_phrases)
+    # a dealbreaker narrower than what the values embrace ("crypto scams" next to "bitcoin")
+    # refuses nothing by concept
+    dealbreakers, by_concept = refused_practices(
+        creator.value_phrases, creator.dealbreaker_phrases, _known(creator.dealbreakers)
+    )
     phrases = closeness.from_stored(creator.phrases)
     if phrases is None:
         phrases = _phrases_of(creator)
@@ -80,11 +85,8 @@ def creator_profile(creator: Creator) -> CreatorProfile:
         # each value with the confidence of its reading (a value named outright weighs 1)
         values={s: confidence.get(s, 1.0) for s in _known(creator.values)},
         loose=loose(confidence),
-        dealbreakers=_known(creator.dealbreakers),
-        refused_names=names_refused(
-            (phrase["text"], phrase.get("understood", True))
-            for phrase in creator.dealbreaker_phrases
-        ),
+        dealbreakers=dealbreakers,
+        refused_names=names_refused(by_concept),
         is_virtual=creator.is_virtual,
         languages=list(creator.languages),
         audience={

@@ -15,6 +15,7 @@ and how many phrases were not understood. Quality, not speed: no timing here.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -23,7 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.requests.service import brief_targets  # noqa: E402
-from api.values.service import phrase_language, profile_language  # noqa: E402
+from api.values.service import (  # noqa: E402
+    phrase_language,
+    profile_language,
+    refused_practices,
+    stored,
+)
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
 from matching.interpret import interpret, loose  # noqa: E402
@@ -95,17 +101,23 @@ class Reader:
 
 def _creator(raw: dict, reader: Reader) -> CreatorProfile:
     lang = profile_language(raw["languages"])
+    first = len(reader.readings)
     values = reader.causes(raw["values"], lang)
     read = len(reader.readings)
     dealbreakers = reader.practices(raw["dealbreakers"], lang, "dealbreaker")
-    readings = reader.readings[read:]
+    # as api.match_index.creator_profile: a dealbreaker narrower than what the values embrace
+    dealbreakers, by_concept = refused_practices(
+        [stored(r) for r in reader.readings[first:read]],
+        [stored(r) for r in reader.readings[read:]],
+        dealbreakers,
+    )
     return CreatorProfile(
         creator_id=raw["creator_id"],
         display_name=raw["display_name"],
         values=values,
         loose=loose(values),
         dealbreakers=dealbreakers,
-        refused_names=names_refused((r.text, r.understood) for r in readings),
+        refused_names=names_refused(by_concept),
         is_virtual=raw["is_virtual"],
         languages=raw["languages"],
         audience={
@@ -143,7 +155,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         budget=_wei(raw["budget_eth"]),
         token="ETH",
         lang=lang,
-        require_shared_value=True,
+        require_shared_value=os.environ.get("RSV", "1") == "1",
         meaning=brief_meaning(**words),
         phrases=brief_phrases(**words),
     )

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Literal
@@ -71,6 +72,7 @@ _NEGATION_WORDS = frozenset(
         "against", "anti", "ban", "banned", "stop",
         "sans", "pas", "ne", "n", "aucun", "aucune", "aucuns", "aucunes", "jamais", "ni",
         "contre", "refus", "refuse", "refusons", "interdit", "bannir", "fini",
+        "instead",
     }
 )  # fmt: skip
 _POSTFIX_NEGATION = frozenset({"free", "libre", "less"})
@@ -89,6 +91,8 @@ _STANCE = frozenset(
         "prevention", "awareness", "sensibilisation", "quit", "quitting", "arreter", "sevrage",
         "recovery", "recovering", "boycott", "boycotter", "boycotting", "lutte", "lutter",
         "fight", "fighting", "combat", "combattre", "reduce", "reducing", "reduire",
+        "divest", "divesting", "divestment", "desinvestir", "desinvestissement", "phase",
+        "phasing", "sortir", "sortie", "abolish", "abolishing", "abolition", "abolir",
     }
 )  # fmt: skip
 _ZERO_PERCENT = re.compile(r"(?<![\d.,])0(?:[.,]0+)?\s*%")
@@ -261,8 +265,13 @@ def _confidence(similarity: float) -> float:
 
 
 # -- polarity --------------------------------------------------------------------------------
+# A preference refuses what follows it: "train plutôt qu'avion", "trains rather than planes",
+# "train > avion" all read as "train instead of" the plane.
+_PREFERRED_TO = re.compile(r"\bplutot\s+qu(?:e\b|')|\brather\s+than\b|(?<=\w)\s*>\s*(?=\w)")
+
+
 def _words(text: str) -> list[str]:
-    return _WORD.findall(fold(text).replace("'", " "))
+    return _WORD.findall(_PREFERRED_TO.sub(" instead ", fold(text)).replace("'", " "))
 
 
 def _term(text: str, taxonomy: Taxonomy) -> str | None:
@@ -502,6 +511,8 @@ def interpret(
     if not text.strip():
         return _result(text, language, [], "empty phrase")
     pol = polarity(text, tax, stance=role == "value")
+    if tax.is_blocker(pol.core):
+        return _result(text, language, [], "a common phrase that names no value")
     if role == "dealbreaker":
         reading = _read(text, language, "practice", pol, tax, DEALBREAKER_THRESHOLD)
         if reading.negated and not pol.negated and pol.material is None:
@@ -668,6 +679,41 @@ def loose(confidence: dict[str, float]) -> frozenset[str]:
     """The concepts of ``confidence`` (slug -> best reading confidence) read too loosely to be
     held (:data:`HELD_CONFIDENCE`)."""
     return frozenset(slug for slug, c in confidence.items() if c < HELD_CONFIDENCE)
+
+
+# A reading at or above this was found by name (the lexicon reads 0.95, an exact term 1).
+BY_NAME = 0.9
+
+
+def spared(
+    values: Iterable[tuple[str, Iterable[tuple[str, float]], bool]],
+    dealbreakers: Iterable[Iterable[tuple[str, float]]],
+    taxonomy: Taxonomy | None = None,
+) -> dict[str, str]:
+    """Practices a creator refuses only in a narrower form than its own values embrace them:
+    slug -> the value phrase that embraces it.
+
+    ``values`` are (text, concepts, negated) of the value phrases, ``dealbreakers`` the concepts
+    of the dealbreaker phrases, concepts as (slug, confidence). Nobody refuses what they
+    promote: next to "bitcoin", "crypto scams" refuses scams, not crypto; next to "hunting",
+    "anti-hunting brands" refuses no hunting outfitter. A practice is spared when a value names
+    it (by name, not negated) and every dealbreaker that reads it says more than its term (a
+    reading under 1): a dealbreaker that is the practice's own term ("crypto") is an explicit
+    refusal and wins, as it does over anything the values say.
+    """
+    tax = taxonomy or load_taxonomy()
+    embraced: dict[str, str] = {}
+    for text, concepts, negated in values:
+        for slug, confidence in () if negated else concepts:
+            if confidence >= BY_NAME and tax.get(slug).kind == "practice":
+                embraced.setdefault(slug, text)
+    qualified: set[str] = set()
+    outright: set[str] = set()
+    for concepts in dealbreakers:
+        for slug, confidence in concepts:
+            if slug in embraced:
+                (outright if confidence >= 1.0 else qualified).add(slug)
+    return {slug: embraced[slug] for slug in embraced if slug in qualified - outright}
 
 
 def _polarity_note(pol: _Polarity) -> str:

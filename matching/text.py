@@ -41,6 +41,9 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # "bières 0,0%"). Read as the single cue "0" (a prefix and a postfix cue of the lexicon); the
 # comma of "0,0" would otherwise close the clause.
 _ZERO_PERCENT = re.compile(r"(?<![\d.,])0(?:[.,]0+)?\s*%")
+# French "ai" is the verb after "j'" or "n'" ("j'ai", "je n'ai"); elsewhere it is AI (the
+# word takes part in terms such as "AI voices").
+_AVOIR = re.compile(r"\b([jn])'ai\b")
 _TOKEN = re.compile(r"#[\w+]+|[a-z0-9]+(?:\+)?|[.;:!?()\[\]\n|]|,")
 
 
@@ -121,7 +124,7 @@ def raw_tokens(text: str) -> list[str]:
     """
     # camelCase inside hashtags only: "#CrueltyFree" -> "#cruelty free" later needs the case.
     text = re.sub(r"#(\w+)", lambda m: "#" + split_camel(m.group(1)).replace(" ", "_"), text)
-    folded = _ZERO_PERCENT.sub(" 0 ", fold(text))
+    folded = _AVOIR.sub(r"\1 ", _ZERO_PERCENT.sub(" 0 ", fold(text)))
     folded = folded.replace("'", " ").replace("-", " ").replace("/", " ")
     out: list[str] = []
     for tok in _TOKEN.findall(folded):

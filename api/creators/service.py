@@ -23,14 +23,15 @@ from api.kit.types import new_id
 from api.legal.models import IDENTITY_FIELDS
 from api.match_index import SharedIndex, creator_profile, stored_meaning, stored_phrases
 from api.values.models import readings
-from api.values.service import profile_language, read_fields
+from api.values.service import profile_language, read_fields, with_spared
 
 NULLABLE = frozenset({"operator", *IDENTITY_FIELDS})
 
 
 def to_public(creator: Creator) -> CreatorPublic:
     interpretations = CreatorInterpretations(
-        values=readings(creator.value_phrases), dealbreakers=readings(creator.dealbreaker_phrases)
+        values=readings(creator.value_phrases),
+        dealbreakers=readings(with_spared(creator.value_phrases, creator.dealbreaker_phrases)),
     )
     return CreatorPublic.model_validate(
         {**creator.model_dump(), "interpretations": interpretations}

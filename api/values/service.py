@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from api.values.models import StoredPhrase
 from matching import Interpretation, detect_language, interpret
-from matching.interpret import Role, loose
+from matching.interpret import Role, loose, spared
 from matching.taxonomy import LANGS
 
 
@@ -84,6 +84,54 @@ def held_practices(practices: Iterable[str], phrases: Iterable[StoredPhrase]) ->
     dealbreaker and no value's refusal."""
     unsure = loose(concept_weights(phrases))
     return [slug for slug in practices if slug not in unsure]
+
+
+def spared_practices(
+    value_phrases: Iterable[StoredPhrase], dealbreaker_phrases: Iterable[StoredPhrase]
+) -> dict[str, str]:
+    """Practices a creator's dealbreakers name only in a narrower form than its values embrace
+    them ("crypto scams" next to "bitcoin"): slug -> the value phrase (see
+    :func:`matching.interpret.spared`). They trip no dealbreaker by concept."""
+    return spared(
+        ((p["text"], _pairs(p), p["negated"]) for p in value_phrases),
+        (_pairs(p) for p in dealbreaker_phrases),
+    )
+
+
+def with_spared(
+    value_phrases: list[StoredPhrase], dealbreaker_phrases: list[StoredPhrase]
+) -> list[StoredPhrase]:
+    """The dealbreaker phrases as their author sees them: one whose concepts are all spared
+    says so in its reason."""
+    spare = spared_practices(value_phrases, dealbreaker_phrases)
+    out = []
+    for phrase in dealbreaker_phrases:
+        slugs = [s for s, _ in _pairs(phrase)]
+        if slugs and all(s in spare for s in slugs):
+            values = ", ".join(dict.fromkeys(f'"{spare[s]}"' for s in slugs))
+            note = f"narrower than what your values embrace ({values}): it refuses by name only"
+            phrase = {**phrase, "reason": f"{phrase.get('reason', '')}; {note}"}
+        out.append(phrase)
+    return out
+
+
+def refused_practices(
+    value_phrases: list[StoredPhrase], dealbreaker_phrases: list[StoredPhrase], slugs: list[str]
+) -> tuple[list[str], list[tuple[str, bool]]]:
+    """What a creator's dealbreakers refuse: the practices of ``slugs`` (those derived from the
+    dealbreaker phrases) that are not spared, and each phrase as (text, refuses by concept) for
+    :func:`matching.names.names_refused` (a phrase whose every concept is spared is kept as
+    names, as one not understood is)."""
+    spare = spared_practices(value_phrases, dealbreaker_phrases)
+    phrases = [
+        (p["text"], p.get("understood", True) and any(s not in spare for s, _ in _pairs(p)))
+        for p in dealbreaker_phrases
+    ]
+    return [s for s in slugs if s not in spare], phrases
+
+
+def _pairs(phrase: StoredPhrase) -> list[tuple[str, float]]:
+    return [(c["slug"], float(c["confidence"])) for c in phrase["concepts"]]
 
 
 def concept_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:

@@ -622,12 +622,76 @@ def test_the_upgrade_reads_a_cue_that_ends_a_phrase_again(client, database_url) 
 
 def _set_practices(connection, brand_id: str, practices: list[str], phrases: list[dict]) -> None:
     """A brand's practices and their readings as an older reader stored them."""
-    brands = sa.table(
-        "brand", sa.column("id"), sa.column("practices", sa.JSON),
-        sa.column("practice_phrases", sa.JSON),
+    _set_phrases(connection, "brand", brand_id, "practices", practices, phrases)
+
+
+def _set_phrases(connection, table, row_id, column, slugs, phrases) -> None:
+    """One phrase field of a row (its slugs and readings) as an older reader stored them."""
+    rows = sa.table(
+        table, sa.column("id"), sa.column(column, sa.JSON),
+        sa.column(f"{column[:-1]}_phrases", sa.JSON),
     )  # fmt: skip
     connection.execute(
-        sa.update(brands)
-        .where(brands.c.id == brand_id)
-        .values(practices=practices, practice_phrases=phrases)
+        sa.update(rows)
+        .where(rows.c.id == row_id)
+        .values({column: slugs, f"{column[:-1]}_phrases": phrases})
     )
+
+
+def test_a_dealbreaker_narrower_than_what_the_values_embrace_refuses_by_name_only(client) -> None:
+    """A bitcoiner refusing "crypto scams" is not screened out of a crypto exchange (in the
+    list, in the check and at the offer), and its reading says why; one refusing "crypto"
+    outright is."""
+    bitcoiner = register_creator(client, values=["bitcoin", "web3"], dealbreakers=["crypto scams"])
+    [reading] = bitcoiner.data["interpretations"]["dealbreakers"]
+    assert _slugs(reading) == ["crypto"]
+    assert 'narrower than what your values embrace ("bitcoin")' in reading["reason"]
+    outright = register_creator(client, values=["bitcoin", "web3"], dealbreakers=["crypto"])
+    exchange = register_brand(
+        client, values=["web3"], practices=["achat et vente de bitcoin dans l'appli"]
+    )
+    request = post_request(exchange, target_values=["web3"])
+
+    listed = _match_ids(exchange, request["id"])
+    assert bitcoiner.id in listed
+    assert outright.id not in listed
+    check = exchange.get(f"/v1/requests/{request['id']}/matches/{bitcoiner.id}").json()
+    assert check["reasons"] == [], check
+    offer = exchange.post(f"/v1/requests/{request['id']}/offers", json=offer_body(bitcoiner.id))
+    assert offer.json()["status"] == "sent", offer.text
+
+
+def test_the_upgrade_reads_divesting_and_preferences_again(client, database_url) -> None:
+    """0025: a value read before as embracing what it divests from ("désinvestir des énergies
+    fossiles" as fossil fuels) is read again as a stance against it, and the creator's values
+    follow; its meaning is kept."""
+    from api.core.migrate import downgrade, upgrade
+
+    creator = register_creator(
+        client, values=["désinvestir des énergies fossiles", "train > avion"], dealbreakers=[]
+    )
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        row = session.get(Creator, creator.id)
+        fresh, values, meaning = row.value_phrases, list(row.values), row.meaning
+    assert not {"fossil-fuels", "aviation"} & set(values), values
+    # as read before: both embraced the practice they refuse
+    old = [
+        {**fresh[0], "concepts": [{"slug": "fossil-fuels", "confidence": 0.95}]},
+        {**fresh[1], "concepts": [{"slug": "aviation", "confidence": 0.95}]},
+    ]
+    old = [{**p, "negated": False, "reason": "named in the lexicon"} for p in old]
+    engine.dispose()
+    downgrade(database_url, "0024")
+    try:
+        with engine.begin() as connection:
+            _set_phrases(
+                connection, "creator", creator.id, "values", ["fossil-fuels", "aviation"], old
+            )
+    finally:
+        upgrade(database_url)
+    with Session(engine) as session:
+        row = session.get(Creator, creator.id)
+        assert row.value_phrases == fresh
+        assert row.values == values
+        assert row.meaning == meaning

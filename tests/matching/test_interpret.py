@@ -645,3 +645,79 @@ def test_precision_and_recall_on_labelled_phrases(taxonomy):
     for name, precision, recall in report:
         assert precision >= 0.8, name
         assert recall >= 0.8, name
+
+
+# -- readings that used to be silent misreadings --------------------------------------------------
+def test_ai_is_a_word_except_as_the_french_verb():
+    """ "ai" was a French stopword, so "ethical AI" reduced to "ethical" (and "ethical hunting"
+    read as AI ethics); it is one, the verb of "j'ai" aside."""
+    from matching.text import normalize_phrase
+
+    assert normalize_phrase("AI voices") == ("ai", "voic")
+    assert normalize_phrase("J’ai arrêté, je n'ai jamais") == ("arret", "n", "jamais")
+    assert "ai-ethics" not in interpret("ethical hunting", role="value", lang="en").slugs
+    assert interpret("AI voices", role="dealbreaker", lang="en").slugs == ("generative-ai",)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("désinvestir des énergies fossiles", "fr"),
+        ("divest from fossil fuels", "en"),
+        ("fossil fuel divestment", "en"),
+        ("phase out coal", "en"),
+    ],
+)
+def test_a_value_that_divests_from_a_practice_fights_it(taxonomy, text, lang):
+    """Divesting, phasing out: a stance against the practice, never an embrace of it."""
+    reading = interpret(text, role="value", lang=lang)
+    assert reading.slugs, reading
+    assert "fossil-fuels" not in reading.slugs
+    assert all(taxonomy.get(s).kind == "cause" for s in reading.slugs), reading
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("train > avion", "fr"),
+        ("le train plutôt que l'avion", "fr"),
+        ("vélo plutôt qu'avion", "fr"),
+    ],
+)
+def test_a_preference_refuses_what_it_is_preferred_to(text, lang):
+    reading = interpret(text, role="value", lang=lang)
+    assert reading.slugs, reading
+    assert "aviation" not in reading.slugs, reading
+
+
+def test_rather_alone_is_no_refusal():
+    assert "alcohol" in interpret("plutôt vin nature", role="value", lang="fr").slugs
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("deal hunting 🛍️", "en"), ("team spirit", "en"), ("lune de miel", "fr")]
+)
+def test_a_common_phrase_that_names_no_value_is_not_read_by_meaning(text, lang):
+    """A blocker phrase ("deal hunting") is everyday words: read by meaning it would come out
+    as hunting or spirits."""
+    reading = interpret(text, role="value", lang=lang)
+    assert not reading.understood, reading
+    assert reading.slugs == ()
+
+
+def test_a_dealbreaker_narrower_than_an_embraced_value_is_spared(taxonomy):
+    """ "crypto scams" next to "bitcoin" refuses scams, not crypto; the bare term "crypto"
+    would be an explicit refusal, and a value read only by meaning spares nothing."""
+    from matching.interpret import spared
+
+    def spare(values, dealbreakers):
+        v = [(t, interpret(t, role="value", lang="en").concepts, False) for t in values]
+        d = [interpret(t, role="dealbreaker", lang="en").concepts for t in dealbreakers]
+        return spared(v, d, taxonomy)
+
+    assert spare(["bitcoin", "web3"], ["crypto scams"]) == {"crypto": "bitcoin"}
+    assert spare(["hunting"], ["anti-hunting brands"]) == {"hunting": "hunting"}
+    assert spare(["bitcoin"], ["crypto scams", "crypto"]) == {}
+    assert spare(["bitcoin"], ["crypto"]) == {}
+    assert spare(["web3"], ["crypto scams"]) == {}  # web3 is a cause: it embraces nothing
+    assert spare(["désinvestir des énergies fossiles"], ["banques qui financent le charbon"]) == {}
