@@ -118,6 +118,42 @@ _SUBSTITUTE_WORDS = frozenset(
         "mylk",
     }
 )  # fmt: skip
+# Practices a word of the phrase rules out: an electric SUV burns no fuel, a refillable or
+# recycled bottle is not single-use plastic (slug -> the words, and what they say).
+_RULED_OUT: dict[str, tuple[frozenset[str], str]] = {
+    "combustion-cars": (
+        frozenset({"electric", "electrique", "electriques", "ev", "evs"}),
+        "electric",
+    ),
+    "single-use-plastic": (
+        frozenset(
+            {
+                "recycled",
+                "recycle",
+                "recycles",
+                "recyclee",
+                "recyclees",
+                "reusable",
+                "reutilisable",
+                "reutilisables",
+                "refillable",
+                "rechargeable",
+                "rechargeables",
+                "refill",
+                "refills",
+                "recharge",
+                "recharges",
+                "consigne",
+                "consignee",
+                "consignes",
+                "consignees",
+                "compostable",
+                "compostables",
+            }
+        ),  # fmt: skip
+        "reused, recycled or compostable",
+    ),
+}
 _WORD = re.compile(r"[a-z0-9]+")
 # "viande industrielle", "big dairy": the industrial form of an animal product, a narrower
 # practice than the product itself (a dealbreaker on it does not refuse a small farm's cheese).
@@ -522,8 +558,8 @@ def interpret(
             meant = _by_meaning(text, language, "practice", pol, tax, "", DEALBREAKER_THRESHOLD)
             if meant.understood and not meant.negated:
                 reading = meant
-        return _as_names(_narrowed(_refused(reading, pol), role))
-    reading = _read(text, language, role, pol, tax)
+        return _as_names(_narrowed(_ruled_out(_refused(reading, pol), role, tax), role))
+    reading = _ruled_out(_read(text, language, role, pol, tax), role, tax)
     if role == "practice":
         return _narrowed(_product(reading, pol, language, tax), role)
     return reading
@@ -586,6 +622,31 @@ def _product(reading: Interpretation, pol: _Polarity, language: str, tax) -> Int
         concepts=present,
         reason=product.reason + f"; {pol.cue!r} negates only {pol.span!r}",
     )
+
+
+def _ruled_out(reading: Interpretation, role: Role, tax: Taxonomy) -> Interpretation:
+    """A practice the phrase's own words rule out ("all-electric SUVs", "flacons en plastique
+    recyclé") is not there: among other concepts it is dropped; alone, a practice or a refusal
+    states its absence (a brand denies it, a dealbreaker refuses nothing), a value holds the
+    cause its absence implies (an electric car is sustainable mobility)."""
+    if reading.negated:
+        return reading
+    words = set(_words(reading.text))
+    out = {
+        s: _RULED_OUT[s][1] for s in reading.slugs if s in _RULED_OUT and _RULED_OUT[s][0] & words
+    }
+    if not out:
+        return reading
+    note = "; " + "; ".join(f"{why}: not {tax.label(s, reading.lang)}" for s, why in out.items())
+    rest = tuple((s, c) for s, c in reading.concepts if s not in out)
+    if rest:
+        return replace(reading, concepts=rest, reason=reading.reason + note)
+    if role != "value":
+        return replace(reading, negated=True, reason=reading.reason + note)
+    causes = tuple(
+        (tax.get(s).negation, c) for s, c in reading.concepts if tax.get(s).negation is not None
+    )
+    return replace(reading, concepts=causes, understood=bool(causes), reason=reading.reason + note)
 
 
 def _narrowed(reading: Interpretation, role: Role) -> Interpretation:
