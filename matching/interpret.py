@@ -118,42 +118,6 @@ _SUBSTITUTE_WORDS = frozenset(
         "mylk",
     }
 )  # fmt: skip
-# Practices a word of the phrase rules out: an electric SUV burns no fuel, a refillable or
-# recycled bottle is not single-use plastic (slug -> the words, and what they say).
-_RULED_OUT: dict[str, tuple[frozenset[str], str]] = {
-    "combustion-cars": (
-        frozenset({"electric", "electrique", "electriques", "ev", "evs"}),
-        "electric",
-    ),
-    "single-use-plastic": (
-        frozenset(
-            {
-                "recycled",
-                "recycle",
-                "recycles",
-                "recyclee",
-                "recyclees",
-                "reusable",
-                "reutilisable",
-                "reutilisables",
-                "refillable",
-                "rechargeable",
-                "rechargeables",
-                "refill",
-                "refills",
-                "recharge",
-                "recharges",
-                "consigne",
-                "consignee",
-                "consignes",
-                "consignees",
-                "compostable",
-                "compostables",
-            }
-        ),  # fmt: skip
-        "reused, recycled or compostable",
-    ),
-}
 _WORD = re.compile(r"[a-z0-9]+")
 # "viande industrielle", "big dairy": the industrial form of an animal product, a narrower
 # practice than the product itself (a dealbreaker on it does not refuse a small farm's cheese).
@@ -558,8 +522,8 @@ def interpret(
             meant = _by_meaning(text, language, "practice", pol, tax, "", DEALBREAKER_THRESHOLD)
             if meant.understood and not meant.negated:
                 reading = meant
-        return _as_names(_narrowed(_ruled_out(_refused(reading, pol), role, tax), role))
-    reading = _ruled_out(_read(text, language, role, pol, tax), role, tax)
+        return _as_names(_narrowed(_refused(reading, pol), role))
+    reading = _read(text, language, role, pol, tax)
     if role == "practice":
         return _narrowed(_product(reading, pol, language, tax), role)
     return reading
@@ -622,31 +586,6 @@ def _product(reading: Interpretation, pol: _Polarity, language: str, tax) -> Int
         concepts=present,
         reason=product.reason + f"; {pol.cue!r} negates only {pol.span!r}",
     )
-
-
-def _ruled_out(reading: Interpretation, role: Role, tax: Taxonomy) -> Interpretation:
-    """A practice the phrase's own words rule out ("all-electric SUVs", "flacons en plastique
-    recyclé") is not there: among other concepts it is dropped; alone, a practice or a refusal
-    states its absence (a brand denies it, a dealbreaker refuses nothing), a value holds the
-    cause its absence implies (an electric car is sustainable mobility)."""
-    if reading.negated:
-        return reading
-    words = set(_words(reading.text))
-    out = {
-        s: _RULED_OUT[s][1] for s in reading.slugs if s in _RULED_OUT and _RULED_OUT[s][0] & words
-    }
-    if not out:
-        return reading
-    note = "; " + "; ".join(f"{why}: not {tax.label(s, reading.lang)}" for s, why in out.items())
-    rest = tuple((s, c) for s, c in reading.concepts if s not in out)
-    if rest:
-        return replace(reading, concepts=rest, reason=reading.reason + note)
-    if role != "value":
-        return replace(reading, negated=True, reason=reading.reason + note)
-    causes = tuple(
-        (tax.get(s).negation, c) for s, c in reading.concepts if tax.get(s).negation is not None
-    )
-    return replace(reading, concepts=causes, understood=bool(causes), reason=reading.reason + note)
 
 
 def _narrowed(reading: Interpretation, role: Role) -> Interpretation:
@@ -744,23 +683,33 @@ def loose(confidence: dict[str, float]) -> frozenset[str]:
 
 # A reading at or above this was found by name (the lexicon reads 0.95, an exact term 1).
 BY_NAME = 0.9
+# Words that make a refusal of a practice a refusal of its abuse or of its opponents: a scam
+# of crypto is not crypto, an anti-hunting brand is no hunting.
+_ABUSE = frozenset(
+    {
+        "scam", "scams", "scammer", "scammers", "arnaque", "arnaques", "arnaqueur", "arnaqueurs",
+        "fraud", "frauds", "fraude", "fraudes", "fraudulent", "frauduleux", "frauduleuse",
+        "abuse", "abuses", "abus", "anti", "against", "contre", "rug", "rugpull", "rugpulls",
+    }
+)  # fmt: skip
 
 
 def spared(
     values: Iterable[tuple[str, Iterable[tuple[str, float]], bool]],
-    dealbreakers: Iterable[Iterable[tuple[str, float]]],
+    dealbreakers: Iterable[tuple[str, Iterable[tuple[str, float]]]],
     taxonomy: Taxonomy | None = None,
 ) -> dict[str, str]:
     """Practices a creator refuses only in a narrower form than its own values embrace them:
     slug -> the value phrase that embraces it.
 
-    ``values`` are (text, concepts, negated) of the value phrases, ``dealbreakers`` the concepts
-    of the dealbreaker phrases, concepts as (slug, confidence). Nobody refuses what they
-    promote: next to "bitcoin", "crypto scams" refuses scams, not crypto; next to "hunting",
-    "anti-hunting brands" refuses no hunting outfitter. A practice is spared when a value names
-    it (by name, not negated) and every dealbreaker that reads it says more than its term (a
-    reading under 1): a dealbreaker that is the practice's own term ("crypto") is an explicit
-    refusal and wins, as it does over anything the values say.
+    ``values`` are (text, concepts, negated) of the value phrases, ``dealbreakers`` (text,
+    concepts) of the dealbreaker phrases, concepts as (slug, confidence). Nobody refuses what
+    they promote: next to "bitcoin", "crypto scams" refuses scams, not crypto; next to
+    "hunting", "anti-hunting brands" refuses no hunting outfitter. A practice is spared when a
+    value names it (by name, not negated) and every dealbreaker that reads it refuses its abuse
+    or its opponents (a word of :data:`_ABUSE`). Any other dealbreaker on it wins, as explicit
+    refusals win over anything the values say: "open-net salmon farms" next to "fly fishing"
+    refuses a salmon farm, whatever fishing the creator enjoys.
     """
     tax = taxonomy or load_taxonomy()
     embraced: dict[str, str] = {}
@@ -768,13 +717,14 @@ def spared(
         for slug, confidence in () if negated else concepts:
             if confidence >= BY_NAME and tax.get(slug).kind == "practice":
                 embraced.setdefault(slug, text)
-    qualified: set[str] = set()
+    abuse: set[str] = set()
     outright: set[str] = set()
-    for concepts in dealbreakers:
-        for slug, confidence in concepts:
+    for text, concepts in dealbreakers:
+        of_abuse = bool(_ABUSE & set(_words(text)))
+        for slug, _ in concepts:
             if slug in embraced:
-                (outright if confidence >= 1.0 else qualified).add(slug)
-    return {slug: embraced[slug] for slug in embraced if slug in qualified - outright}
+                (abuse if of_abuse else outright).add(slug)
+    return {slug: embraced[slug] for slug in embraced if slug in abuse - outright}
 
 
 def _polarity_note(pol: _Polarity) -> str:

@@ -94,7 +94,7 @@ def spared_practices(
     :func:`matching.interpret.spared`). They trip no dealbreaker by concept."""
     return spared(
         ((p["text"], _pairs(p), p["negated"]) for p in value_phrases),
-        (_pairs(p) for p in dealbreaker_phrases),
+        ((p["text"], _pairs(p)) for p in dealbreaker_phrases),
     )
 
 
