@@ -7,10 +7,13 @@ an English profile), centred and projected on the 64 main directions of the taxo
 vocabulary (labels, descriptions and aliases in both languages: the space where values differ),
 then stored in int8. Their cosine is the **affinity** the score blends with concept alignment.
 
-The basis (mean and directions) ships in ``data/meaning_basis.npz``, built by
-``python -m matching.semantic`` from the taxonomy; a test checks the shipped file is what the
-taxonomy gives. A stored vector carries :data:`VERSION` so one made with another basis is
-recomputed rather than compared.
+The basis (mean and directions) ships in ``data/meaning_basis.npz`` with the vocabulary it was
+fitted on, built by ``python -m matching.semantic`` from the taxonomy; a test checks the shipped
+basis is the fit of that vocabulary. Growing the taxonomy does not move it: every stored vector
+would change, and each refit alone moves the dev sets' NDCG by about 0.01 either way. A refit is
+a deliberate step: a new :data:`VERSION` and a migration that stores every creator's vector
+again. A stored vector carries :data:`VERSION` so one made with another basis is recomputed
+rather than compared.
 """
 
 from __future__ import annotations
@@ -159,9 +162,16 @@ def affinity(a: np.ndarray | None, b: np.ndarray | None) -> float:
     return float(af @ bf / (na * nb)) if na and nb else 0.0
 
 
+def fitted_texts() -> list[str]:
+    """The vocabulary the shipped basis was fitted on."""
+    with np.load(BASIS_PATH) as data:
+        return [str(t) for t in data["texts"]]
+
+
 def main() -> int:
-    mean, directions = fit_basis(basis_texts())
-    np.savez_compressed(BASIS_PATH, mean=mean, directions=directions)
+    texts = basis_texts()
+    mean, directions = fit_basis(texts)
+    np.savez_compressed(BASIS_PATH, mean=mean, directions=directions, texts=np.array(texts))
     print(f"wrote {BASIS_PATH.name}: {directions.shape[0]} directions over {mean.shape[0]} dims")
     return 0
 
