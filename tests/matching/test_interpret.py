@@ -723,3 +723,25 @@ def test_a_dealbreaker_on_the_abuse_of_an_embraced_practice_is_spared(taxonomy):
     assert spare(["fly fishing"], ["open-net salmon farms"]) == {}
     assert spare(["web3"], ["crypto scams"]) == {}  # web3 is a cause: it embraces nothing
     assert spare(["désinvestir des énergies fossiles"], ["banques qui financent le charbon"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "lang", "slug"),
+    [
+        ("banques & assurances 🙅", "dealbreaker", "fr", "banking-insurance"),
+        ("Mutuelle à but non lucratif, sans actionnaires", "practice", "fr", "banking-insurance"),
+        ("contenus religieux / prosélytisme", "dealbreaker", "fr", "religious-content"),
+        ("guided prayers written with priests", "practice", "en", "religious-content"),
+        ("Big Pharma", "dealbreaker", "en", "pharmaceutical-industry"),
+        ("Partenaire officiel de Sanofi", "practice", "fr", "pharmaceutical-industry"),
+        ("bombes lacrymogènes et matraques télescopiques", "practice", "fr", "weapons"),
+        ("coffres aléatoires payants", "practice", "fr", "loot-boxes"),
+        ("foi catholique ✝️", "value", "fr", "faith"),
+    ],
+)
+def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
+    """Banks and insurers, religion, big pharma, self-defence weapons, paid random chests:
+    refusals people write and practices brands state, no longer left to names alone."""
+    reading = interpret(text, role=role, lang=lang)
+    assert slug in reading.slugs, reading
+    assert not reading.negated, reading
