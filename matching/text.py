@@ -85,8 +85,8 @@ _FEMININE = (
 
 
 # Words the rules below would turn into another everyday word: "soie" (silk) is not "soi"
-# (oneself: "confiance en soi").
-_KEEP = {"soie": "soie", "soies": "soie"}
+# (oneself: "confiance en soi"); "smoked" (salmon, ham) is not "smoking" (tobacco).
+_KEEP = {"soie": "soie", "soies": "soie", "smoked": "smoked"}
 
 
 def stem(word: str) -> str:  # noqa: C901 - a table of suffix rules written as code

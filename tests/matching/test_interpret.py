@@ -745,3 +745,9 @@ def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
     reading = interpret(text, role=role, lang=lang)
     assert slug in reading.slugs, reading
     assert not reading.negated, reading
+
+
+def test_smoked_food_is_no_smoking():
+    """ "smoked" (salmon, ham) stemmed like "smoking": a smokehouse read as tobacco."""
+    assert interpret("smoked salmon", role="practice", lang="en").slugs == ("fish-and-seafood",)
+    assert interpret("smoking", role="dealbreaker", lang="en").slugs == ("tobacco",)
