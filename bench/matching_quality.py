@@ -15,7 +15,6 @@ and how many phrases were not understood. Quality, not speed: no timing here.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -156,7 +155,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         budget=_wei(raw["budget_eth"]),
         token="ETH",
         lang=lang,
-        require_shared_value=os.environ.get("RSV", "1") == "1",
+        require_shared_value=True,
         meaning=brief_meaning(**words),
         phrases=brief_phrases(**words),
     )
