@@ -717,13 +717,14 @@ def spared(
         for slug, confidence in () if negated else concepts:
             if confidence >= BY_NAME and tax.get(slug).kind == "practice":
                 embraced.setdefault(slug, text)
+    if not embraced:  # most profiles: no word of theirs to read again
+        return {}
     abuse: set[str] = set()
     outright: set[str] = set()
     for text, concepts in dealbreakers:
-        of_abuse = bool(_ABUSE & set(_words(text)))
-        for slug, _ in concepts:
-            if slug in embraced:
-                (abuse if of_abuse else outright).add(slug)
+        named = [slug for slug, _ in concepts if slug in embraced]
+        if named:
+            (abuse if _ABUSE & set(_words(text)) else outright).update(named)
     return {slug: embraced[slug] for slug in embraced if slug in abuse - outright}
 
 
