@@ -444,6 +444,13 @@ def _exact(text: str, tax: Taxonomy) -> _Hit | None:
 
 
 def _tagged(pol: _Polarity, lang: str, tax: Taxonomy) -> list[_Hit]:
+    if pol.negated and pol.head and pol.span and not tag_text(pol.span, lang, taxonomy=tax):
+        # The cue negates words no concept names ("vin nature sans prise de tête", "chocolat
+        # au lait > chocolat noir"): what stands beside them is as stated, not its opposite.
+        return [
+            _Hit(slug, round(0.95 * weight, 3), False, _names_problem(pol.head, tax.get(slug)))
+            for slug, weight in tag_text(pol.head, lang, taxonomy=tax).items()
+        ]
     hits = []
     for slug, weight in tag_text(pol.core, lang, taxonomy=tax).items():
         entry = tax.get(slug)
@@ -643,7 +650,12 @@ def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
             hits = named or hits
         tagged = [p for h in hits for p in _project(h, role, tax)]
         if tagged:
-            return _result(text, language, _merge(tagged), note + _polarity_note(pol))
+            merged = _merge(tagged)
+            if pol.negated and pol.material is None and not any(h.negated for h in merged):
+                return _result(
+                    text, language, merged, f"{note}; {pol.cue!r} negates only {pol.span!r}"
+                )
+            return _result(text, language, merged, note + _polarity_note(pol))
     return None
 
 

@@ -6,7 +6,8 @@ AI ethics; it is now a word, the verb of "j'ai" aside. "désinvestir des énergi
 "divest from", "phase out" read as embracing the practice; they are stances against it now. A
 preference refuses what follows it ("train > avion", "le train plutôt que l'avion"). A phrase
 that is, as a whole, a blocker ("deal hunting", "team spirit") names no value: it is no longer
-read by meaning (as hunting, as spirits). The taxonomy grew (banks and insurers, religious
+read by meaning (as hunting, as spirits). A cue that negates words no concept names leaves
+the rest as stated ("vin nature sans prise de tête" read as sobriety). The taxonomy grew (banks and insurers, religious
 content, faith, the pharmaceutical industry; self-defence weapons and paid random chests as
 aliases): refusals such as "banques & assurances" or "Big Pharma", kept as names before, are
 now read as concepts. Every phrase a creator, brand or request holds is read

@@ -751,3 +751,21 @@ def test_smoked_food_is_no_smoking():
     """ "smoked" (salmon, ham) stemmed like "smoking": a smokehouse read as tobacco."""
     assert interpret("smoked salmon", role="practice", lang="en").slugs == ("fish-and-seafood",)
     assert interpret("smoking", role="dealbreaker", lang="en").slugs == ("tobacco",)
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "lang", "slug"),
+    [
+        ("vin nature sans prise de tête", "value", "fr", "alcohol"),
+        ("team chocolat au lait > chocolat noir", "value", "fr", "dairy"),
+        ("vin nature sans prise de tête", "practice", "fr", "alcohol"),
+        ("sacs en cuir sans chrome", "practice", "fr", "leather"),
+    ],
+)
+def test_a_cue_that_negates_nothing_named_leaves_the_rest_as_stated(text, role, lang, slug):
+    """ "sans prise de tête" negates words no concept names: natural wine is still wine, not
+    sobriety."""
+    reading = interpret(text, role=role, lang=lang)
+    assert reading.slugs == (slug,), reading
+    assert not reading.negated, reading
+    assert "negates only" in reading.reason
