@@ -737,11 +737,19 @@ def test_a_dealbreaker_on_the_abuse_of_an_embraced_practice_is_spared(taxonomy):
         ("bombes lacrymogènes et matraques télescopiques", "practice", "fr", "weapons"),
         ("coffres aléatoires payants", "practice", "fr", "loot-boxes"),
         ("foi catholique ✝️", "value", "fr", "faith"),
+        ("productivity hacks", "value", "en", "productivity"),
+        ("anime", "value", "en", "anime-manga"),
+        ("maison connectée", "value", "fr", "innovation"),
+        ("tests honnêtes", "value", "fr", "consumer-advice"),
+        ("petits prix", "value", "fr", "budget-friendly"),
+        ("woodworking 🪚", "value", "en", "diy-crafts"),
+        ("bushcraft", "value", "en", "hiking-outdoors"),
     ],
 )
 def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
     """Banks and insurers, religion, big pharma, self-defence weapons, paid random chests:
-    refusals people write and practices brands state, no longer left to names alone."""
+    refusals people write and practices brands state, no longer left to names alone; and
+    topics two sets written apart both used (anime, productivity, honest reviews...)."""
     reading = interpret(text, role=role, lang=lang)
     assert slug in reading.slugs, reading
     assert not reading.negated, reading
