@@ -11,7 +11,8 @@ rest as stated ("vin nature sans prise de tête" was read as sobriety). "smoked"
 "smoking". The taxonomy grew (banks and insurers, religious content, faith, the pharmaceutical
 industry, productivity, innovation, transparency, honest reviews, low prices, anime and manga,
 personal development, craftsmanship; self-defence weapons, paid random chests, woodworking,
-bushcraft, vanlife, stress management and AI tools as aliases): refusals such as "banques &
+bushcraft, vanlife, stress management, AI tools and well-known brands such as McDonald's,
+Coca-Cola or Heineken as aliases): refusals such as "banques &
 assurances" or "Big Pharma", kept as names before, are now read as concepts. Every phrase a
 creator, brand or request holds is read again and the engine's slugs derived again
 (api.values.reread). The meaning basis did not change (it no longer follows the taxonomy):

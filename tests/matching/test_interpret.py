@@ -744,6 +744,8 @@ def test_a_dealbreaker_on_the_abuse_of_an_embraced_practice_is_spared(taxonomy):
         ("petits prix", "value", "fr", "budget-friendly"),
         ("woodworking 🪚", "value", "en", "diy-crafts"),
         ("bushcraft", "value", "en", "hiking-outdoors"),
+        ("Cashback chez nos partenaires, dont McDonald's", "practice", "fr", "junk-food"),
+        ("Official beer partner: Heineken", "practice", "en", "alcohol-industry"),
     ],
 )
 def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
