@@ -746,6 +746,8 @@ def test_a_dealbreaker_on_the_abuse_of_an_embraced_practice_is_spared(taxonomy):
         ("bushcraft", "value", "en", "hiking-outdoors"),
         ("Cashback chez nos partenaires, dont McDonald's", "practice", "fr", "junk-food"),
         ("Official beer partner: Heineken", "practice", "en", "alcohol-industry"),
+        ("Guests earn Delta SkyMiles on every stay", "practice", "en", "aviation"),
+        ("Randomised card packs purchasable with gems", "practice", "en", "loot-boxes"),
     ],
 )
 def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
