@@ -521,3 +521,26 @@ def test_creators_sharing_no_value_are_filtered_before_the_top_k() -> None:
     assert codes(idx, brief(), "big0") == set()
     # A brief that names no cause keeps everyone (ranked on the rest).
     assert len(idx.search(brief(values={}, require_shared_value=True), limit=10)) == 6
+
+
+def test_a_refusal_of_pork_is_narrower_than_one_of_meat():
+    """A halal creator refusing pork is not screened out of a halal butcher (meat), but is out
+    of a charcuterie; so is anyone refusing meat (meat covers pork); halal itself refuses pork
+    and alcohol by implication, as vegetarianism refuses pork."""
+    idx = MatchIndex()
+    idx.upsert(creator("halal", values={"halal": 1.0, "cooking": 1.0}, dealbreakers=["pork"]))
+    idx.upsert(creator("no-meat", values={"cooking": 1.0}, dealbreakers=["meat"]))
+    idx.upsert(creator("halal-cook", values={"halal": 1.0, "cooking": 1.0}))
+    idx.upsert(creator("veggie", values={"vegetarianism": 1.0, "cooking": 1.0}))
+    butcher = brief(values={"cooking": 1.0}, practices=["meat"])
+    charcuterie = brief(values={"cooking": 1.0}, practices=["pork"])
+    assert codes(idx, butcher, "halal") == set()
+    assert codes(idx, butcher, "halal-cook") == set()
+    assert codes(idx, butcher, "no-meat") == {"dealbreaker"}
+    assert codes(idx, charcuterie, "halal") == {"dealbreaker", "value_conflict"}
+    assert codes(idx, charcuterie, "no-meat") == {"dealbreaker"}
+    assert codes(idx, charcuterie, "halal-cook") == {"value_conflict"}
+    assert codes(idx, charcuterie, "veggie") == {"value_conflict"}
+    assert codes(idx, brief(values={"cooking": 1.0}, practices=["alcohol"]), "halal-cook") == {
+        "value_conflict"
+    }

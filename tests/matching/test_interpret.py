@@ -748,6 +748,10 @@ def test_a_dealbreaker_on_the_abuse_of_an_embraced_practice_is_spared(taxonomy):
         ("Official beer partner: Heineken", "practice", "en", "alcohol-industry"),
         ("Guests earn Delta SkyMiles on every stay", "practice", "en", "aviation"),
         ("Randomised card packs purchasable with gems", "practice", "en", "loot-boxes"),
+        ("porc évidemment", "dealbreaker", "fr", "pork"),
+        ("jambon de Bayonne", "practice", "fr", "pork"),
+        ("halal 🌙", "value", "fr", "halal"),
+        ("keeping kosher", "value", "en", "kosher"),
     ],
 )
 def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
