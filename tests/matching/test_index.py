@@ -544,3 +544,19 @@ def test_a_refusal_of_pork_is_narrower_than_one_of_meat():
     assert codes(idx, brief(values={"cooking": 1.0}, practices=["alcohol"]), "halal-cook") == {
         "value_conflict"
     }
+
+
+def test_a_refusal_of_trophy_hunting_is_narrower_than_one_of_hunting():
+    """An ethical hunter refusing trophy hunts is not screened out of an elk-hunt outfitter;
+    anyone refusing hunting is out of a trophy hunt (hunting covers it), and animal welfare
+    refuses both by implication."""
+    idx = MatchIndex()
+    idx.upsert(creator("hunter", values={"hunting": 1.0}, dealbreakers=["trophy-hunting"]))
+    idx.upsert(creator("no-hunting", values={"biodiversity": 1.0}, dealbreakers=["hunting"]))
+    idx.upsert(creator("welfare", values={"animal-welfare": 1.0}))
+    outfitter = brief(values={"hiking-outdoors": 1.0}, practices=["hunting"])
+    trophies = brief(values={"hiking-outdoors": 1.0}, practices=["trophy-hunting"])
+    assert "dealbreaker" not in codes(idx, outfitter, "hunter")
+    assert codes(idx, trophies, "hunter") == {"dealbreaker"}
+    assert "dealbreaker" in codes(idx, trophies, "no-hunting")
+    assert "value_conflict" in codes(idx, trophies, "welfare")

@@ -752,6 +752,8 @@ def test_a_dealbreaker_on_the_abuse_of_an_embraced_practice_is_spared(taxonomy):
         ("jambon de Bayonne", "practice", "fr", "pork"),
         ("halal 🌙", "value", "fr", "halal"),
         ("keeping kosher", "value", "en", "kosher"),
+        ("trophy hunting", "dealbreaker", "en", "trophy-hunting"),
+        ("chasse en enclos", "dealbreaker", "fr", "trophy-hunting"),
     ],
 )
 def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
