@@ -9,15 +9,15 @@ that is, as a whole, a blocker ("deal hunting", "team spirit") names no value: i
 read by meaning (as hunting, as spirits). A cue that negates words no concept names leaves the
 rest as stated ("vin nature sans prise de tête" was read as sobriety). "smoked" is no longer
 "smoking". The taxonomy grew (banks and insurers, religious content, faith, the pharmaceutical
-industry, pork (narrower than meat), trophy hunting (narrower than hunting), halal, kosher,
-productivity, innovation, transparency, honest reviews, low prices, anime and manga, personal
-development, craftsmanship; self-defence weapons, paid random chests, woodworking, bushcraft,
-vanlife, stress management, AI tools and well-known brands such as McDonald's, Coca-Cola or
-Heineken as aliases): refusals such as "banques & assurances" or "Big Pharma", kept as names
-before, are now read as concepts. Every phrase a creator, brand or request holds is read again
-and the engine's slugs derived again (api.values.reread). The meaning basis did not change (it
-no longer follows the taxonomy): meaning vectors stay. (Which dealbreakers the values spare is
-derived when profiles are loaded.)
+industry, gig work, peat, pork (narrower than meat), trophy hunting (narrower than hunting),
+halal, kosher, productivity, innovation, transparency, honest reviews, low prices, anime and
+manga, personal development, craftsmanship; self-defence weapons, paid random chests,
+woodworking, bushcraft, vanlife, stress management, AI tools and well-known brands such as
+McDonald's, Coca-Cola or Heineken as aliases): refusals such as "banques & assurances" or "Big
+Pharma", kept as names before, are now read as concepts. Every phrase a creator, brand or
+request holds is read again and the engine's slugs derived again (api.values.reread). The
+meaning basis did not change (it no longer follows the taxonomy): meaning vectors stay. (Which
+dealbreakers the values spare is derived when profiles are loaded.)
 
 Revision ID: 0025
 Revises: 0024

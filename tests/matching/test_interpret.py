@@ -754,6 +754,10 @@ def test_a_dealbreaker_on_the_abuse_of_an_embraced_practice_is_spared(taxonomy):
         ("keeping kosher", "value", "en", "kosher"),
         ("trophy hunting", "dealbreaker", "en", "trophy-hunting"),
         ("chasse en enclos", "dealbreaker", "fr", "trophy-hunting"),
+        ("ubérisation", "dealbreaker", "fr", "gig-work"),
+        ("Couriers paid per drop as independent contractors", "practice", "en", "gig-work"),
+        ("Terreaux universels à base de tourbe blonde", "practice", "fr", "peat"),
+        ("peat-free compost", "value", "en", "biodiversity"),
     ],
 )
 def test_everyday_domains_people_refuse_are_read(text, role, lang, slug):
