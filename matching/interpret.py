@@ -650,12 +650,12 @@ def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
             hits = named or hits
         tagged = [p for h in hits for p in _project(h, role, tax)]
         if tagged:
-            merged = _merge(tagged)
-            if pol.negated and pol.material is None and not any(h.negated for h in merged):
-                return _result(
-                    text, language, merged, f"{note}; {pol.cue!r} negates only {pol.span!r}"
-                )
-            return _result(text, language, merged, note + _polarity_note(pol))
+            # _tagged read the words beside the cue as stated: the cue negated nothing named
+            beside = pol.negated and not any(h.negated for h in hits)
+            polarity_note = f"; {pol.cue!r} negates only {pol.span!r}" if beside else None
+            return _result(
+                text, language, _merge(tagged), note + (polarity_note or _polarity_note(pol))
+            )
     return None
 
 

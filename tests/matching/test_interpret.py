@@ -674,6 +674,7 @@ def test_a_value_that_divests_from_a_practice_fights_it(taxonomy, text, lang):
     assert reading.slugs, reading
     assert "fossil-fuels" not in reading.slugs
     assert all(taxonomy.get(s).kind == "cause" for s in reading.slugs), reading
+    assert "negated by" in reading.reason, reading
 
 
 @pytest.mark.parametrize(
