@@ -62,8 +62,7 @@ def concept_weights(phrases: Iterable[StoredPhrase]) -> dict[str, float]:
     for phrase in phrases:
         if phrase["negated"]:
             continue
-        for concept in phrase["concepts"]:
-            slug, confidence = concept["slug"], float(concept["confidence"])
+        for slug, confidence in _pairs(phrase):
             weights[slug] = max(weights.get(slug, 0.0), confidence)
     return weights
 
