@@ -68,7 +68,9 @@ class Taxonomy:
     def __init__(self, entries: list[ValueEntry], blockers: dict[str, list[str]] | None = None):
         self.entries = list(entries)
         self.blockers = blockers or {}
-        self._blocked: frozenset[tuple[str, ...]] | None = None
+        self._blocked = frozenset(
+            normalize_phrase(p) for phrases in self.blockers.values() for p in phrases
+        )
         self._by_slug = {e.slug: e for e in self.entries}
         if len(self._by_slug) != len(self.entries):
             raise ValueError("duplicate slug in taxonomy")
@@ -220,10 +222,6 @@ class Taxonomy:
     def is_blocker(self, text: str) -> bool:
         """Whether ``text`` is, as a whole, a blocker phrase ("deal hunting", "team spirit"):
         everyday words that look like a value and name none."""
-        if self._blocked is None:
-            self._blocked = frozenset(
-                normalize_phrase(p) for phrases in self.blockers.values() for p in phrases
-            )
         return normalize_phrase(text) in self._blocked
 
     def __contains__(self, slug: object) -> bool:
