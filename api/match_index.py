@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -64,6 +64,18 @@ def stored_phrases(creator: Creator) -> bytes | None:
     return closeness.to_stored(_phrases_of(creator))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def profile_version(creator: Creator) -> int:
+    """The profile's version (CreatorProfile.version): the microsecond the creator's row last
+    changed. Every change a profile reads stamps the row (refresh_index relies on it too)."""
+    moment = creator.updated_at
+    if moment.tzinfo is None:  # SQLite hands datetimes back without their zone: they are UTC
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
 def creator_profile(creator: Creator) -> CreatorProfile:
     """A creator as the engine sees it: the slugs derived from its phrases (see
     api.values.service), not the phrases themselves, and the meaning of its words (computed
@@ -102,6 +114,7 @@ def creator_profile(creator: Creator) -> CreatorProfile:
         display_name=creator.display_name,
         meaning=meaning,
         phrases=phrases,
+        version=profile_version(creator),
     )
 
 
@@ -205,6 +218,14 @@ class SharedIndex:
     def score_one(self, brief, creator: CreatorProfile):
         # Scores against a one-creator index of its own: nothing shared to lock.
         return self._index.score_one(brief, creator)
+
+    def screen(self, brief, creator: Creator):
+        """The creator as its row now stands, screened against ``brief`` (a Match, or the
+        filter reasons): read in this index when it holds that state of the row, else scored
+        alone (a change not applied here yet, by this process or another)."""
+        with self._lock.reading():
+            found = self._index.score_indexed(brief, creator.id, profile_version(creator))
+        return self.score_one(brief, creator_profile(creator)) if found is None else found
 
 
 def one_blas_thread() -> None:

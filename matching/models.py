@@ -70,9 +70,14 @@ class CreatorProfile:
     # Dealbreakers no concept covers, as words to find in what a brand states (matching.names):
     # "nestle", "shein", "grande distribution".
     refused_names: frozenset[str] = frozenset()
+    # Which state of the creator this is, as its owner counts (the API: the microsecond its row
+    # last changed). The index keeps it, so that a caller can tell whether the index holds the
+    # creator as the caller sees it now (MatchIndex.score_indexed).
+    version: int = 0
 
     def __post_init__(self) -> None:
         self.creator_id = str(self.creator_id)
+        self.version = int(self.version)
         self.loose = frozenset(self.loose)
         self.refused_names = frozenset(self.refused_names)
         self.meaning = _meaning(self.meaning)

@@ -26,7 +26,7 @@ from api.events.service import emit
 from api.kit.pagination import Page, PageParams, PreparedPages, page_of_all, paginate
 from api.kit.time import utcnow
 from api.kit.types import new_id
-from api.match_index import SharedIndex, creator_profile
+from api.match_index import SharedIndex
 from api.me.personal import require_not_erased
 from api.offers import milestones as schedules
 from api.offers.models import (
@@ -359,14 +359,14 @@ def screen(
 ) -> tuple[str, Screening]:
     """Apply the creator's screening policy: dealbreakers always, then the alignment bar."""
     brief = brief_for(session=session, collab_request=collab_request, budget=amount, token=token)
-    result = index.score_one(brief, creator_profile(creator))
+    result = index.screen(brief, creator)
     threshold = float(creator.screening.get("min_alignment", 0.2))
     if isinstance(result, list):
         blocking = [_reason(r) for r in result if r.code in SCREENING_CODES]
         if blocking:
             return "screened_out", Screening(threshold=threshold, reasons=blocking)
         brief.languages, brief.platforms, brief.countries, brief.min_followers = [], [], [], 0
-        result = index.score_one(brief, creator_profile(creator))
+        result = index.screen(brief, creator)
         if isinstance(result, list):
             return "screened_out", Screening(
                 threshold=threshold, reasons=[_reason(r) for r in result]

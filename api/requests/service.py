@@ -15,7 +15,7 @@ from api.creators.models import Creator
 from api.kit.pagination import Page, PageParams, page_of, paginate
 from api.kit.types import new_id
 from api.legal.service import check_categories
-from api.match_index import SharedIndex, creator_profile
+from api.match_index import SharedIndex
 from api.me.personal import require_not_erased
 from api.requests.models import (
     CollabRequest,
@@ -334,7 +334,7 @@ def check_match(
         raise NotFound(f"creator {creator_id} not found")
     require_not_erased(creator)
     brief = _matching_brief(_brief_row(session, collab_request.id))
-    result = index.score_one(brief, creator_profile(creator))
+    result = index.screen(brief, creator)
     if isinstance(result, list):
         reasons = [
             MatchReason(code=r.code, message=r.message, detail=dict(r.detail or {})) for r in result

@@ -21,6 +21,7 @@ array              shape, dtype           holds
 ``_fee_hi``        (tokens, cap) float64  ``float(min_fee)``; +inf when the token is refused
 ``_fee_lo``        (tokens, cap) int64    ``min_fee - int(float(min_fee))``
 ``_track``         (cap,) float32         track-record component
+``_version``       (cap,) int64           the profile's version (CreatorProfile.version)
 ``_virtual``       (cap,) bool
 ``_tier``          (cap,) int8            audience-size tier, for diversity
 ``_meaning``       (64, cap) int8         meaning vector (matching.semantic)

@@ -9,6 +9,7 @@ from matching.diversity import diversify_matches
 from matching.explain import match_sentence
 from matching.index.briefs import _Compiled
 from matching.index.columns import CREDIT_UNIT
+from matching.index.filters import FILTER_CODES
 from matching.models import Brief, CreatorProfile, FilterReason, Match
 from matching.scoring import (
     AFFINITY_FLOOR,
@@ -239,7 +240,8 @@ class _Ranking:
         names = list(comp)
         columns = [np.round(comp[name].astype(np.float64), 6).tolist() for name in names]
         held = self._held[:, rows].tolist()
-        credit = self._credit[q.cause_rows][:, rows].tolist() if len(q.cause_rows) else []
+        # the brief's cause rows at these creators only (not every creator's, then a few)
+        credit = self._credit[np.ix_(q.cause_rows, rows)].tolist() if len(q.cause_rows) else []
         partial = [False] * len(rows)
         if q.country_mask is not None:
             common = self._countries.count_common(q.country_mask, rows).tolist()
@@ -278,11 +280,35 @@ class _Ranking:
     def score_one(self, brief: Brief, creator: CreatorProfile) -> Match | list[FilterReason]:
         """Screen one offer: the filter reasons if any hard filter applies, else the Match.
 
-        Uses a one-creator index with the same taxonomy, so it agrees with ``search``.
+        Uses a one-creator index with the same taxonomy, so it agrees with ``search``. A
+        creator this index holds as the caller sees it is scored in place by
+        :meth:`score_indexed`, with no index of its own.
         """
         single = type(self)(self.taxonomy, capacity=16)
         single.upsert(creator)
-        found = single.search(brief, limit=1)
-        if found:  # it passes every filter: no reason to look for
-            return found[0]
-        return single.explain_filter(brief, creator.creator_id)
+        return single._score_row(brief, 0)
+
+    def score_indexed(
+        self, brief: Brief, creator_id: str, version: int
+    ) -> Match | list[FilterReason] | None:
+        """:meth:`score_one` for a creator this index holds at ``version``
+        (CreatorProfile.version), read where it is; None when it holds another version of the
+        creator, or none."""
+        row = self._row.get(creator_id)
+        if row is None or int(self._version[row]) != version:
+            return None
+        return self._score_row(brief, row)
+
+    def _score_row(self, brief: Brief, row: int) -> Match | list[FilterReason]:
+        """The filter reasons of the creator at ``row`` if any hard filter applies, else its
+        Match: the filters, the score and the phrase closeness ``search`` applies to it."""
+        q = self._compile(brief)
+        rows = np.array([row], dtype=np.int64)
+        filters = self._filters(q, rows)
+        reasons = [self._reason(q, row, c) for c in FILTER_CODES if c in filters and filters[c][0]]
+        if reasons:
+            return reasons
+        score = self._score(q, rows)
+        if q.brief.phrases is not None:
+            score = self._final(score, self._closeness(q, rows))
+        return self._matches(q, rows, score)[0]

@@ -76,6 +76,7 @@ class _Storage:
         self._fee_lo = np.zeros((0, cap), dtype=np.int64)
         self._fee_huge: dict[tuple[int, int], int] = {}
         self._track = np.zeros(cap, dtype=np.float32)
+        self._version = np.zeros(cap, dtype=np.int64)
         self._virtual = np.zeros(cap, dtype=bool)
         self._tier = np.zeros(cap, dtype=np.int8)
         self._meaning = np.zeros((DIM, cap), dtype=np.int8)
@@ -112,6 +113,7 @@ class _Storage:
             self._fee_hi,
             self._fee_lo,
             self._track,
+            self._version,
             self._virtual,
             self._tier,
             self._meaning,
@@ -151,6 +153,7 @@ class _Storage:
         self._fee_hi = g(self._fee_hi, np.inf)
         self._fee_lo = g(self._fee_lo)
         self._track = g(self._track)
+        self._version = g(self._version)
         self._virtual = g(self._virtual)
         self._tier = g(self._tier)
         self._meaning = g(self._meaning)
@@ -266,6 +269,7 @@ class _Storage:
             self._set_fees(row, c.min_fee)
             track = track_record_one(c.completed_deals)
             self._track[row] = track
+            self._version[row] = c.version
             w = WEIGHTS
             audience = AUDIENCE_QUALITY * best_q + AUDIENCE_COUNTRIES + AUDIENCE_PLATFORMS
             self._base[row] = w.audience * audience + w.track_record * track

@@ -140,6 +140,43 @@ def test_registered_changed_and_erased_through_one_worker_shows_in_the_other(set
         assert len(second.app.state.match_index) == len(first.app.state.match_index) == 0
 
 
+def test_an_offer_is_screened_by_the_creators_row_before_the_index_catches_up(settings) -> None:
+    """Screening reads the creator where this process's index holds it, but only as the row now
+    stands: a change made through another worker, not yet seen here, is screened from the row."""
+    from api.match_index import refresh_index
+    from tests.factories import offer_body, post_request, register_brand, register_creator
+
+    first, second = _two_processes(settings)
+    with first, second:
+        brand = register_brand(second, practices=["spirits distillery"], values=[])
+        creator = register_creator(first, dealbreakers=[])
+        index = second.app.state.match_index
+        refresh_index(second.app.state.engine, index)
+        requests = [post_request(brand)["id"] for _ in range(3)]
+        alone: list[str] = []  # creators scored in an index of their own
+        index.score_one = lambda brief, profile: (
+            alone.append(profile.creator_id) or SharedIndex.score_one(index, brief, profile)
+        )
+
+        def offer(request_id: str) -> dict:
+            url = f"/v1/requests/{request_id}/offers"
+            response = brand.post(url, json=offer_body(creator.id))
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        first_offer = offer(requests[0])
+        assert first_offer["status"] == "sent", first_offer["screening"]
+        assert alone == []  # read in place: the index holds the row as it stands
+        changed = creator.patch("/v1/creators/me", json={"dealbreakers": ["alcohol"]})
+        assert changed.status_code == 200, changed.text
+        for request_id in requests[1:]:  # before the second worker's index sees it, then after
+            screened = offer(request_id)
+            assert screened["status"] == "screened_out"
+            assert [r["code"] for r in screened["screening"]["reasons"]] == ["dealbreaker"]
+            refresh_index(second.app.state.engine, index)
+        assert alone == [creator.id]  # only before the refresh
+
+
 def test_a_change_stamped_first_but_committed_last_still_reaches_the_other_worker(
     settings,
 ) -> None:

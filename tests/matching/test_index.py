@@ -324,6 +324,25 @@ def test_score_one_agrees_with_search(index):
     assert [r.code for r in reasons] == ["value_conflict"]
 
 
+def test_score_indexed_reads_the_version_the_index_holds_in_place():
+    idx = MatchIndex()
+    others = [creator(f"o{i}", values={"climate": 1.0}, languages=["de"]) for i in range(40)]
+    idx.upsert_many([*others, creator("c1", version=7)])
+    fresh = creator("c1", version=8, dealbreakers=["fur"])
+    for b in (brief(), brief(practices=["fur"]), brief(languages=["de"])):
+        held = idx.score_indexed(b, "c1", 7)
+        assert held == idx.score_one(b, creator("c1", version=7))
+        listed = [m for m in idx.search(b, limit=50) if m.creator_id == "c1"]
+        assert [held] == listed if listed else held == idx.explain_filter(b, "c1")
+    assert isinstance(idx.score_indexed(brief(), "c1", 7), Match)
+    assert idx.score_indexed(brief(), "c1", 8) is None  # another state of the creator
+    assert idx.score_indexed(brief(), "nobody", 0) is None
+    idx.upsert(fresh)
+    assert "dealbreaker" in {r.code for r in idx.score_indexed(brief(practices=["fur"]), "c1", 8)}
+    idx.delete("o0")  # the last row moves into the hole, with its version
+    assert idx.score_indexed(brief(), "c1", 8) == idx.score_one(brief(), fresh)
+
+
 # -- diversity and exposure -----------------------------------------------------------------
 def test_diversify_keeps_the_relevance_bound(dev_index):
     for raw in devset.raw_briefs():
