@@ -2,7 +2,7 @@
 
     python bench/matching_quality.py
 
-The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ to dev8/) are what the
+The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ to dev9/) are what the
 engine was tuned on; the acceptance set (tests/matching/data/acceptance/) was written apart, by
 someone who never saw the taxonomy, lexicon or tagger, and is only for measuring. Acceptance
 phrases go through the same reading as the API's: every value, dealbreaker, practice and target
@@ -44,6 +44,7 @@ DEV5 = ROOT / "tests" / "matching" / "data" / "dev5"
 DEV6 = ROOT / "tests" / "matching" / "data" / "dev6"
 DEV7 = ROOT / "tests" / "matching" / "data" / "dev7"
 DEV8 = ROOT / "tests" / "matching" / "data" / "dev8"
+DEV9 = ROOT / "tests" / "matching" / "data" / "dev9"
 WEI = 10**18
 K = 10
 
@@ -217,6 +218,7 @@ def main() -> int:
         ("tuning 6", DEV6),
         ("tuning 7", DEV7),
         ("tuning 8", DEV8),
+        ("tuning 9", DEV9),
     ):
         if (folder / "briefs.json").exists():
             rows.append((name, free_text(folder)))
