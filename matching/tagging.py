@@ -40,6 +40,7 @@ from matching.text import (
     raw_tokens,
     squash,
     stem,
+    written_form,
 )
 
 PREFIX_WINDOW = 3  # words a prefix negation cue may stand before what it negates
@@ -60,6 +61,11 @@ class _Phrase:
     # the phrase starts with a negation cue ("without animal testing"): what is listed right
     # after it is negated too
     opens_negation: bool = False
+    # A phrase of several words that only one word of stands for, once the small words are
+    # dropped ("machines à sous", "well-being", "fait main"): the text must hold one of these
+    # word sequences as written, or the one word alone would mean it ("machines à café" is
+    # not gambling, "well known" not wellbeing). Empty: no such condition.
+    written: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -115,11 +121,16 @@ class _Lexicon:
         for t in toks:
             node = node.setdefault(t, {})
         opens = raw_tokens(phrase)[0] in PREFIX_CUES
+        written = written_form(phrase)
+        written = frozenset() if written is None else frozenset({written})
         prev: _Phrase | None = node.get(None)
         if prev is None:
-            node[None] = _Phrase(slug, role, frozenset({lang}), opens)
+            node[None] = _Phrase(slug, role, frozenset({lang}), opens, written)
         elif prev.slug == slug and prev.role == role:
-            node[None] = _Phrase(slug, role, prev.langs | {lang}, prev.opens_negation or opens)
+            # one form without the condition lifts it: that one word alone says it
+            both = prev.written | written if prev.written and written else frozenset()
+            opens = prev.opens_negation or opens
+            node[None] = _Phrase(slug, role, prev.langs | {lang}, opens, both)
 
     def segment(self, chunk: str) -> list[str] | None:
         """Split a glued hashtag into known words, fewest pieces first; None if impossible."""
@@ -250,7 +261,14 @@ def _overtaken(items: list[_Item], i: int, end: int, lex: _Lexicon) -> bool:
     return False
 
 
-def _hits(items: list[_Item], lex: _Lexicon, lang: str | None) -> list[_Hit]:
+def _written(text: str) -> str:
+    """``text``'s words as :func:`matching.text.written_form` writes a phrase's, padded."""
+    return " " + " ".join(t for t in raw_tokens(text) if t not in ".,") + " "
+
+
+def _hits(items: list[_Item], lex: _Lexicon, lang: str | None, written: str = "") -> list[_Hit]:
+    """The phrases named in ``items``; ``written`` is the text's words (:func:`_written`),
+    which a phrase that must be written as is (_Phrase.written) is looked for in."""
     hits: list[_Hit] = []
     i = 0
     while i < len(items):
@@ -266,7 +284,9 @@ def _hits(items: list[_Item], lex: _Lexicon, lang: str | None) -> list[_Hit]:
         if found is not None:
             phrase, end, skipped = found
             single_word = end - i == 1
-            if single_word and lang is not None and lang not in phrase.langs:
+            other_language = single_word and lang is not None and lang not in phrase.langs
+            unwritten = phrase.written and not any(f" {w} " in written for w in phrase.written)
+            if other_language or unwritten:
                 found = None
         if found is None or _overtaken(items, i, end, lex):
             i += 1
@@ -369,7 +389,7 @@ def tag_text(
         raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
     language = lang or _known_language(text)
     items = _items(text, lex)
-    hits = _hits(items, lex, language)
+    hits = _hits(items, lex, language, _written(text))
     _apply_negation(items, hits, tax)
     counts: dict[str, int] = {}
     for h in hits:

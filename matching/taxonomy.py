@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from matching.text import fold, normalize_phrase, squash
+from matching.text import fold, normalize_phrase, squash, written_form
 
 Kind = Literal["cause", "practice"]
 LANGS = ("fr", "en")
@@ -254,7 +254,11 @@ class Taxonomy:
         for e in self.entries:
             for lang in LANGS:
                 for s in e.synonyms.get(lang, []):
-                    add(s, e.slug)
+                    if written_form(s) is None:
+                        add(s, e.slug)
+                    else:  # "plus size" is not any "size" (matching.tagging._Phrase.written)
+                        for key in _forms(s, ("f", "s")):
+                            index.setdefault(key, e.slug)
             for h in e.hashtags:
                 for key in _forms(h, ("s",)):
                     index.setdefault(key, e.slug)

@@ -140,3 +140,11 @@ def raw_tokens(text: str) -> list[str]:
 def normalize_phrase(text: str) -> tuple[str, ...]:
     """Stemmed content tokens of a phrase, as used for matching and for term resolution."""
     return tuple(stem(t) for t in raw_tokens(text) if t not in STOPWORDS and t not in ".,")
+
+
+def written_form(phrase: str) -> str | None:
+    """The words of ``phrase`` as written, space-separated, when its small words carry its
+    meaning: several words, of which the matcher keeps only one (matching.tagging._Phrase)."""
+    words = [t for t in raw_tokens(phrase) if t not in ".," and not t.startswith("#")]
+    dropped = [t for t in words if t in STOPWORDS and len(t) > 1]  # not the "s" of "mcdonald's"
+    return " ".join(words) if dropped and len(normalize_phrase(phrase)) == 1 else None

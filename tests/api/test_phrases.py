@@ -695,3 +695,34 @@ def test_the_upgrade_reads_divesting_and_preferences_again(client, database_url)
         assert row.value_phrases == fresh
         assert row.values == values
         assert row.meaning == meaning
+
+
+def test_the_upgrade_reads_phrases_whose_small_words_carry_them_as_written(
+    client, database_url
+) -> None:
+    """0026: a coffee chain's "machines à café", read before as the gambling of "machines à
+    sous" (one word once the small words are dropped), is read again as naming no practice."""
+    from api.core.migrate import downgrade, upgrade
+
+    brand = register_brand(
+        client, values=[], practices=["Kiosques équipés de machines à café", "machines à sous"]
+    )
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        fresh = session.get(Brand, brand.id).practice_phrases
+    assert [_slugs(p) for p in fresh] == [[], ["gambling"]], fresh
+    old = [
+        {**fresh[0], "concepts": [{"slug": "gambling", "confidence": 0.95}], "understood": True},
+        fresh[1],
+    ]
+    engine.dispose()
+    downgrade(database_url, "0025")
+    try:
+        with engine.begin() as connection:
+            _set_phrases(connection, "brand", brand.id, "practices", ["gambling"], old)
+    finally:
+        upgrade(database_url)
+    with Session(engine) as session:
+        row = session.get(Brand, brand.id)
+        assert row.practice_phrases == fresh
+        assert row.practices == ["gambling"]  # "machines à sous" still says it

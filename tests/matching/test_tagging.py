@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matching import detect_language, tag_text
+from matching import detect_language, load_taxonomy, tag_text
 
 PHRASES = json.loads((Path(__file__).parent / "data" / "phrases.json").read_text("utf-8"))[
     "phrases"
@@ -91,6 +91,28 @@ def test_case_accents_plural_and_gender(text, slug):
 )
 def test_hashtags(text, slug):
     assert slug in tag_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "slug", "alone", "word"),
+    [
+        ("machines à sous", "gambling", "Kiosques équipés de machines à café", "machines"),
+        ("well-being", "sport-wellbeing", "a well known brand, as well", "well"),
+        ("plus-size", "body-positivity", "one size fits all", "size"),
+        ("fait main", "local-production", "la main verte", "main"),
+        ("meme coins", "speculative-crypto", "coin collecting", "coin"),
+        ("study with me", "productivity", "study abroad", "study"),
+        ("savoir-faire", "craftsmanship", "le savoir et la culture", "savoir"),
+    ],
+)
+def test_a_phrase_whose_small_words_carry_it_is_not_its_one_word(text, slug, alone, word):
+    """Once its small words are dropped, such a phrase is one word: it is read only when the
+    text holds it as written."""
+    lang = detect_language(alone)
+    assert slug in tag_text(text, lang)
+    assert slug not in tag_text(alone, lang)
+    assert load_taxonomy().lookup(text) == slug
+    assert load_taxonomy().lookup(word) is None  # the strict lookup reads it as written too
 
 
 def test_hashtag_that_only_starts_like_a_value_is_not_tagged():

@@ -1,0 +1,31 @@
+"""reader: a phrase whose small words carry its meaning is read only as written
+
+Once its small words are dropped, "machines à sous" was the one word "machines", "well-being"
+was "well", "plus size" was "size", "fait main" was "main" and "savoir-faire" was "savoir": a
+coffee chain's "machines à café" read as gambling, "a well known brand" as wellbeing, "la main
+verte" as local production. Such a phrase is now read only when the text holds it as written.
+Every phrase a creator, brand or request holds is read again and the engine's slugs derived
+again (api.values.reread); meaning vectors stay.
+
+Revision ID: 0026
+Revises: 0025
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from api.values.reread import reread_all
+
+revision: str = "0026"
+down_revision: str | None = "0025"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    reread_all(op.get_bind(), meanings=False)
+
+
+def downgrade() -> None:
+    """Nothing to undo: the new readings are readings of the same phrases."""
