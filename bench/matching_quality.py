@@ -31,7 +31,7 @@ from api.values.service import (  # noqa: E402
 )
 from matching import Audience, Brief, CreatorProfile, MatchIndex, load_taxonomy  # noqa: E402
 from matching.closeness import brief_phrases, creator_phrases  # noqa: E402
-from matching.interpret import interpret, loose  # noqa: E402
+from matching.interpret import aimed_at_minors, interpret, loose  # noqa: E402
 from matching.names import names_refused, stated_names  # noqa: E402
 from matching.semantic import brief_meaning, creator_meaning  # noqa: E402
 from tests.matching import devset  # noqa: E402
@@ -148,10 +148,14 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         lang=lang,
         brand_values=lambda: list(reader.causes(raw["brand_values"], lang)),
     )
+    first = len(reader.readings)
     practices, denied = reader.stated(raw["brand_practices"], lang)
+    # as api.requests.service._brief: targeted ads from a brand that serves teens
+    stated = [r.text for r in reader.readings[first:] if not r.negated]
+    own_words = [raw.get("brand_description", ""), raw["title"], raw["description"], *stated]
     return Brief(
         values=values,
-        practices=practices,
+        practices=practices + aimed_at_minors(practices, own_words, denied),
         practices_denied=denied,
         stated_names=stated_names(raw["brand_practices"], raw.get("brand_name", "")),
         budget=_wei(raw["budget_eth"]),

@@ -127,8 +127,10 @@ _INDUSTRIAL_FORMS: dict[str, str] = LEXICON["industrial_forms"]
 # minors are marketing to children, a narrower practice (refusing it refuses no ad to adults).
 _MINORS = frozenset(LEXICON["minor_qualifiers"])
 _MINOR_FORMS: dict[str, str] = LEXICON["minor_forms"]
+# "10-15 ans", "under 16 years", "13 to 17-year-olds"; "aged 13 to 17", "âgés de 11 à 14"
 _MINOR_AGES = re.compile(
-    r"\b(?:\d{1,2}\s*(?:-|a|to)\s*|under\s+|moins\s+de\s+)(1[0-7]|[1-9])\s*(?:ans|years?|yo)\b"
+    r"\b(?:\d{1,2}\s*(?:-|a|to)\s*|under\s+|moins\s+de\s+)(?:1[0-7]|[1-9])\s*-?\s*(?:ans|years?|yo)\b"
+    r"|\bage[ds]?\s+(?:de\s+)?\d{1,2}\s*(?:-|a|to)\s*(?:1[0-7]|[1-9])\b"
 )
 
 
@@ -604,6 +606,22 @@ def _narrowed(reading: Interpretation, role: Role) -> Interpretation:
     if _MINORS & words or _MINOR_AGES.search(fold(reading.text)):
         reading = _narrow(reading, role, _MINOR_FORMS, "aimed at minors")
     return reading
+
+
+def aimed_at_minors(
+    practices: Iterable[str], texts: Iterable[str], denied: Iterable[str] = ()
+) -> list[str]:
+    """The narrow forms aimed at minors of a brand's ``practices`` (slugs) that it does not
+    already hold or deny, when its own ``texts`` say it serves minors: an app "for 13 to
+    17-year-olds" that is "funded by targeted ads" markets to children, though no one phrase
+    says both. ``texts``: what the brand states (its description, the brief's words, its
+    practices not negated)."""
+    if not any(_MINORS & set(_words(t)) or _MINOR_AGES.search(fold(t)) for t in texts if t):
+        return []
+    practices = list(practices)
+    known = {*practices, *denied}
+    forms = (_MINOR_FORMS[s] for s in practices if s in _MINOR_FORMS)
+    return [s for s in dict.fromkeys(forms) if s not in known]
 
 
 def _narrow(reading: Interpretation, role: Role, table: dict[str, str], note: str):

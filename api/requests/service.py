@@ -33,6 +33,7 @@ from api.values.models import readings
 from api.values.service import concept_weights, denied_slugs, held_practices, read_phrases
 from matching import Brief, detect_language, load_taxonomy, tag_text
 from matching.closeness import brief_phrases
+from matching.interpret import aimed_at_minors
 from matching.names import stated_names
 from matching.semantic import brief_meaning
 
@@ -215,11 +216,16 @@ def _brief(row, *, budget: int | None = None, token: str | None = None) -> Brief
         "brand_description": row.brand_description,
         "brand_values": [phrase["text"] for phrase in row.value_phrases],
     }
+    # a practice read too loosely to be held (matching.interpret.loose) is not the brand's
+    practices = held_practices(row.practices, row.practice_phrases)
+    denied = denied_slugs(row.practice_phrases)
+    stated = [phrase["text"] for phrase in row.practice_phrases if not phrase["negated"]]
+    own_words = [row.brand_description, row.title, row.description, *stated]
     return Brief(
         values=dict(row.target_values),
-        # a practice read too loosely to be held (matching.interpret.loose) is not the brand's
-        practices=held_practices(row.practices, row.practice_phrases),
-        practices_denied=denied_slugs(row.practice_phrases),
+        # targeted ads from a brand that serves teens market to children (aimed_at_minors)
+        practices=practices + aimed_at_minors(practices, own_words, denied),
+        practices_denied=denied,
         stated_names=stated_names(
             [phrase["text"] for phrase in row.practice_phrases], row.brand_name
         ),

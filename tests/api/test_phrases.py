@@ -726,3 +726,28 @@ def test_the_upgrade_reads_phrases_whose_small_words_carry_them_as_written(
         row = session.get(Brand, brand.id)
         assert row.practice_phrases == fresh
         assert row.practices == ["gambling"]  # "machines à sous" still says it
+
+
+def test_targeted_ads_from_a_brand_that_serves_teens_market_to_children(client) -> None:
+    """No phrase of the brand says both, but an app for 13 to 17-year-olds funded by targeted
+    ads markets to children: a creator refusing targeted ads to minors is screened out of it,
+    not out of the same ads from an app for adults."""
+    guardian = register_creator(
+        client, values=["youth mentoring"], dealbreakers=["targeted ads to minors"]
+    )
+    practices = ["Group chats and short videos", "Free to use, funded by targeted ads"]
+    teens = register_brand(
+        client, description="A social app for 13 to 17-year-olds.", practices=practices
+    )
+    adults = register_brand(
+        client, description="A social app for people over 30.", practices=practices
+    )
+    for brand, status in ((teens, "screened_out"), (adults, "sent")):
+        request = post_request(brand)
+        offered = brand.post(
+            f"/v1/requests/{request['id']}/offers", json=offer_body(guardian.id)
+        ).json()
+        assert offered["status"] == status, offered
+        reasons = offered["screening"]["reasons"]
+        dealbreakers = [r for r in reasons if r["code"] == "dealbreaker"]
+        assert bool(dealbreakers) == (status == "screened_out"), reasons

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from matching import interpret
-from matching.interpret import SIMILARITY_THRESHOLD, embed
+from matching.interpret import SIMILARITY_THRESHOLD, aimed_at_minors, embed
 
 PHRASES = json.loads((Path(__file__).parent / "data" / "phrases.json").read_text("utf-8"))[
     "phrases"
@@ -792,3 +792,25 @@ def test_a_cue_that_negates_nothing_named_leaves_the_rest_as_stated(text, role, 
     assert reading.slugs == (slug,), reading
     assert not reading.negated, reading
     assert "negates only" in reading.reason
+
+
+@pytest.mark.parametrize(
+    ("words", "minors"),
+    [
+        ("A social app for 13 to 17-year-olds", True),
+        ("Group chats for users aged 13 to 17", True),
+        ("Un réseau pour les ados", True),
+        ("jeux pour les 8-12 ans", True),
+        ("âgés de 11 à 14 ans", True),
+        ("A social app for people aged 25 to 45", False),
+        ("pour les 25-45 ans", False),
+        ("Aucune vente aux mineurs", True),  # the caller leaves negated practices out
+    ],
+)
+def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, minors):
+    expected = ["marketing-to-children"] if minors else []
+    assert aimed_at_minors(["targeted-advertising", "dairy"], [words]) == expected
+    assert aimed_at_minors(["dairy"], [words]) == []
+    assert (
+        aimed_at_minors(["targeted-advertising"], [words], denied=["marketing-to-children"]) == []
+    )
