@@ -1,9 +1,12 @@
-"""reader: a phrase whose small words carry its meaning is read only as written
+"""reader: a phrase whose small words carry its meaning is read only as written; taxonomy:
+coffee and tea, PET and polyethylene as single-use plastic, crosswords and puzzles as games
 
 Once its small words are dropped, "machines à sous" was the one word "machines", "well-being"
 was "well", "plus size" was "size", "fait main" was "main" and "savoir-faire" was "savoir": a
 coffee chain's "machines à café" read as gambling, "a well known brand" as wellbeing, "la main
 verte" as local production. Such a phrase is now read only when the text holds it as written.
+"Coffee and tea" is a cause ("café de spécialité", "latte art", "tea rituals"); "PET bottles",
+"rPET" and "polyéthylène" are single-use plastic; crosswords, sudoku and puzzles are games.
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.
 
