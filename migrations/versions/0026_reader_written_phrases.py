@@ -6,7 +6,8 @@ was "well", "plus size" was "size", "fait main" was "main" and "savoir-faire" wa
 coffee chain's "machines à café" read as gambling, "a well known brand" as wellbeing, "la main
 verte" as local production. Such a phrase is now read only when the text holds it as written.
 "Coffee and tea" is a cause ("café de spécialité", "latte art", "tea rituals"); "PET bottles",
-"rPET" and "polyéthylène" are single-use plastic; crosswords, sudoku and puzzles are games.
+"rPET" and "polyéthylène" are single-use plastic; crosswords, sudoku and puzzles are games;
+weightlifting and run clubs are sport.
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.
 
