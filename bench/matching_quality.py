@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.requests.service import brief_targets  # noqa: E402
 from api.values.service import (  # noqa: E402
+    brand_targets,
     phrase_language,
     profile_language,
     refused_practices,
@@ -146,7 +147,7 @@ def _brief(raw: dict, reader: Reader) -> Brief:
         reader.causes(raw["target_values"] or [], lang),
         text=text,
         lang=lang,
-        brand_values=lambda: list(reader.causes(raw["brand_values"], lang)),
+        brand_values=lambda: brand_targets(reader.causes(raw["brand_values"], lang)),
     )
     first = len(reader.readings)
     practices, denied = reader.stated(raw["brand_practices"], lang)

@@ -30,7 +30,13 @@ from api.requests.models import (
     TaggedValue,
 )
 from api.values.models import readings
-from api.values.service import concept_weights, denied_slugs, held_practices, read_phrases
+from api.values.service import (
+    brand_targets,
+    concept_weights,
+    denied_slugs,
+    held_practices,
+    read_phrases,
+)
 from matching import Brief, detect_language, load_taxonomy, tag_text
 from matching.closeness import brief_phrases
 from matching.interpret import aimed_at_minors
@@ -127,7 +133,7 @@ def create_request(
 
     def brand_values() -> list[str]:
         owner = session.get(Brand, brand.id)
-        return list(owner.values) if owner else []
+        return brand_targets(concept_weights(owner.value_phrases)) if owner else []
 
     values, source = brief_targets(
         concept_weights(phrases), text=text, lang=lang, brand_values=brand_values

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from api.values.models import StoredPhrase
-from matching import Interpretation, detect_language, interpret
-from matching.interpret import Role, loose, spared
+from matching import Interpretation, detect_language, interpret, load_taxonomy
+from matching.interpret import BY_NAME, Role, loose, spared
 from matching.taxonomy import LANGS
 
 
@@ -65,6 +65,19 @@ def concept_weights(phrases: Iterable[StoredPhrase]) -> dict[str, float]:
         for slug, confidence in _pairs(phrase):
             weights[slug] = max(weights.get(slug, 0.0), confidence)
     return weights
+
+
+def brand_targets(weights: dict[str, float]) -> list[str]:
+    """The brand's values (slug -> confidence, :func:`concept_weights`) a brief that names
+    none targets: its causes, and the practices it names outright. A practice read only by
+    meaning ("modern romance", 0.74 from the pharmaceutical industry) would be held against
+    the brief as the brand's practice: it is left out."""
+    taxonomy = load_taxonomy()
+    return [
+        slug
+        for slug, confidence in weights.items()
+        if taxonomy.get(slug).kind == "cause" or confidence >= BY_NAME
+    ]
 
 
 def denied_slugs(phrases: Iterable[StoredPhrase]) -> list[str]:

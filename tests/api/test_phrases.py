@@ -751,3 +751,19 @@ def test_targeted_ads_from_a_brand_that_serves_teens_market_to_children(client) 
         reasons = offered["screening"]["reasons"]
         dealbreakers = [r for r in reasons if r["code"] == "dealbreaker"]
         assert bool(dealbreakers) == (status == "screened_out"), reasons
+
+
+def test_a_brief_that_names_no_value_targets_no_practice_read_by_meaning_alone(client) -> None:
+    """A brief without target values takes the brand's values: its causes, and the practices
+    it names outright ("bitcoin"), not one read only by meaning ("modern romance", near the
+    pharmaceutical industry), which would be held against the brief as the brand's practice."""
+    brand = register_brand(client, values=["modern romance", "bitcoin", "transparency"])
+    readings = {r["text"]: r for r in brand.data["interpretations"]["values"]}
+    assert _slugs(readings["modern romance"]) == ["pharmaceutical-industry"]  # by meaning
+    assert readings["modern romance"]["concepts"][0]["confidence"] < 0.9
+    body = request_body(target_values=None, title="Rings", description="Tell our story.")
+    request = brand.post("/v1/requests", json=body)
+    assert request.status_code == 201, request.text
+    targets = {v["slug"] for v in request.json()["target_values"]}
+    assert {"crypto", "transparency"} <= targets
+    assert "pharmaceutical-industry" not in targets
