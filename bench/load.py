@@ -526,7 +526,7 @@ BUCKETS = [
     ("  GET matches: requests.service.find_matches", "requests/service.py", "find_matches"),
     ("    of which MatchIndex.search", "index/ranking.py", "search"),
     ("  POST offers: offers.service.create_offer", "offers/service.py", "create_offer"),
-    ("    of which screen (brief + score_one)", "offers/service.py", "screen"),
+    ("    of which screen (brief + score in the index)", "offers/service.py", "screen"),
     ("  GET offers: offers.service.list_offers", "offers/service.py", "list_offers"),
     ("GET /health (FastAPI's own trip to the threadpool)", "api/app.py", "health"),
     ("  of which ChainClient.health (JSON-RPC to the node)", "chain/client.py", "health"),
