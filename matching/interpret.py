@@ -39,7 +39,7 @@ import numpy as np
 
 from matching.tagging import detect_language, tag_text
 from matching.taxonomy import LANGS, Taxonomy, load_taxonomy
-from matching.text import LEXICON, fold, normalize_phrase
+from matching.text import LEXICON, NOT_SUFFIXED, fold, normalize_phrase
 
 Role = Literal["value", "practice", "dealbreaker"]
 
@@ -351,7 +351,7 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
     core: list[str] = []
     head = span = None
     for i, w in enumerate(words):
-        postfix = w in _POSTFIX_NEGATION and i > 0
+        postfix = w in _POSTFIX_NEGATION and i > 0 and words[i - 1] not in NOT_SUFFIXED
         against = stance and w in _STANCE
         if (w in _NEGATION_WORDS or postfix or against) and not _protected(words, i, tax):
             cues.append(w)

@@ -33,6 +33,7 @@ from matching.text import (
     COORDINATORS,
     CUES,
     LEXICON,
+    NOT_SUFFIXED,
     POSTFIX_CUES,
     PREFIX_CUES,
     STOPWORDS,
@@ -185,6 +186,7 @@ def _known_language(text: str) -> str | None:
 def _items(text: str, lex: _Lexicon) -> list[_Item]:  # noqa: C901 - a tokenizer: its branches are the grammar
     items: list[_Item] = []
     coord = False
+    before = ""  # the word before this one, small words included
 
     def push(item: _Item) -> None:
         nonlocal coord
@@ -193,14 +195,15 @@ def _items(text: str, lex: _Lexicon) -> list[_Item]:  # noqa: C901 - a tokenizer
         items.append(item)
 
     def word(raw: str) -> None:
-        nonlocal coord
+        nonlocal coord, before
+        previous, before = before, raw
         if raw in COORDINATORS:
             coord = True
         if raw in STOPWORDS and raw not in CUES:
             return
         if raw in CLAUSE_WORDS:
             push(_Item("b"))
-        elif raw in CUES:
+        elif raw in CUES and not (raw in POSTFIX_CUES and previous in NOT_SUFFIXED):
             push(_Item("c", stem(raw), raw))
         else:
             push(_Item("w", stem(raw), raw))

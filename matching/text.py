@@ -28,6 +28,15 @@ PREFIX_CUES = frozenset(LEXICON["prefix_negation_cues"])
 # Cues that follow what they negate ("palm oil free", "fur-free", "meat alternatives").
 POSTFIX_CUES = frozenset(LEXICON["postfix_negation_cues"])
 CUES = PREFIX_CUES | POSTFIX_CUES
+# Words after which "free" or "libre" says free of charge or free to do, not "-free": "museums
+# should be free", "for free", "entrée libre", "temps libre".
+NOT_SUFFIXED = frozenset(
+    {
+        "be", "is", "are", "was", "were", "been", "being", "stay", "stays", "remain", "remains",
+        "feel", "for", "set", "break", "get", "est", "sont", "etre", "soit", "sera", "reste",
+        "restent", "entree", "acces", "temps", "vente",
+    }
+)  # fmt: skip
 
 # Words that join list items: negation carries over them ("no fur, leather or exotic skins").
 COORDINATORS = frozenset(LEXICON["coordinators"])

@@ -7,7 +7,10 @@ coffee chain's "machines à café" read as gambling, "a well known brand" as wel
 verte" as local production. Such a phrase is now read only when the text holds it as written.
 "Coffee and tea" is a cause ("café de spécialité", "latte art", "tea rituals"); "PET bottles",
 "rPET" and "polyéthylène" are single-use plastic; crosswords, sudoku and puzzles are games;
-weightlifting and run clubs are sport.
+weightlifting and run clubs are sport. "Free" after "be", "for" or "entrée" says free of
+charge, not "-free" ("museums should be free" was a refusal of museums), and common phrases
+name nothing ("chasse au gaspillage", "assurance qualité", "refuge de montagne", "de bonne
+foi", "puff pastry" were hunting, insurance, animal rescue, faith and tobacco).
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.
 

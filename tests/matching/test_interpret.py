@@ -814,3 +814,26 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
     assert (
         aimed_at_minors(["targeted-advertising"], [words], denied=["marketing-to-children"]) == []
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "lang", "slugs", "negated"),
+    [
+        # free of charge, free to do: not "-free"
+        ("museums should be free, they belong to everyone", "value", "en", {"arts-culture"}, False),
+        ("cocktails for free at the launch", "practice", "en", {"alcohol"}, False),
+        ("entrée libre au musée", "value", "fr", {"arts-culture"}, False),
+        ("fur free since 2015", "practice", "en", {"fur"}, True),
+        # common phrases that name no value
+        ("la chasse au gaspillage", "value", "fr", set(), False),
+        ("assurance qualité ISO 9001", "practice", "fr", set(), False),
+        ("refuge de montagne", "value", "fr", set(), False),
+        ("puff pastry croissants", "practice", "en", set(), False),
+        ("de bonne foi", "value", "fr", set(), False),
+        ("la chasse", "dealbreaker", "fr", {"hunting"}, False),
+    ],
+)
+def test_free_of_charge_and_common_phrases_are_not_misread(text, role, lang, slugs, negated):
+    reading = interpret(text, role=role, lang=lang)
+    assert set(reading.slugs) == slugs, reading
+    assert reading.negated == negated, reading
