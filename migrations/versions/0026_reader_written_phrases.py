@@ -10,7 +10,8 @@ verte" as local production. Such a phrase is now read only when the text holds i
 weightlifting and run clubs are sport. "Free" after "be", "for" or "entrée" says free of
 charge, not "-free" ("museums should be free" was a refusal of museums), and common phrases
 name nothing ("chasse au gaspillage", "assurance qualité", "refuge de montagne", "de bonne
-foi", "puff pastry" were hunting, insurance, animal rescue, faith and tobacco).
+foi", "puff pastry", "chasse-neige", "stylo plume", "fishing nets" were hunting, insurance,
+animal rescue, faith, tobacco, down and fish; "the local food bank" was a bank).
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.
 
