@@ -7,7 +7,9 @@ coffee chain's "machines à café" read as gambling, "a well known brand" as wel
 verte" as local production. Such a phrase is now read only when the text holds it as written.
 "Coffee and tea" is a cause ("café de spécialité", "latte art", "tea rituals"); "PET bottles",
 "rPET" and "polyéthylène" are single-use plastic; crosswords, sudoku and puzzles are games;
-weightlifting and run clubs are sport. "Free" after "be", "for" or "entrée" says free of
+weightlifting and run clubs are sport; toy weapons are a practice of their own (a refusal of "toy
+guns" is tripped by foam dart blasters, one of weapons is not); hog and boar bristles are
+animal-derived ingredients. "Free" after "be", "for" or "entrée" says free of
 charge, not "-free" ("museums should be free" was a refusal of museums), and common phrases
 name nothing ("chasse au gaspillage", "assurance qualité", "refuge de montagne", "de bonne
 foi", "puff pastry", "chasse-neige", "stylo plume", "fishing nets" were hunting, insurance,

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matching import interpret
+from matching import interpret, load_taxonomy
 from matching.interpret import SIMILARITY_THRESHOLD, aimed_at_minors, embed
 
 PHRASES = json.loads((Path(__file__).parent / "data" / "phrases.json").read_text("utf-8"))[
@@ -841,3 +841,23 @@ def test_free_of_charge_and_common_phrases_are_not_misread(text, role, lang, slu
     reading = interpret(text, role=role, lang=lang)
     assert set(reading.slugs) == slugs, reading
     assert reading.negated == negated, reading
+
+
+def test_toy_weapons_and_animal_bristles_are_practices_of_their_own():
+    """A creator refusing toy guns is tripped by foam dart blasters, one refusing weapons is
+    not (a narrow reading each way); a hog-bristle brush is an animal-derived ingredient,
+    which a refusal of animal products covers; a mineral filler is no cosmetic surgery."""
+    tax = load_taxonomy()
+    assert interpret("toy guns", role="dealbreaker", lang="en").slugs == ("toy-weapons",)
+    blaster = interpret("Foam dart blaster range for backyard games", role="practice", lang="en")
+    assert blaster.slugs == ("toy-weapons",)
+    assert "toy-weapons" not in tax.covered("weapons")
+    brush = interpret(
+        "Ships every tin with a natural hog-bristle brush", role="practice", lang="en"
+    )
+    assert brush.slugs == ("animal-derived-ingredients",)
+    assert "animal-derived-ingredients" in tax.covered("animal-products")
+    filler = interpret(
+        "Uses recycled oyster shells as a mineral filler", role="practice", lang="en"
+    )
+    assert "cosmetic-surgery" not in filler.slugs
