@@ -24,7 +24,7 @@ another is mentioned ``m`` times gets ``0.5 + 0.5 / m``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from matching.taxonomy import LANGS, Taxonomy, load_taxonomy
@@ -67,6 +67,9 @@ class _Phrase:
     # word sequences as written, or the one word alone would mean it ("machines à café" is
     # not gambling, "well known" not wellbeing). Empty: no such condition.
     written: frozenset[str] = frozenset()
+    # Phrases of that kind that share this one's word and are read in its place where the text
+    # holds them as written: "De Beers" (a blocker) where "beers" is alcohol.
+    instead: tuple[_Phrase, ...] = ()
 
 
 @dataclass
@@ -124,14 +127,20 @@ class _Lexicon:
         opens = raw_tokens(phrase)[0] in PREFIX_CUES
         written = written_form(phrase)
         written = frozenset() if written is None else frozenset({written})
+        new = _Phrase(slug, role, frozenset({lang}), opens, written)
         prev: _Phrase | None = node.get(None)
         if prev is None:
-            node[None] = _Phrase(slug, role, frozenset({lang}), opens, written)
+            node[None] = new
         elif prev.slug == slug and prev.role == role:
             # one form without the condition lifts it: that one word alone says it
             both = prev.written | written if prev.written and written else frozenset()
             opens = prev.opens_negation or opens
-            node[None] = _Phrase(slug, role, prev.langs | {lang}, opens, both)
+            langs = prev.langs | {lang}
+            node[None] = replace(prev, langs=langs, opens_negation=opens, written=both)
+        elif written and not prev.written:
+            node[None] = replace(prev, instead=(*prev.instead, new))
+        elif prev.written and not written:
+            node[None] = replace(new, instead=(replace(prev, instead=()), *prev.instead))
 
     def segment(self, chunk: str) -> list[str] | None:
         """Split a glued hashtag into known words, fewest pieces first; None if impossible."""
@@ -286,6 +295,10 @@ def _hits(items: list[_Item], lex: _Lexicon, lang: str | None, written: str = ""
         found = _longest(items, i, lex.trie)
         if found is not None:
             phrase, end, skipped = found
+            phrase = next(
+                (alt for alt in phrase.instead if any(f" {w} " in written for w in alt.written)),
+                phrase,
+            )
             single_word = end - i == 1
             other_language = single_word and lang is not None and lang not in phrase.langs
             unwritten = phrase.written and not any(f" {w} " in written for w in phrase.written)

@@ -68,8 +68,11 @@ class Taxonomy:
     def __init__(self, entries: list[ValueEntry], blockers: dict[str, list[str]] | None = None):
         self.entries = list(entries)
         self.blockers = blockers or {}
+        # a blocker read only as written ("De Beers") is compared as written, not as "beers"
         self._blocked = frozenset(
-            normalize_phrase(p) for phrases in self.blockers.values() for p in phrases
+            written_form(p) or normalize_phrase(p)
+            for phrases in self.blockers.values()
+            for p in phrases
         )
         self._by_slug = {e.slug: e for e in self.entries}
         if len(self._by_slug) != len(self.entries):
@@ -146,7 +149,8 @@ class Taxonomy:
                 if first[0] != slug:
                     raise ValueError(f"{term!r} of {slug} is also {first[1]!r} of {first[0]}")
         for phrase in (p for phrases in self.blockers.values() for p in phrases):
-            for key in _forms(phrase, ("f", "n")):
+            # one read only as written ("De Beers") is not its one word ("beers")
+            for key in _forms(phrase, ("f",) if written_form(phrase) else ("f", "n")):
                 if key in owner:
                     raise ValueError(f"blocker {phrase!r} is a term of {owner[key][0]}")
 
@@ -155,8 +159,11 @@ class Taxonomy:
         for e in self.entries:
             yield e.slug, e.slug, ("f", "n", "s")
             for lang in LANGS:
-                for term in [e.labels[lang], *e.synonyms.get(lang, []), *e.problems.get(lang, [])]:
+                for term in [e.labels[lang], *e.problems.get(lang, [])]:
                     yield e.slug, term, ("f", "n", "s")
+                for term in e.synonyms.get(lang, []):
+                    # one read only as written is looked up only as written (_build_term_index)
+                    yield e.slug, term, ("f", "s") if written_form(term) else ("f", "n", "s")
             for h in e.hashtags:
                 yield e.slug, h, ("s",)
 
@@ -222,7 +229,7 @@ class Taxonomy:
     def is_blocker(self, text: str) -> bool:
         """Whether ``text`` is, as a whole, a blocker phrase ("deal hunting", "team spirit"):
         everyday words that look like a value and name none."""
-        return normalize_phrase(text) in self._blocked
+        return (written_form(text) or normalize_phrase(text)) in self._blocked
 
     def __contains__(self, slug: object) -> bool:
         return slug in self._by_slug

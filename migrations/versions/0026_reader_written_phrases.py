@@ -9,7 +9,9 @@ verte" as local production. Such a phrase is now read only when the text holds i
 "rPET" and "polyéthylène" are single-use plastic; crosswords, sudoku and puzzles are games;
 weightlifting and run clubs are sport; toy weapons are a practice of their own (a refusal of "toy
 guns" is tripped by foam dart blasters, one of weapons is not); hog and boar bristles are
-animal-derived ingredients. "Free" after "be", "for" or "entrée" says free of
+animal-derived ingredients; lab-grown diamonds are a practice ("diamants de synthèse" was
+generative AI), blood diamonds are mining, "marques de paris" is gambling, and "De Beers" names
+nothing (it was "beers", alcohol). "Free" after "be", "for" or "entrée" says free of
 charge, not "-free" ("museums should be free" was a refusal of museums), and common phrases
 name nothing ("chasse au gaspillage", "assurance qualité", "refuge de montagne", "de bonne
 foi", "puff pastry", "chasse-neige", "stylo plume", "fishing nets" were hunting, insurance,

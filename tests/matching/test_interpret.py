@@ -834,6 +834,12 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
         ("stylo plume", "practice", "fr", set(), False),
         ("un chasse-neige pour la station", "practice", "fr", set(), False),
         ("we donate to the local food bank", "value", "en", {"solidarity"}, False),
+        # a common phrase read as written shares its one word with a term: both are read
+        ("Diamonds sourced from De Beers", "practice", "en", set(), False),
+        ("beers", "dealbreaker", "en", {"alcohol"}, False),
+        ("diamants de synthèse", "dealbreaker", "fr", {"lab-grown-diamonds"}, False),
+        ("blood diamonds", "dealbreaker", "en", {"mining"}, False),
+        ("marques de paris", "dealbreaker", "fr", {"gambling"}, False),
         ("la chasse", "dealbreaker", "fr", {"hunting"}, False),
     ],
 )
