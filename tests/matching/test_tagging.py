@@ -101,7 +101,7 @@ def test_hashtags(text, slug):
         ("plus-size", "body-positivity", "one size fits all", "size"),
         ("fait main", "local-production", "la main verte", "main"),
         ("meme coins", "speculative-crypto", "coin collecting", "coin"),
-        ("study with me", "productivity", "study abroad", "study"),
+        ("to the moon", "speculative-crypto", "full moon rituals", "moon"),
         ("savoir-faire", "craftsmanship", "le savoir et la culture", "savoir"),
     ],
 )
