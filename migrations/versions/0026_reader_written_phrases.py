@@ -11,7 +11,8 @@ weightlifting and run clubs are sport; toy weapons are a practice of their own (
 guns" is tripped by foam dart blasters, one of weapons is not); hog and boar bristles are
 animal-derived ingredients; lab-grown diamonds are a practice ("diamants de synthèse" was
 generative AI), blood diamonds are mining, "marques de paris" is gambling, and "De Beers" names
-nothing (it was "beers", alcohol). "Free" after "be", "for" or "entrée" says free of
+nothing (it was "beers", alcohol); homeopathy is a practice; "study" is productivity; Philip
+Morris, Marlboro, HSBC, BNP Paribas and other well-known groups are tobacco or banks by name. "Free" after "be", "for" or "entrée" says free of
 charge, not "-free" ("museums should be free" was a refusal of museums), and common phrases
 name nothing ("chasse au gaspillage", "assurance qualité", "refuge de montagne", "de bonne
 foi", "puff pastry", "chasse-neige", "stylo plume", "fishing nets" were hunting, insurance,

@@ -840,6 +840,10 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
         ("diamants de synthèse", "dealbreaker", "fr", {"lab-grown-diamonds"}, False),
         ("blood diamonds", "dealbreaker", "en", {"mining"}, False),
         ("marques de paris", "dealbreaker", "fr", {"gambling"}, False),
+        # well-known groups by name, and a practice of its own
+        ("a subsidiary of Philip Morris International", "practice", "en", {"tobacco"}, False),
+        ("loan fund backed by HSBC", "practice", "en", {"banking-insurance"}, False),
+        ("médicaments homéopathiques Boiron", "practice", "fr", {"homeopathy"}, False),
         ("la chasse", "dealbreaker", "fr", {"hunting"}, False),
     ],
 )
