@@ -298,6 +298,8 @@ def _is_term(words: list[str], taxonomy: Taxonomy) -> bool:
 _ADMITTED = frozenset(
     {
         "accepted", "allowed", "permitted", "welcome", "tolerated", "admitted", "served", "sold",
+        # a refusal said politely: "les steaks végétaux ? non merci", "cruises? not for me"
+        "thanks", "thank", "you", "merci", "for", "me", "pour", "moi",
         "used", "included", "stocked", "offered",
         "accepte", "acceptee", "acceptes", "acceptees", "autorise", "autorisee", "autorises",
         "autorisees", "admis", "admise", "admises", "tolere", "toleree", "toleres", "tolerees",
@@ -654,9 +656,12 @@ def _by_terms(text, language, role, pol, tax) -> Interpretation | None:
             return _result(text, language, hits, f"taxonomy term of {exact.slug}")
     # One-word aliases match in their own language; a short phrase's language is a guess
     # ("lait UHT industriel" has no French marker), so the other language comes next.
+    # a cue that comes last negates all that stands before it ("les steaks végétaux ? non
+    # merci"), which the tagger's own scopes (a cue negates what follows) do not see
+    last = pol.negated and pol.span is not None and set((pol.head or "").split()) <= _ADMITTED
     for words_of in (language, *(other for other in LANGS if other != language)):
         note = "named in the lexicon" + ("" if words_of == language else f" ({words_of})")
-        if role == "value":
+        if role == "value" and not last:
             tagged = _tagged_as_value(text, words_of, tax, pol.negated)
             if tagged:
                 return _result(text, language, _merge(tagged), note)

@@ -1,6 +1,6 @@
 """reader: a phrase whose small words carry its meaning is read only as written; "free" of
 charge; common phrases that name nothing; taxonomy: coffee and tea, toy weapons, lab-grown
-diamonds, homeopathy, and other synonyms
+diamonds, homeopathy, slaughter without stunning, and other synonyms
 
 Once its small words are dropped, "machines à sous" was the one word "machines", "well-being"
 was "well", "plus size" was "size", "fait main" was "main" and "savoir-faire" was "savoir": a
@@ -11,13 +11,15 @@ alcohol). "Free" after "be", "for" or "entrée" says free of charge, not "-free"
 should be free" was a refusal of museums). Common phrases name nothing: "chasse au
 gaspillage", "assurance qualité", "refuge de montagne", "de bonne foi", "puff pastry",
 "chasse-neige", "stylo plume", "fishing nets" were hunting, insurance, animal rescue, faith,
-tobacco, hunting, down and fish; "the local food bank" was a bank.
+tobacco, hunting, down and fish; "the local food bank" was a bank. A refusal said politely and
+last ("les steaks végétaux ? non merci") refuses what stands before it.
 
 Taxonomy: coffee and tea is a cause; toy weapons (a refusal of "toy guns" is tripped by foam
 dart blasters, one of weapons is not), lab-grown diamonds ("diamants de synthèse" was
-generative AI) and homeopathy are practices. PET, rPET and polyethylene are single-use
-plastic; crosswords and puzzles are games; weightlifting and run clubs are sport; "study" is
-productivity; hog and boar bristles are animal-derived ingredients; blood diamonds are mining;
+generative AI), homeopathy and slaughter without stunning are practices; game meat is meat.
+PET, rPET and polyethylene are single-use plastic; crosswords and puzzles are games;
+weightlifting and run clubs are sport; "study" is productivity; hog and boar bristles are
+animal-derived ingredients; blood diamonds are mining;
 "marques de paris" is gambling; Philip Morris, Marlboro, HSBC, BNP Paribas and other
 well-known groups are tobacco or banks by name.
 

@@ -844,6 +844,10 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
         ("a subsidiary of Philip Morris International", "practice", "en", {"tobacco"}, False),
         ("loan fund backed by HSBC", "practice", "en", {"banking-insurance"}, False),
         ("médicaments homéopathiques Boiron", "practice", "fr", {"homeopathy"}, False),
+        ("abattage rituel sur animal conscient", "practice", "fr", {"unstunned-slaughter"}, False),
+        ("cuisine du gibier 🦌", "value", "fr", {"meat"}, False),
+        # a refusal said politely, last: all that stands before it is refused
+        ("les steaks végétaux ? non merci 😂", "value", "fr", {"plant-based"}, True),
         ("la chasse", "dealbreaker", "fr", {"hunting"}, False),
     ],
 )
