@@ -10,9 +10,10 @@ and may share its one word with another concept's term ("De Beers" names nothing
 alcohol). "Free" after "be", "for" or "entrée" says free of charge, not "-free" ("museums
 should be free" was a refusal of museums). Common phrases name nothing: "chasse au
 gaspillage", "assurance qualité", "refuge de montagne", "de bonne foi", "puff pastry",
-"chasse-neige", "stylo plume", "fishing nets" were hunting, insurance, animal rescue, faith,
-tobacco, hunting, down and fish; "the local food bank" was a bank. A refusal said politely and
-last ("les steaks végétaux ? non merci") refuses what stands before it.
+"chasse-neige", "stylo plume", "fishing nets", "dégustations à l'aveugle" were hunting,
+insurance, animal rescue, faith, tobacco, hunting, down, fish and disability; "the local
+food bank" was a bank. A refusal said politely and last ("les steaks végétaux ? non merci")
+refuses what stands before it.
 
 Taxonomy: coffee and tea is a cause; toy weapons (a refusal of "toy guns" is tripped by foam
 dart blasters, one of weapons is not), lab-grown diamonds ("diamants de synthèse" was
