@@ -192,7 +192,7 @@ def _known_language(text: str) -> str | None:
     return "fr" if fr > en else "en"
 
 
-def _items(text: str, lex: _Lexicon) -> list[_Item]:  # noqa: C901 - a tokenizer: its branches are the grammar
+def _items(tokens: list[str], lex: _Lexicon) -> list[_Item]:  # noqa: C901 - a tokenizer: its branches are the grammar
     items: list[_Item] = []
     coord = False
     before = ""  # the word before this one, small words included
@@ -217,7 +217,7 @@ def _items(text: str, lex: _Lexicon) -> list[_Item]:  # noqa: C901 - a tokenizer
         else:
             push(_Item("w", stem(raw), raw))
 
-    for raw in raw_tokens(text):
+    for raw in tokens:
         if raw == ".":
             push(_Item("b"))
         elif raw == ",":
@@ -273,9 +273,16 @@ def _overtaken(items: list[_Item], i: int, end: int, lex: _Lexicon) -> bool:
     return False
 
 
-def _written(text: str) -> str:
-    """``text``'s words as :func:`matching.text.written_form` writes a phrase's, padded."""
-    return " " + " ".join(t for t in raw_tokens(text) if t not in ".,") + " "
+def _written(tokens: list[str]) -> str:
+    """A text's words (its ``tokens``) as :func:`matching.text.written_form` writes a
+    phrase's, padded."""
+    return " " + " ".join(t for t in tokens if t not in ".,") + " "
+
+
+def _held(phrase: _Phrase, written: str) -> bool:
+    """Whether the text (its words, :func:`_written`) holds one of the ways ``phrase`` must be
+    written (_Phrase.written)."""
+    return any(f" {w} " in written for w in phrase.written)
 
 
 def _hits(items: list[_Item], lex: _Lexicon, lang: str | None, written: str = "") -> list[_Hit]:
@@ -295,14 +302,10 @@ def _hits(items: list[_Item], lex: _Lexicon, lang: str | None, written: str = ""
         found = _longest(items, i, lex.trie)
         if found is not None:
             phrase, end, skipped = found
-            phrase = next(
-                (alt for alt in phrase.instead if any(f" {w} " in written for w in alt.written)),
-                phrase,
-            )
+            phrase = next((alt for alt in phrase.instead if _held(alt, written)), phrase)
             single_word = end - i == 1
             other_language = single_word and lang is not None and lang not in phrase.langs
-            unwritten = phrase.written and not any(f" {w} " in written for w in phrase.written)
-            if other_language or unwritten:
+            if other_language or (phrase.written and not _held(phrase, written)):
                 found = None
         if found is None or _overtaken(items, i, end, lex):
             i += 1
@@ -404,8 +407,9 @@ def tag_text(
     if lang is not None and lang not in LANGS:
         raise ValueError(f"lang must be 'fr' or 'en', not {lang!r}")
     language = lang or _known_language(text)
-    items = _items(text, lex)
-    hits = _hits(items, lex, language, _written(text))
+    tokens = raw_tokens(text)
+    items = _items(tokens, lex)
+    hits = _hits(items, lex, language, _written(tokens))
     _apply_negation(items, hits, tax)
     counts: dict[str, int] = {}
     for h in hits:

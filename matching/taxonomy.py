@@ -68,11 +68,8 @@ class Taxonomy:
     def __init__(self, entries: list[ValueEntry], blockers: dict[str, list[str]] | None = None):
         self.entries = list(entries)
         self.blockers = blockers or {}
-        # a blocker read only as written ("De Beers") is compared as written, not as "beers"
         self._blocked = frozenset(
-            written_form(p) or normalize_phrase(p)
-            for phrases in self.blockers.values()
-            for p in phrases
+            _blocker_key(p) for phrases in self.blockers.values() for p in phrases
         )
         self._by_slug = {e.slug: e for e in self.entries}
         if len(self._by_slug) != len(self.entries):
@@ -162,8 +159,7 @@ class Taxonomy:
                 for term in [e.labels[lang], *e.problems.get(lang, [])]:
                     yield e.slug, term, ("f", "n", "s")
                 for term in e.synonyms.get(lang, []):
-                    # one read only as written is looked up only as written (_build_term_index)
-                    yield e.slug, term, ("f", "s") if written_form(term) else ("f", "n", "s")
+                    yield e.slug, term, _synonym_forms(term)
             for h in e.hashtags:
                 yield e.slug, h, ("s",)
 
@@ -229,7 +225,7 @@ class Taxonomy:
     def is_blocker(self, text: str) -> bool:
         """Whether ``text`` is, as a whole, a blocker phrase ("deal hunting", "team spirit"):
         everyday words that look like a value and name none."""
-        return (written_form(text) or normalize_phrase(text)) in self._blocked
+        return _blocker_key(text) in self._blocked
 
     def __contains__(self, slug: object) -> bool:
         return slug in self._by_slug
@@ -249,8 +245,8 @@ class Taxonomy:
         """
         index: dict[str, str] = {}
 
-        def add(term: str, slug: str) -> None:
-            for key in _forms(term, ("f", "n", "s")):
+        def add(term: str, slug: str, kinds: tuple[str, ...] = ("f", "n", "s")) -> None:
+            for key in _forms(term, kinds):
                 index.setdefault(key, slug)
 
         for e in self.entries:
@@ -261,14 +257,9 @@ class Taxonomy:
         for e in self.entries:
             for lang in LANGS:
                 for s in e.synonyms.get(lang, []):
-                    if written_form(s) is None:
-                        add(s, e.slug)
-                    else:  # "plus size" is not any "size" (matching.tagging._Phrase.written)
-                        for key in _forms(s, ("f", "s")):
-                            index.setdefault(key, e.slug)
+                    add(s, e.slug, _synonym_forms(s))
             for h in e.hashtags:
-                for key in _forms(h, ("s",)):
-                    index.setdefault(key, e.slug)
+                add(h, e.slug, ("s",))
         return index
 
     def _lookup(self, term: str) -> str | None:
@@ -378,6 +369,18 @@ class Taxonomy:
                 for e in self.entries
             ]
         }
+
+
+def _synonym_forms(term: str) -> tuple[str, ...]:
+    """The forms a synonym is indexed and compared in: one read only as written ("plus size",
+    see matching.tagging._Phrase.written) is not its one word ("size")."""
+    return ("f", "s") if written_form(term) else ("f", "n", "s")
+
+
+def _blocker_key(text: str):
+    """How a blocker phrase, or a phrase asked about, is compared: as written when only its
+    small words tell it from a term ("De Beers" is not "beers"), else by its content words."""
+    return written_form(text) or normalize_phrase(text)
 
 
 def _forms(term: str, kinds: tuple[str, ...]) -> list[str]:
