@@ -536,7 +536,7 @@ def interpret(
         return _as_names(_narrowed(_refused(reading, pol), role))
     reading = _read(text, language, role, pol, tax)
     if role == "practice":
-        return _narrowed(_product(reading, pol, language, tax), role)
+        return _narrowed(_excepted(_product(reading, pol, language, tax), pol), role)
     return reading
 
 
@@ -571,6 +571,31 @@ def _refused(reading: Interpretation, pol: _Polarity) -> Interpretation:
         return reading
     return replace(
         reading, negated=False, reason=reading.reason + "; a dealbreaker names what it refuses"
+    )
+
+
+# "bracelets sans cuir animal, sauf la ligne Héritage en alligator", "no plastic except for the
+# caps": the exception brings back part of what the cue denies.
+_EXCEPT = re.compile(
+    r"\b(?:sauf|excepte|exceptee|exceptes|hormis|a l'exception d|a part (?:les?|la|l'|des|du|pour)"
+    r"|except|excepting|apart from|other than|with the exception of)\b"
+)
+
+
+def _excepted(reading: Interpretation, pol: _Polarity) -> Interpretation:
+    """A practice denied with an exception after the cue: the brand has some of it (a refusal of
+    it is met rather than risked)."""
+    if not reading.negated or pol.cue is None:
+        return reading
+    folded = fold(reading.text)
+    cue = re.search(rf"(?<![a-z0-9]){re.escape(pol.cue)}(?![a-z0-9])", folded)
+    exception = _EXCEPT.search(folded, cue.end()) if cue else None
+    if exception is None:
+        return reading
+    return replace(
+        reading,
+        negated=False,
+        reason=reading.reason + f"; {exception.group(0)!r} keeps part of what {pol.cue!r} denies",
     )
 
 

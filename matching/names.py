@@ -7,13 +7,21 @@ keeps its words here, and a brand whose own name or whose stated practices hold 
 filtered out for that creator, as a practice the creator refuses would be. A practice phrase
 with a negation cue ("sans passer par Amazon", "Shein not accepted") states none of its
 names: of a brand, a denial names what it does not do.
+
+Some names stand for others (``data/companies.json``): a brand stating one a group owns states
+the group too ("croquettes Royal Canin" names Mars, "Nespresso" Nestlé), and a word for several
+companies refuses each of them ("GAFAM"). A dealbreaker that lists known companies in
+parentheses ("le lobby du lait infantile (Nestlé & co)") refuses them by name as well, whether
+or not the reader understood the rest.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from matching.text import fold
 
@@ -31,21 +39,74 @@ _FILLERS = frozenset(
 )
 
 
+COMPANIES = Path(__file__).parent / "data" / "companies.json"
+
+
 def _words(text: str) -> list[str]:
     return [w for w in _WORD.findall(fold(text)) if w not in _FILLERS]
+
+
+def _name(text: str) -> str:
+    return " ".join(_words(text))
+
+
+class _Companies:
+    """``owner``: a brand's name -> the names of the group that owns it; ``members``: a word
+    for several companies -> their names; ``known``: every name of either."""
+
+    def __init__(self, raw: dict) -> None:
+        self.owner: dict[str, tuple[str, ...]] = {}
+        for group in raw["owners"]:
+            names = tuple(_name(n) for n in group["names"])
+            for brand in group["brands"]:
+                self.owner[_name(brand)] = names
+        self.members = {
+            _name(word): tuple(_name(n) for n in names) for word, names in raw["groups"].items()
+        }
+        self.known = (
+            self.owner.keys()
+            | {_name(n) for group in raw["owners"] for n in group["names"]}
+            | self.members.keys()
+        )
+
+
+@functools.cache
+def _companies() -> _Companies:
+    return _Companies(json.loads(COMPANIES.read_text("utf-8")))
+
+
+def _with_members(names: Iterable[str]) -> tuple[str, ...]:
+    members = _companies().members
+    return tuple(dict.fromkeys(n for name in names for n in (name, *members.get(name, ()))))
+
+
+def _listed(text: str) -> list[str]:
+    """The items of a list of up to MAX_WORDS words each."""
+    return [
+        name
+        for item in _LIST.split(text)
+        if 1 <= len(words := _words(item)) <= MAX_WORDS
+        for name in [" ".join(words)]
+    ]
 
 
 def refused_names(text: str) -> tuple[str, ...]:
     """The names a dealbreaker phrase stands for (one the reader did not understand), folded:
     each item of a list of up to MAX_WORDS words, parentheses left out ("Nestlé (or anything
-    they own)" is Nestlé)."""
-    outside = _PARENTHESES.sub(" ", fold(text))
-    names = []
-    for item in _LIST.split(outside):
-        words = _words(item)
-        if 1 <= len(words) <= MAX_WORDS:
-            names.append(" ".join(words))
-    return tuple(dict.fromkeys(names))
+    they own)" is Nestlé) unless they list known companies ("Mars (Whiskas, Sheba)"); a word
+    for several companies stands for each ("GAFAM")."""
+    folded = fold(text)
+    return _with_members([*_listed(_PARENTHESES.sub(" ", folded)), *_in_parentheses(folded)])
+
+
+def _in_parentheses(folded: str) -> list[str]:
+    known = _companies().known
+    return [
+        name
+        for inside in _PARENTHESES.findall(folded)
+        for name in _listed(inside[1:-1])
+        if name in known
+    ]
 
 
 def stated_names(phrases: Iterable[str], brand_name: str = "") -> frozenset[str]:
@@ -66,12 +127,18 @@ def _stated(phrases: tuple[str, ...], brand_name: str) -> frozenset[str]:
         words = _words(text)
         for n in range(1, MAX_WORDS + 1):
             runs.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
-    return frozenset(runs)
+    owner = _companies().owner
+    return frozenset(runs.union(*(owner[run] for run in runs & owner.keys())))
 
 
 def names_refused(dealbreakers: Iterable[tuple[str, bool]]) -> frozenset[str]:
     """The names of a creator's dealbreakers, given as (text, understood): those of the
-    dealbreakers the reader did not understand (an understood one is matched by its concepts)."""
+    dealbreakers the reader did not understand (an understood one is matched by its concepts),
+    and the known companies any of them lists in parentheses."""
     return frozenset(
-        name for text, understood in dealbreakers if not understood for name in refused_names(text)
+        name
+        for text, understood in dealbreakers
+        for name in (
+            refused_names(text) if not understood else _with_members(_in_parentheses(fold(text)))
+        )
     )

@@ -728,6 +728,33 @@ def test_the_upgrade_reads_phrases_whose_small_words_carry_them_as_written(
         assert row.practices == ["gambling"]  # "machines à sous" still says it
 
 
+def test_the_upgrade_reads_a_denied_practice_with_an_exception_as_the_brands(
+    client, database_url
+) -> None:
+    """0027: a watchmaker's "sans cuir animal, sauf la ligne Héritage en alligator", read
+    before as a denial of leather, is read again as leather the brand has."""
+    from api.core.migrate import downgrade, upgrade
+
+    phrase = "Bracelets sans cuir animal, sauf la ligne Héritage en alligator"
+    brand = register_brand(client, values=[], practices=[phrase])
+    engine = client.app.state.engine
+    with Session(engine) as session:
+        fresh = session.get(Brand, brand.id).practice_phrases
+    assert [(_slugs(p), p["negated"]) for p in fresh] == [(["leather"], False)], fresh
+    old = [{**fresh[0], "negated": True}]
+    engine.dispose()
+    downgrade(database_url, "0026")
+    try:
+        with engine.begin() as connection:
+            _set_phrases(connection, "brand", brand.id, "practices", [], old)
+    finally:
+        upgrade(database_url)
+    with Session(engine) as session:
+        row = session.get(Brand, brand.id)
+        assert row.practice_phrases == fresh
+        assert row.practices == ["leather"]
+
+
 def test_targeted_ads_from_a_brand_that_serves_teens_market_to_children(client) -> None:
     """No phrase of the brand says both, but an app for 13 to 17-year-olds funded by targeted
     ads markets to children: a creator refusing targeted ads to minors is screened out of it,

@@ -851,6 +851,51 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
         # a refusal said politely, last: all that stands before it is refused
         ("les steaks végétaux ? non merci 😂", "value", "fr", {"plant-based"}, True),
         ("la chasse", "dealbreaker", "fr", {"hunting"}, False),
+        # "sans frais" negates the fees, not the payment in instalments
+        ("Paiement en 10 fois sans frais", "practice", "fr", {"bnpl"}, False),
+        # concepts and terms found by the eleventh set
+        ("applis de rencontre", "dealbreaker", "fr", {"dating-apps"}, False),
+        (
+            "Canons à neige alimentés par une retenue collinaire",
+            "practice",
+            "fr",
+            {"artificial-snow"},
+            False,
+        ),
+        (
+            "Vérification des profils par selfie vidéo analysée par une IA",
+            "practice",
+            "fr",
+            {"facial-recognition", "generative-ai"},
+            False,
+        ),
+        (
+            "Doorbell camera with a 160° view of the street",
+            "practice",
+            "en",
+            {"facial-recognition"},
+            False,
+        ),
+        (
+            "Cérémonies organisées avec le diocèse de Nantes",
+            "practice",
+            "fr",
+            {"religious-content"},
+            False,
+        ),
+        (
+            "Petits réacteurs modulaires pour remplacer les chaudières à gaz",
+            "practice",
+            "fr",
+            {"nuclear-power"},
+            False,
+        ),
+        ("Student loans at a fixed 3% rate", "practice", "en", {"consumer-credit"}, False),
+        ("gig apps", "dealbreaker", "en", {"gig-work"}, False),
+        ("Supports only proof-of-stake networks: no mining", "practice", "en", {"crypto"}, False),
+        # a name stays a name: a refusal of one company is not one of its trade
+        ("Uber 🚫", "dealbreaker", "fr", set(), False),
+        ("Klarna", "dealbreaker", "en", set(), False),
     ],
 )
 def test_free_of_charge_and_common_phrases_are_not_misread(text, role, lang, slugs, negated):
@@ -877,3 +922,23 @@ def test_toy_weapons_and_animal_bristles_are_practices_of_their_own():
         "Uses recycled oyster shells as a mineral filler", role="practice", lang="en"
     )
     assert "cosmetic-surgery" not in filler.slugs
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "slug", "negated"),
+    [
+        ("Bracelets sans cuir animal, sauf la ligne Héritage en alligator", "fr", "leather", False),
+        ("Zéro plastique à usage unique, à part les bouchons", "fr", "single-use-plastic", False),
+        ("No fur other than rabbit", "en", "fur", False),
+        ("No leather except on the vintage line", "en", "leather", False),
+        # no exception: denied, and "à part entière" excepts nothing
+        ("Bracelets sans cuir animal", "fr", "leather", True),
+        ("sans cuir, un artisan à part entière", "fr", "leather", True),
+    ],
+)
+def test_an_exception_brings_back_part_of_a_denied_practice(text, lang, slug, negated) -> None:
+    """A brand that denies a practice but for an exception has some of it: a creator refusing
+    it is screened out rather than risked."""
+    reading = interpret(text, role="practice", lang=lang)
+    assert slug in reading.slugs, reading
+    assert reading.negated == negated, reading

@@ -35,6 +35,52 @@ def test_a_brand_states_its_name_and_the_practices_that_deny_nothing() -> None:
     assert not {"amazon", "shein"} & denied
 
 
+def test_a_brand_states_the_group_that_owns_what_it_names() -> None:
+    stated = stated_names(
+        ["Marque du groupe Gerber depuis 2021", "vendue avec les croquettes Royal Canin"]
+    )
+    assert {"gerber", "nestle", "royal canin", "mars"} <= stated
+    # a denial names neither the brand nor its owner; a group does not state its brands
+    assert not {"nespresso", "nestle"} & stated_names(["capsules compatibles, sans Nespresso"])
+    assert "gerber" not in stated_names(["Nestlé Professional"])
+
+
+def test_a_word_for_several_companies_refuses_each() -> None:
+    assert refused_names("GAFAM 🙅‍♀️") == (
+        "gafam", "google", "apple", "facebook", "amazon", "microsoft"
+    )  # fmt: skip
+    assert {"shell", "bp"} <= set(refused_names("big oil"))
+
+
+def test_known_companies_in_parentheses_are_refused_by_name() -> None:
+    assert refused_names("Mars (Whiskas, Sheba, Royal Canin…)") == (
+        "mars", "whiskas", "sheba", "royal canin"
+    )  # fmt: skip
+    # understood or not: the reader reads the dairy lobby, the parentheses name Nestlé
+    assert names_refused([("lobby du lait infantile (Nestlé & co)", True)]) == {"nestle"}
+    # words in parentheses that name no known company stay out
+    assert names_refused([("fast fashion (the worst)", True)]) == frozenset()
+
+
+def test_the_index_filters_out_a_creator_refusing_the_owner_of_a_stated_brand() -> None:
+    index = MatchIndex()
+    refusers = {"gafam": "GAFAM", "nestle": "Nestlé", "mars": "Mars (Whiskas, Royal Canin)"}
+    index.upsert_many(
+        [_creator(c, names_refused([(text, False)])) for c, text in refusers.items()]
+        + [_creator("fine")]
+    )
+    for practices, screened in (
+        (["Cloud credits provided by Amazon Web Services"], "gafam"),
+        (["Marque du groupe Gerber depuis 2021"], "nestle"),
+        (["Vendue avec les croquettes Royal Canin"], "mars"),
+    ):
+        brief = Brief(
+            values=["animal-welfare"], budget=10**18, stated_names=stated_names(practices)
+        )
+        kept = {m.creator_id for m in index.search(brief)}
+        assert kept == {"fine", *refusers} - {screened}, practices
+
+
 def _creator(creator_id: str, names: frozenset[str] = frozenset()) -> CreatorProfile:
     return CreatorProfile(
         creator_id=creator_id,

@@ -1,0 +1,41 @@
+"""reader: an exception brings back part of a denied practice; taxonomy: dating apps,
+artificial snow, surveillance cameras, dioceses, uranium and small reactors, student loans,
+gig apps, proof-of-stake
+
+"Bracelets sans cuir animal, sauf la ligne Héritage en alligator" was a watchmaker denying
+leather: a creator refusing exotic leather met nothing. A practice whose denial is followed by
+an exception ("sauf", "except", "other than", "à part les"...) now states what it denies.
+
+Taxonomy: dating apps and artificial snow are practices ("applis de rencontre" was political
+campaigns, "canons à neige" named nothing). Facial recognition and surveillance takes
+surveillance, security and doorbell cameras and selfie verification; religious content takes
+dioceses and parishes; nuclear power takes uranium and (small modular) reactors, mining takes
+uranium mining; high-cost consumer credit takes student and personal loans; instalment plans
+take "paiement en 10 fois" (so "sans frais" negates only the fees); gig work takes gig apps;
+crypto takes proof-of-stake and self-custody.
+
+Every phrase a creator, brand or request holds is read again and the engine's slugs derived
+again (api.values.reread); meaning vectors stay.
+
+Revision ID: 0027
+Revises: 0026
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from api.values.reread import reread_all
+
+revision: str = "0027"
+down_revision: str | None = "0026"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    reread_all(op.get_bind(), meanings=False)
+
+
+def downgrade() -> None:
+    """Nothing to undo: the new readings are readings of the same phrases."""
