@@ -643,12 +643,19 @@ def aimed_at_minors(
     17-year-olds" that is "funded by targeted ads" markets to children, though no one phrase
     says both. ``texts``: what the brand states (its description, the brief's words, its
     practices not negated)."""
-    if not any(_MINORS & set(_words(t)) or _MINOR_AGES.search(fold(t)) for t in texts if t):
-        return []
     practices = list(practices)
     known = {*practices, *denied}
-    forms = (_MINOR_FORMS[s] for s in practices if s in _MINOR_FORMS)
-    return [s for s in dict.fromkeys(forms) if s not in known]
+    forms = [
+        s
+        for s in dict.fromkeys(_MINOR_FORMS[p] for p in practices if p in _MINOR_FORMS)
+        if s not in known
+    ]
+    # the texts last: an offer's screening asks again, and most brands have no such practice
+    if not forms or not any(
+        _MINORS & set(_words(t)) or _MINOR_AGES.search(fold(t)) for t in texts if t
+    ):
+        return []
+    return forms
 
 
 def _narrow(reading: Interpretation, role: Role, table: dict[str, str], note: str):

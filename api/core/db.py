@@ -12,17 +12,19 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from types import SimpleNamespace
 from typing import Annotated
 
 from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.dependencies.utils import get_typed_signature
 from fastapi.routing import APIRoute
-from sqlalchemy import event, text
+from pydantic_core import PydanticUndefined
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from api.core.metadata import NAMING_CONVENTION  # noqa: F401  (also fixes the MetaData)
 
@@ -204,6 +206,38 @@ def get_kept(session: Session, model: type, ident: str):
     if found is not None:
         session.info.setdefault(KEPT, {})[model, ident] = found
     return found
+
+
+def new_row(model: type[SQLModel], **values) -> SimpleNamespace:
+    """A row of ``model``'s table as its constructor would fill it (the defaults and default
+    factories of the fields not given), as plain attributes, for :func:`insert_row`. A hot
+    path that writes a row nothing reads back saves building the model (~0.3 ms for an
+    offer's two dozen fields) and the unit of work's flush of it."""
+    for name, field in model.model_fields.items():
+        if name in values:
+            continue
+        if field.default_factory is not None:
+            values[name] = field.default_factory()
+        elif field.default is not PydanticUndefined:
+            values[name] = field.default
+        else:
+            raise TypeError(f"{model.__name__}: {name} is required")
+    return SimpleNamespace(**values)
+
+
+def insert_row(session: Session, model: type[SQLModel], row: SimpleNamespace) -> None:
+    """INSERT ``row`` (from :func:`new_row`) in this unit of work, now: a constraint it breaks
+    raises here, as a flush would. A key the database numbers is left to it while unset."""
+    statement, numbered = _insert_of(model)
+    values = {k: v for k, v in vars(row).items() if v is not None or k not in numbered}
+    session.execute(statement, [values])
+
+
+@functools.cache
+def _insert_of(model: type[SQLModel]) -> tuple:
+    table = model.__table__
+    numbered = table.autoincrement_column
+    return insert(table), frozenset({numbered.key} if numbered is not None else ())
 
 
 class UnitOfWorkRoute(APIRoute):

@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from api.brands.models import Brand
 from api.core.auth import Principal
-from api.core.db import advisory_xact_lock
+from api.core.db import advisory_xact_lock, new_row
 from api.core.errors import Forbidden, InvalidInput
 from api.creators.models import Creator
 from api.events.models import Event, EventAudience, EventPublic
@@ -57,8 +57,14 @@ def emit(
     session.connection()  # in a transaction, so that a rollback drops the event (below)
     accounts = sorted({account for account in audience if account})
     staged = session.info.setdefault(STAGED, [])
-    event = Event(
-        id=new_id("evt"), type=type, resource_type=resource_type, resource_id=resource_id, data=data
+    # a plain row: written as such at the commit (below), never read back through the session
+    event = new_row(
+        Event,
+        id=new_id("evt"),
+        type=type,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        data=data,
     )
     staged.append((event, accounts, endpoints_wanting(session, type=type, accounts=accounts)))
 

@@ -18,6 +18,7 @@ from api.collaborations.models import (
     now_params,
 )
 from api.core.auth import Principal
+from api.core.db import insert_row, new_row
 from api.core.deployment import Deployment
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.settings import Settings
@@ -439,7 +440,8 @@ def create_offer(
         if data.revenue_share
         else None
     )
-    offer = Offer(
+    offer = new_row(
+        Offer,
         id=new_id("off"),
         request_id=collab_request.id,
         brand_id=brand.id,
@@ -475,15 +477,18 @@ def create_offer(
             schedules.first_deadline(deliver_by, milestones),
         ),
     )
-    version = _version(
-        offer=offer,
-        number=1,
-        proposed_by="brand",
-        deliverables=deliverables,
-        usage_rights=usage_rights,
-        revenue_share=revenue_share,
-        note=None,
-        created_at=offer.created_at,
+    version = new_row(
+        OfferVersion,
+        **_version_values(
+            offer=offer,
+            number=1,
+            proposed_by="brand",
+            deliverables=deliverables,
+            usage_rights=usage_rights,
+            revenue_share=revenue_share,
+            note=None,
+            created_at=offer.created_at,
+        ),
     )
     # What the answer and the event show is known before anything is written: a new offer has
     # one version and no deal. On SQLite the first write takes the one write lock, held to the
@@ -494,14 +499,13 @@ def create_offer(
     # and the whole unit of work rolls back. No savepoint: on SQLite, a SAVEPOINT before the
     # transaction's first write opens a transaction of its own, which its RELEASE commits (the
     # offer was then visible, and kept, without its version and event).
-    session.add(offer)
-    session.add(version)
     try:
-        session.flush()
+        insert_row(session, Offer, offer)
     except IntegrityError:
         raise Conflict(
             "another offer to this creator for this request is open (sent at the same time)"
         ) from None
+    insert_row(session, OfferVersion, version)
     return public
 
 
@@ -519,6 +523,31 @@ def _version(
     """A version row holding the offer's terms as they now stand (the offer row mirrors the
     current version)."""
     return OfferVersion(
+        **_version_values(
+            offer=offer,
+            number=number,
+            proposed_by=proposed_by,
+            deliverables=deliverables,
+            usage_rights=usage_rights,
+            note=note,
+            created_at=created_at,
+            revenue_share=revenue_share,
+        )
+    )
+
+
+def _version_values(
+    *,
+    offer,
+    number: int,
+    proposed_by: str,
+    deliverables: list[dict],
+    usage_rights: dict | None,
+    note: str | None,
+    created_at: datetime,
+    revenue_share: dict | None = None,
+) -> dict:
+    return dict(
         id=new_id("ofv"),
         offer_id=offer.id,
         number=number,
