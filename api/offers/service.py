@@ -509,31 +509,10 @@ def create_offer(
     return public
 
 
-def _version(
-    *,
-    offer: Offer,
-    number: int,
-    proposed_by: str,
-    deliverables: list[dict],
-    usage_rights: dict | None,
-    note: str | None,
-    created_at: datetime,
-    revenue_share: dict | None = None,
-) -> OfferVersion:
+def _version(**fields) -> OfferVersion:
     """A version row holding the offer's terms as they now stand (the offer row mirrors the
-    current version)."""
-    return OfferVersion(
-        **_version_values(
-            offer=offer,
-            number=number,
-            proposed_by=proposed_by,
-            deliverables=deliverables,
-            usage_rights=usage_rights,
-            note=note,
-            created_at=created_at,
-            revenue_share=revenue_share,
-        )
-    )
+    current version); ``fields`` as :func:`_version_values` takes them."""
+    return OfferVersion(**_version_values(**fields))
 
 
 def _version_values(
@@ -547,6 +526,7 @@ def _version_values(
     created_at: datetime,
     revenue_share: dict | None = None,
 ) -> dict:
+    """The columns of a version of ``offer`` (a model or a plain row)."""
     return dict(
         id=new_id("ofv"),
         offer_id=offer.id,
