@@ -1,6 +1,6 @@
 """reader: an exception brings back part of a denied practice; taxonomy: dating apps,
 artificial snow, surveillance cameras, dioceses, uranium and small reactors, student loans,
-gig apps, proof-of-stake
+gig apps, proof-of-stake, betting operators, arms makers and oil majors by name
 
 "Bracelets sans cuir animal, sauf la ligne Héritage en alligator" was a watchmaker denying
 leather: a creator refusing exotic leather met nothing. A practice whose denial is followed by
@@ -12,7 +12,12 @@ surveillance, security and doorbell cameras and selfie verification; religious c
 dioceses and parishes; nuclear power takes uranium and (small modular) reactors, mining takes
 uranium mining; high-cost consumer credit takes student and personal loans; instalment plans
 take "paiement en 10 fois" (so "sans frais" negates only the fees); gig work takes gig apps;
-crypto takes proof-of-stake and self-custody.
+crypto takes proof-of-stake and self-custody. Companies whose whole trade is a practice are
+that practice by name: betting operators (Winamax, Betclic, FDJ, Bet365...) gambling, arms
+makers (BAE Systems, Lockheed Martin, Rheinmetall...) weapons, oil majors (BP, ExxonMobil,
+Chevron, Aramco...) fossil fuels, not Shell, whose name is a common word ("shells sewn in
+Winnipeg"). Mystery chests bought with real money are loot boxes; live animals for sale are
+pet shops; reptile breeders are wildlife trade.
 
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.

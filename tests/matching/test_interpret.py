@@ -893,6 +893,26 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
         ("Student loans at a fixed 3% rate", "practice", "en", {"consumer-credit"}, False),
         ("gig apps", "dealbreaker", "en", {"gig-work"}, False),
         ("Supports only proof-of-stake networks: no mining", "practice", "en", {"crypto"}, False),
+        # well-known operators by name, found by the twelfth set
+        ("Ring et maillots sponsorisés par Winamax", "practice", "fr", {"gambling"}, False),
+        ("Engineering research partnership with BAE Systems", "practice", "en", {"weapons"}, False),
+        ("Need-based scholarships funded by BP", "practice", "en", {"fossil-fuels"}, False),
+        (
+            "Mystery chests of cosmetic skins, opened with gems bought for real money",
+            "practice",
+            "en",
+            {"loot-boxes"},
+            False,
+        ),
+        (
+            "Live reptiles shipped by courier across the UK",
+            "practice",
+            "en",
+            {"puppy-mills"},
+            False,
+        ),
+        # a company whose name is a common word is not one by that word
+        ("shells sewn in Winnipeg", "practice", "en", set(), False),
         # a name stays a name: a refusal of one company is not one of its trade
         ("Uber 🚫", "dealbreaker", "fr", set(), False),
         ("Klarna", "dealbreaker", "en", set(), False),

@@ -40,6 +40,7 @@ def test_a_brand_states_the_group_that_owns_what_it_names() -> None:
         ["Marque du groupe Gerber depuis 2021", "vendue avec les croquettes Royal Canin"]
     )
     assert {"gerber", "nestle", "royal canin", "mars"} <= stated
+    assert "luxottica" in stated_names(["Verres Essilor, du groupe EssilorLuxottica"])
     # a denial names neither the brand nor its owner; a group does not state its brands
     assert not {"nespresso", "nestle"} & stated_names(["capsules compatibles, sans Nespresso"])
     assert "gerber" not in stated_names(["Nestlé Professional"])
