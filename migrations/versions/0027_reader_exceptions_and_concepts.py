@@ -17,7 +17,8 @@ that practice by name: betting operators (Winamax, Betclic, FDJ, Bet365...) gamb
 makers (BAE Systems, Lockheed Martin, Rheinmetall...) weapons, oil majors (BP, ExxonMobil,
 Chevron, Aramco...) fossil fuels, not Shell, whose name is a common word ("shells sewn in
 Winnipeg"). Mystery chests bought with real money are loot boxes; live animals for sale are
-pet shops; reptile breeders are wildlife trade.
+pet shops; reptile breeders are wildlife trade. Footage or data shared with the police is
+data sharing; palatability trials on a kennel of dogs are animal testing.
 
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.

@@ -911,6 +911,21 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
             {"puppy-mills"},
             False,
         ),
+        # what is done without its usual words
+        (
+            "footage can be shared with local police departments on request",
+            "practice",
+            "en",
+            {"data-sharing"},
+            False,
+        ),
+        (
+            "Essais d'appétence menés sur un chenil de 40 chiens",
+            "practice",
+            "fr",
+            {"animal-testing"},
+            False,
+        ),
         # a company whose name is a common word is not one by that word
         ("shells sewn in Winnipeg", "practice", "en", set(), False),
         # a name stays a name: a refusal of one company is not one of its trade
