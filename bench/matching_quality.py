@@ -2,7 +2,7 @@
 
     python bench/matching_quality.py
 
-The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ to dev12/) are what the
+The tuning sets (tests/matching/data/{briefs,creators}.json, dev2/ to dev13/) are what the
 engine was tuned on; the acceptance set (tests/matching/data/acceptance/) was written apart, by
 someone who never saw the taxonomy, lexicon or tagger, and is only for measuring. Acceptance
 phrases go through the same reading as the API's: every value, dealbreaker, practice and target
@@ -49,6 +49,7 @@ DEV9 = ROOT / "tests" / "matching" / "data" / "dev9"
 DEV10 = ROOT / "tests" / "matching" / "data" / "dev10"
 DEV11 = ROOT / "tests" / "matching" / "data" / "dev11"
 DEV12 = ROOT / "tests" / "matching" / "data" / "dev12"
+DEV13 = ROOT / "tests" / "matching" / "data" / "dev13"
 WEI = 10**18
 K = 10
 
@@ -230,6 +231,7 @@ def main() -> int:
         ("tuning 10", DEV10),
         ("tuning 11", DEV11),
         ("tuning 12", DEV12),
+        ("tuning 13", DEV13),
     ):
         if (folder / "briefs.json").exists():
             rows.append((name, free_text(folder)))

@@ -273,7 +273,48 @@ _PREFERRED_TO = re.compile(r"\bplutot\s+qu(?:e\b|')|\brather\s+than\b|(?<=\w)\s*
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(_PREFERRED_TO.sub(" instead ", fold(text)).replace("'", " "))
+    return _WORD.findall(_prepared(text))
+
+
+def _prepared(text: str) -> str:
+    return _PREFERRED_TO.sub(" instead ", fold(text)).replace("'", " ")
+
+
+def _listed(text: str) -> list[bool]:
+    """For each of :func:`_words`, whether a comma or a slash stands right before it."""
+    prepared, out, last = _prepared(text), [], 0
+    for match in _WORD.finditer(prepared):
+        out.append(bool(_LIST_MARK.search(prepared, last, match.start())))
+        last = match.end()
+    return out
+
+
+_LIST_MARK = re.compile(r"[,/]")
+# Words that join the items of a list: "never alcohol, gambling or weight-loss products",
+# "sans colorants ni conservateurs". Not "and"/"et": "non testé sur les animaux et 100% vegan"
+# negates its first item only.
+_LIST_JOINS = frozenset({"or", "ou", "nor", "ni"})
+
+
+def _list_end(after: list[str], end: int, listed: list[bool], tax: Taxonomy) -> int:
+    """Where the list that the negated term ``after[:end]`` opens ends: an item joined to it by
+    a word of :data:`_LIST_JOINS`, or by a comma or a slash in a list such a word closes, that
+    names a term is negated too ("no palm oil, leather straps" still has leather)."""
+    while end < len(after):
+        if after[end] in _LIST_JOINS:
+            j = end + 1
+        elif listed[end] and _LIST_JOINS.intersection(after[end:]):
+            j = end  # "alcohol, gambling or ...": a comma joins items of a list a word closes
+        else:
+            break
+        item = next(
+            (j + k for k in (3, 2, 1) if j + k <= len(after) and _is_term(after[j : j + k], tax)),
+            None,
+        )
+        if item is None:
+            break
+        end = item
+    return end
 
 
 def _term(text: str, taxonomy: Taxonomy) -> str | None:
@@ -350,6 +391,7 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
         material = next(w for w in words if w in _MATERIALS)
         return _Polarity(True, material, cue="substitute", material=material)
     cues = [zero.group(0).replace(" ", "")] if zero else []
+    listed = _listed(_ZERO_PERCENT.sub(" ", folded))
     core: list[str] = []
     head = span = None
     for i, w in enumerate(words):
@@ -383,7 +425,7 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
                     # never" ("sacs en cuir sans chrome" is still leather: chrome is after).
                     span, head = " ".join(words[:i]), " ".join(after) or None
                 else:
-                    end = len(after) if end is None else end
+                    end = len(after) if end is None else _list_end(after, end, listed[i + 1 :], tax)
                     span = " ".join(after[:end])
                     head = " ".join(words[:i] + after[end:]) or None
             continue

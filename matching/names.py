@@ -52,17 +52,23 @@ def _name(text: str) -> str:
 
 class _Companies:
     """``owner``: a brand's name -> the names of the group that owns it; ``members``: a word
-    for several companies -> their names; ``known``: every name of either."""
+    for several companies -> their names, and a group's name -> its other names ("Mars Inc."
+    is Mars, "Bernard Arnault" LVMH); ``known``: every name of either."""
 
     def __init__(self, raw: dict) -> None:
         self.owner: dict[str, tuple[str, ...]] = {}
+        self.members: dict[str, tuple[str, ...]] = {}
+        common = {_name(n) for n in raw["common_words"]}
         for group in raw["owners"]:
             names = tuple(_name(n) for n in group["names"])
             for brand in group["brands"]:
                 self.owner[_name(brand)] = names
-        self.members = {
-            _name(word): tuple(_name(n) for n in names) for word, names in raw["groups"].items()
-        }
+            # a group's other names, but not one that is also a common word ("Mars Inc." is
+            # not every "Mars": "crewed missions to Mars by 2040")
+            for name in names:
+                self.members[name] = tuple(n for n in names if n != name and n not in common)
+        for word, names in raw["groups"].items():
+            self.members[_name(word)] = tuple(_name(n) for n in names)
         self.known = (
             self.owner.keys()
             | {_name(n) for group in raw["owners"] for n in group["names"]}

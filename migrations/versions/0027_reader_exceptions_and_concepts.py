@@ -18,7 +18,10 @@ makers (BAE Systems, Lockheed Martin, Rheinmetall...) weapons, oil majors (BP, E
 Chevron, Aramco...) fossil fuels, not Shell, whose name is a common word ("shells sewn in
 Winnipeg"). Mystery chests bought with real money are loot boxes; live animals for sale are
 pet shops; reptile breeders are wildlife trade. Footage or data shared with the police is
-data sharing; palatability trials on a kennel of dogs are animal testing.
+data sharing; palatability trials on a kennel of dogs are animal testing. Neobanks and current
+accounts are banking; "paiement en 3x" is an instalment plan; sharing health data is data
+sharing. A cue inside a phrase negates the whole list it opens ("never alcohol, gambling or
+weight-loss products" advertised gambling).
 
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.

@@ -926,6 +926,9 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
             {"animal-testing"},
             False,
         ),
+        ("Compte courant sans frais", "practice", "fr", {"banking-insurance"}, False),
+        ("Paiement en 3x ou 4x sans frais avec la carte", "practice", "fr", {"bnpl"}, False),
+        ("apps that sell or share health data", "dealbreaker", "en", {"data-sharing"}, False),
         # a company whose name is a common word is not one by that word
         ("shells sewn in Winnipeg", "practice", "en", set(), False),
         # a name stays a name: a refusal of one company is not one of its trade
@@ -976,4 +979,25 @@ def test_an_exception_brings_back_part_of_a_denied_practice(text, lang, slug, ne
     it is screened out rather than risked."""
     reading = interpret(text, role="practice", lang=lang)
     assert slug in reading.slugs, reading
+    assert reading.negated == negated, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "slugs", "negated"),
+    [
+        # a cue inside the phrase negates the whole list it opens, closed by "or", "ni"...
+        (
+            "Ads only from wellness brands, never alcohol, gambling or weight-loss products",
+            "en",
+            {"alcohol", "gambling"},
+            True,
+        ),
+        ("Biscuits au beurre sans colorants ni huile de palme", "fr", {"dairy"}, False),
+        # ...and not what a comma only separates: the leather straps are there
+        ("Made with love, no palm oil, leather straps", "en", {"leather"}, False),
+    ],
+)
+def test_a_cue_inside_a_phrase_negates_the_list_it_opens(text, lang, slugs, negated) -> None:
+    reading = interpret(text, role="practice", lang=lang)
+    assert set(reading.slugs) == slugs, reading
     assert reading.negated == negated, reading
