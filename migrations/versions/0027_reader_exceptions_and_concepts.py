@@ -21,7 +21,10 @@ pet shops; reptile breeders are wildlife trade. Footage or data shared with the 
 data sharing; palatability trials on a kennel of dogs are animal testing. Neobanks and current
 accounts are banking; "paiement en 3x" is an instalment plan; sharing health data is data
 sharing. A cue inside a phrase negates the whole list it opens ("never alcohol, gambling or
-weight-loss products" advertised gambling).
+weight-loss products" advertised gambling). Everyday topics: triathlon and HIIT are sport,
+freeride winter sports, scouting youth empowerment, comics reading, watchmaking
+craftsmanship, sourdough cooking, heat pumps energy saving, cooperatives the social economy,
+legal aid and prison reform human rights.
 
 Every phrase a creator, brand or request holds is read again and the engine's slugs derived
 again (api.values.reread); meaning vectors stay.

@@ -929,6 +929,10 @@ def test_a_brand_that_serves_minors_markets_its_targeted_ads_to_children(words, 
         ("Compte courant sans frais", "practice", "fr", {"banking-insurance"}, False),
         ("Paiement en 3x ou 4x sans frais avec la carte", "practice", "fr", {"bnpl"}, False),
         ("apps that sell or share health data", "dealbreaker", "en", {"data-sharing"}, False),
+        # everyday topics found not understood in the eleventh to thirteenth sets
+        ("pompes à chaleur", "value", "fr", {"energy-saving"}, False),
+        ("cooperatives", "value", "en", {"social-economy"}, False),
+        ("legal aid", "value", "en", {"human-rights"}, False),
         # a company whose name is a common word is not one by that word
         ("shells sewn in Winnipeg", "practice", "en", set(), False),
         # a name stays a name: a refusal of one company is not one of its trade
