@@ -280,13 +280,14 @@ def _prepared(text: str) -> str:
     return _PREFERRED_TO.sub(" instead ", fold(text)).replace("'", " ")
 
 
-def _listed(text: str) -> list[bool]:
-    """For each of :func:`_words`, whether a comma or a slash stands right before it."""
-    prepared, out, last = _prepared(text), [], 0
+def _words_listed(text: str) -> tuple[list[str], list[bool]]:
+    """:func:`_words`, and for each whether a comma or a slash stands right before it."""
+    prepared, words, listed, last = _prepared(text), [], [], 0
     for match in _WORD.finditer(prepared):
-        out.append(bool(_LIST_MARK.search(prepared, last, match.start())))
+        words.append(match.group())
+        listed.append(bool(_LIST_MARK.search(prepared, last, match.start())))
         last = match.end()
-    return out
+    return words, listed
 
 
 _LIST_MARK = re.compile(r"[,/]")
@@ -380,7 +381,7 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
         return pol if pol.negated else _Polarity(False, text.strip())
     folded = fold(text)
     zero = _ZERO_PERCENT.search(folded)
-    words = _words(_ZERO_PERCENT.sub(" ", folded))
+    words, listed = _words_listed(_ZERO_PERCENT.sub(" ", folded))
     # "cuir tanné végétal", "vegetable-tanned leather": vegetable is how the leather was tanned.
     tanned = any(w.startswith("tann") for w in words)
     if (
@@ -391,7 +392,6 @@ def polarity(text: str, taxonomy: Taxonomy | None = None, *, stance: bool = Fals
         material = next(w for w in words if w in _MATERIALS)
         return _Polarity(True, material, cue="substitute", material=material)
     cues = [zero.group(0).replace(" ", "")] if zero else []
-    listed = _listed(_ZERO_PERCENT.sub(" ", folded))
     core: list[str] = []
     head = span = None
     for i, w in enumerate(words):

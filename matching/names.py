@@ -69,11 +69,7 @@ class _Companies:
                 self.members[name] = tuple(n for n in names if n != name and n not in common)
         for word, names in raw["groups"].items():
             self.members[_name(word)] = tuple(_name(n) for n in names)
-        self.known = (
-            self.owner.keys()
-            | {_name(n) for group in raw["owners"] for n in group["names"]}
-            | self.members.keys()
-        )
+        self.known = self.owner.keys() | self.members.keys()  # every group's names are keys
 
 
 @functools.cache
@@ -89,10 +85,9 @@ def _with_members(names: Iterable[str]) -> tuple[str, ...]:
 def _listed(text: str) -> list[str]:
     """The items of a list of up to MAX_WORDS words each."""
     return [
-        name
+        " ".join(words)
         for item in _LIST.split(text)
         if 1 <= len(words := _words(item)) <= MAX_WORDS
-        for name in [" ".join(words)]
     ]
 
 
